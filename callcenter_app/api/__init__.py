@@ -1,0 +1,1 @@
+"""Whitelisted endpoints, grouped by area. Every endpoint checks permission first."""

@@ -1,0 +1,48 @@
+"""`bench --site SITE callcenter …`: the long-running telephony processes and operator tools.
+
+Each command connects to the site, reads what it needs through thin service functions and leaves the
+site's connection before it blocks, so no database connection is held idle by a long-running process.
+"""
+
+import click
+from frappe.commands import get_site, pass_context
+
+
+@click.group("callcenter")
+def callcenter():
+	"""Call center processes and tools."""
+
+
+@callcenter.command("check-settings")
+@pass_context
+def check_settings(context):
+	"""Validate CC Settings and print them (the AMI secret is never printed)."""
+	import frappe
+
+	from callcenter_app.common.settings_rules import check_cc_settings
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		settings = frappe.get_single("CC Settings")
+		values = settings.as_dict()
+		has_secret = bool(settings.get_password("ami_secret", raise_exception=False))
+		values["ami_secret"] = ""
+		for field in ("pbx_enabled", "ami_host", "ami_port", "ami_username", "agi_bind_address", "agi_port"):
+			click.echo(f"{field}: {values.get(field)}")
+		click.echo(f"ami_secret: {'set' if has_secret else 'not set'}")
+		errors = check_cc_settings(values)
+		if settings.pbx_enabled and not has_secret:
+			click.echo("ami_secret: is required when the PBX bridge is enabled", err=True)
+			errors.append(None)
+		for error in filter(None, errors):
+			click.echo(str(error), err=True)
+		if errors:
+			raise SystemExit(1)
+		click.echo("CC Settings are valid.")
+	finally:
+		frappe.destroy()
+
+
+commands = [callcenter]

@@ -1,0 +1,1 @@
+"""Framework-free helpers shared by the engines: field errors, value validators, phone numbers."""

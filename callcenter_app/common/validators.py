@@ -1,0 +1,92 @@
+"""Validators for configuration values. Each returns the cleaned value or raises FieldError."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from callcenter_app.common.errors import FieldError
+
+_HOSTNAME = re.compile(
+	r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+
+
+def port(field: str, value) -> int:
+	"""A TCP port: a whole number from 1 to 65535."""
+	try:
+		number = int(value)
+	except (TypeError, ValueError):
+		raise FieldError(field, f"must be a whole number from 1 to 65535, not {value!r}") from None
+	if isinstance(value, float) and value != number:
+		raise FieldError(field, f"must be a whole number from 1 to 65535, not {value!r}")
+	if not 1 <= number <= 65535:
+		raise FieldError(field, f"must be from 1 to 65535, not {number}")
+	return number
+
+
+def host(field: str, value: str) -> str:
+	"""A host name or an IPv4/IPv6 address (no scheme, no port, no spaces)."""
+	text = (value or "").strip()
+	if not text:
+		raise FieldError(field, "is required")
+	try:
+		return str(ipaddress.ip_address(text.strip("[]")))
+	except ValueError:
+		pass
+	if not _HOSTNAME.match(text):
+		raise FieldError(field, f"must be a host name or an IP address, not {value!r}")
+	return text
+
+
+def bind_address(field: str, value: str) -> str:
+	"""An address to listen on: an IP address (0.0.0.0 or :: for all interfaces) or a host name."""
+	return host(field, value)
+
+
+def absolute_path(field: str, value: str) -> str:
+	text = (value or "").strip()
+	if not text.startswith("/"):
+		raise FieldError(field, f"must be an absolute path starting with '/', not {value!r}")
+	if "\0" in text or "/../" in f"{text}/":
+		raise FieldError(field, "must not contain '..' or NUL characters")
+	return text.rstrip("/") or "/"
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+	return frozenset(available_timezones())
+
+
+def known_timezones() -> list[str]:
+	return sorted(_zones())
+
+
+def timezone(field: str, value: str) -> str:
+	text = (value or "").strip()
+	if text not in _zones():
+		raise FieldError(field, f"{value!r} is not a known IANA time zone (for example Europe/Vilnius)")
+	return text
+
+
+def non_negative_seconds(field: str, value) -> int:
+	try:
+		number = int(value)
+	except (TypeError, ValueError):
+		raise FieldError(field, f"must be a whole number of seconds, not {value!r}") from None
+	if number < 0:
+		raise FieldError(field, f"must not be negative, not {number}")
+	return number
+
+
+def fraction(field: str, value) -> float:
+	"""A number from 0 to 1 inclusive."""
+	try:
+		number = float(value)
+	except (TypeError, ValueError):
+		raise FieldError(field, f"must be a number from 0 to 1, not {value!r}") from None
+	if not 0.0 <= number <= 1.0:
+		raise FieldError(field, f"must be from 0 to 1, not {number:g}")
+	return number

@@ -1,0 +1,35 @@
+"""Frappe glue shared by controllers and endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import frappe
+from frappe import _
+
+from callcenter_app.common.errors import FieldError
+
+
+def field_label(doctype: str, fieldname: str) -> str:
+	"""The label a person sees for ``fieldname`` (child-table paths like ``nodes[2].next`` are kept)."""
+	df = frappe.get_meta(doctype).get_field(fieldname.split("[", 1)[0].split(".", 1)[0])
+	return _(df.label) if df and df.label and "[" not in fieldname else fieldname
+
+
+def throw_field_errors(doctype: str, errors: Iterable[FieldError], title: str | None = None) -> None:
+	"""Refuse the save with every problem, each naming its field's label and the reason."""
+	errors = list(errors)
+	if not errors:
+		return
+	lines = [_("{0}: {1}").format(field_label(doctype, e.field), e.reason) for e in errors]
+	message = (
+		lines[0]
+		if len(lines) == 1
+		else "<ul>" + "".join(f"<li>{frappe.utils.escape_html(line)}</li>" for line in lines) + "</ul>"
+	)
+	frappe.throw(message, frappe.ValidationError, title=title or _("Invalid {0}").format(_(doctype)))
+
+
+def is_masked_password(value: str | None) -> bool:
+	"""Frappe shows a saved Password field as asterisks; such a value is not a new secret."""
+	return bool(value) and set(value) == {"*"}
