@@ -1,0 +1,1 @@
+"""FastAGI route server (pure asyncio; no Frappe). See server.py."""

@@ -1,0 +1,1 @@
+"""Route graphs and their evaluator (pure). See README.md in this folder."""

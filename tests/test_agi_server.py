@@ -1,0 +1,287 @@
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import pathlib
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+from agi_peer import Scenario, env_lines, play_call
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from callcenter_app.telephony.agi.protocol import (
+	AGIProtocolError,
+	app_args,
+	parse_env_line,
+	parse_response,
+	quote,
+)
+from callcenter_app.telephony.agi.server import FileRouteSource, RouteServer, ServerConfig
+from callcenter_app.telephony.routing import serialize
+from callcenter_app.telephony.routing.simulate import simulate
+
+EXAMPLE = pathlib.Path(__file__).parent / "data" / "routes_example.json"
+ROUTES = serialize.loads(EXAMPLE.read_text())
+OFFICE = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Vilnius"))
+
+
+def run_calls(calls, now=OFFICE, config=None, routes=lambda: ROUTES):
+	"""Start a server on a free loopback port, play each (did, caller, scenario), return the records."""
+	records = []
+
+	async def main():
+		server = RouteServer(
+			routes,
+			config or ServerConfig(host="127.0.0.1", port=0),
+			now=lambda: now,
+			on_call_end=records.append,
+		)
+		host, port = await server.start()
+		try:
+			await asyncio.gather(
+				*(
+					play_call(host, port, did, caller, sc, uniqueid=f"1.{i}")
+					for i, (did, caller, sc) in enumerate(calls)
+				)
+			)
+			for _ in range(200):  # the server's side of the last call may still be closing
+				if len(records) >= len(calls):
+					break
+				await asyncio.sleep(0.01)
+		finally:
+			await server.close()
+
+	asyncio.run(main())
+	return sorted(records, key=lambda r: r.uniqueid)
+
+
+def expected_commands(sim) -> list[str]:
+	"""What the server must send for a simulated path (the mapping documented in server.py)."""
+	out, answered = [], False
+	for action in sim.actions:
+		if action.kind == "set":
+			out.append(f'SET VARIABLE "{action.name}" "{action.value}"')
+		elif action.kind in ("play", "menu"):
+			if not answered:
+				out.append("ANSWER")
+				answered = True
+			if action.kind == "play":
+				out.append(f'STREAM FILE "{action.file}" ""')
+			else:
+				out.append(f'GET DATA "{action.prompt}" {action.timeout * 1000} {action.max_digits}')
+		elif action.kind == "queue":
+			out += [f'EXEC Queue "{action.queue},,,,{action.timeout}"', 'GET VARIABLE "QUEUESTATUS"']
+		elif action.kind == "dial":
+			out += [f'EXEC Dial "PJSIP/{action.number}@trunk,{action.timeout}"', 'GET VARIABLE "DIALSTATUS"']
+	if sim.outcome and sim.outcome.result == "voicemail":
+		out.append(f'EXEC VoiceMail "{sim.outcome.target},u"')
+	elif sim.outcome and sim.outcome.result in ("hangup", "rejected"):
+		out.append("HANGUP")
+	return out
+
+
+SCENARIOS = [
+	("+37052000000", "+37069999999", dict(digits=["1"])),
+	("+37052000000", "+37069999999", dict(digits=["", "5", "2"], queue_results=["timeout"])),
+	("+37052000000", "+37069999999", dict(digits=["0"], dial_results=["busy"])),
+	("+37052000000", "+37061111111", dict(queue_results=["full", "leaveempty"])),
+	("+37052000002", "+37069999999", {}),
+	("+37052999999", "+37069999999", {}),
+]
+
+
+@pytest.mark.parametrize("did, caller, script", SCENARIOS)
+def test_server_does_what_the_simulator_says(did, caller, script):
+	(record,) = run_calls([(did, caller, Scenario(**script))])
+	sim = simulate(ROUTES, did, caller, OFFICE, **script)
+	assert [s.as_dict() for s in record.steps] == [s.as_dict() for s in sim.steps]
+	assert record.outcome == sim.outcome
+	assert record.commands == expected_commands(sim)
+	assert not record.error and not record.hung_up
+
+
+@given(
+	digits=st.lists(st.sampled_from(["", "0", "1", "2", "9", "#"]), max_size=4),
+	queue_results=st.lists(st.sampled_from(["answered", "timeout", "full"]), max_size=3),
+	dial_results=st.lists(st.sampled_from(["answered", "busy", "noanswer"]), max_size=2),
+	when=st.datetimes(dt.datetime(2026, 12, 20), dt.datetime(2027, 1, 5), timezones=st.just(dt.timezone.utc)),
+	caller=st.sampled_from(["+37069999999", "+37061111111", "862222222", ""]),
+)
+@settings(max_examples=40, deadline=None)
+def test_simulator_path_equals_the_servers_for_any_call(digits, queue_results, dial_results, when, caller):
+	script = dict(digits=digits, queue_results=queue_results, dial_results=dial_results)
+	(record,) = run_calls([("+37052000000", caller, Scenario(**script))], now=when)
+	sim = simulate(ROUTES, "+37052000000", caller, when, **script)
+	assert [s.as_dict() for s in record.steps] == [s.as_dict() for s in sim.steps]
+	assert record.commands == expected_commands(sim)
+
+
+def test_caller_hangs_up_mid_ivr():
+	scenario = Scenario(hang_up_on=lambda c: c.startswith("GET DATA"))
+	(record,) = run_calls([("+37052000000", "+37069999999", scenario)])
+	assert record.hung_up and record.outcome is None and not record.error
+	assert record.commands[-1].startswith("GET DATA")  # nothing is sent to a dead channel
+	assert scenario.closed_by_server
+	assert [s.node for s in record.steps] == ["vip", "hours", "welcome"]
+
+
+def test_caller_hangs_up_during_announcement():
+	scenario = Scenario(hang_up_on=lambda c: c.startswith("STREAM FILE"))
+	(record,) = run_calls([("+37052000000", "+37069999999", scenario)])
+	assert record.hung_up and record.commands[-1].startswith("STREAM FILE")
+
+
+def test_missing_sound_file_does_not_drop_the_call():
+	class MissingSound(Scenario):
+		def reply(self, command):
+			if command.startswith("STREAM FILE"):
+				return ["200 result=-1 endpos=0"]
+			return super().reply(command)
+
+	(record,) = run_calls([("+37052000000", "+37069999999", MissingSound(digits=["1"]))])
+	assert "CHANNEL STATUS" in record.commands
+	assert record.outcome.result == "answered" and record.outcome.target == "sales"
+
+
+def raw_session(payload: bytes, config=None, read_timeout=3.0, half_close=True):
+	"""Send raw bytes as 'Asterisk', return what the server sent back and the record."""
+	records, received = [], []
+
+	async def main():
+		server = RouteServer(
+			lambda: ROUTES, config or ServerConfig(port=0), now=lambda: OFFICE, on_call_end=records.append
+		)
+		host, port = await server.start()
+		reader, writer = await asyncio.open_connection(host, port)
+		writer.write(payload)
+		if half_close:
+			writer.write_eof()
+		await writer.drain()
+		received.append(await asyncio.wait_for(reader.read(), read_timeout))
+		writer.close()
+		for _ in range(100):
+			if records:
+				break
+			await asyncio.sleep(0.01)
+		await server.close()
+
+	asyncio.run(main())
+	return received[0], records[0]
+
+
+@pytest.mark.parametrize(
+	"payload, reason",
+	[
+		(b"hello world\n\n", "not an AGI environment line"),
+		(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "not an AGI environment line"),
+		(b"agi_network: yes\nagi_channel: X\n\n", "no agi_uniqueid"),
+		(b"agi_channel: X\nagi_uniq", "connection closed in the middle of a line"),
+		(b"\xff\xfe\x00garbage\n\n", "not UTF-8"),
+		(b"agi_x: " + b"a" * 20000 + b"\n\n", "longer than"),
+	],
+)
+def test_malformed_environment_is_refused(payload, reason, caplog):
+	with caplog.at_level(logging.WARNING, logger="callcenter.agi"):
+		sent, record = raw_session(payload)
+	assert sent == b""  # no command is sent to something that is not Asterisk
+	assert reason in record.error
+	assert "malformed AGI environment" in caplog.text
+
+
+def test_silent_client_times_out():
+	started = time.monotonic()
+	sent, record = raw_session(b"", ServerConfig(port=0, env_timeout=0.3), half_close=False)
+	assert "no reply within" in record.error
+	assert time.monotonic() - started < 2.5
+
+
+def test_client_that_stops_answering_is_dropped():
+	scenario = Scenario(stall_on=lambda c: c.startswith('SET VARIABLE "CC_DID"'))
+	started = time.monotonic()
+	(record,) = run_calls(
+		[("+37052000000", "+37069999999", scenario)], config=ServerConfig(port=0, command_timeout=0.3)
+	)
+	assert "no reply within 0.3 s" in record.error
+	assert scenario.closed_by_server
+	assert time.monotonic() - started < 3
+
+
+def test_garbage_reply_ends_the_session():
+	class Garbage(Scenario):
+		def reply(self, command):
+			return ["banana split"] if command.startswith("SET VARIABLE") else super().reply(command)
+
+	(record,) = run_calls([("+37052000000", "+37069999999", Garbage())])
+	assert "not an AGI response" in record.error
+
+
+def test_usage_error_is_read_to_its_end():
+	class Usage(Scenario):
+		def reply(self, command):
+			if command.startswith("ANSWER"):
+				return [
+					"520-Invalid command syntax.  Proper usage follows:",
+					"Usage: ANSWER",
+					"520 End of proper usage.",
+				]
+			return super().reply(command)
+
+	(record,) = run_calls([("+37052000000", "+37069999999", Usage())])
+	assert "usage error for ANSWER" in record.error
+
+
+def test_many_concurrent_calls():
+	calls = [("+37052000000", "+37069999999", Scenario(digits=[str(1 + i % 2)])) for i in range(150)]
+	records = run_calls(calls)
+	assert len(records) == 150
+	assert all(r.outcome and r.outcome.result == "answered" for r in records)
+	assert {r.outcome.target for r in records} == {"sales", "support"}
+
+
+def test_env_fields():
+	assert parse_env_line("agi_callerid: 5551001") == ("agi_callerid", "5551001")
+	assert parse_env_line("agi_request: agi://127.0.0.1:4573/route") == (
+		"agi_request",
+		"agi://127.0.0.1:4573/route",
+	)
+	with pytest.raises(AGIProtocolError):
+		parse_env_line("Agi-Channel: x")
+	assert env_lines("1", "2").endswith(b"agi_arg_2: 2\n\n")
+
+
+def test_responses():
+	r = parse_response("200 result=1 (Local/100@cc-inbound-00000742;2)")
+	assert (r.code, r.result, r.data) == (200, "1", "Local/100@cc-inbound-00000742;2")
+	r = parse_response("200 result= (timeout)")
+	assert (r.result, r.data) == ("", "timeout")
+	assert parse_response("200 result=0 endpos=12000").result == "0"
+	assert parse_response("511 Command Not Permitted on a dead channel or intercept routine").code == 511
+
+
+@pytest.mark.parametrize("bad", ['a"b', "a\nEXEC System", "a\\b", "x\r"])
+def test_injection_is_refused(bad):
+	with pytest.raises(ValueError):
+		quote(bad)
+	with pytest.raises(ValueError):
+		app_args(bad)
+	with pytest.raises(ValueError):
+		app_args("support,r")  # a comma would add Queue options
+
+
+def test_file_route_source_reloads(tmp_path):
+	path = tmp_path / "routes.json"
+	path.write_text(EXAMPLE.read_text())
+	source = FileRouteSource(str(path), check_every=0)
+	assert "Main" in source().routes
+	data = json.loads(EXAMPLE.read_text())
+	data["routes"][0]["name"] = "Renamed"
+	data["numbers"] = [{"number": "100", "route": "Renamed"}]
+	path.write_text(json.dumps(data))
+	os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+	assert "Renamed" in source().routes
+	path.write_text("{broken")
+	os.utime(path, ns=(time.time_ns() + 2 * 10**9, time.time_ns() + 2 * 10**9))
+	assert "Renamed" in source().routes  # a broken file keeps the previous routes
