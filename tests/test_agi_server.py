@@ -194,6 +194,7 @@ def test_malformed_environment_is_refused(payload, reason, caplog):
 def test_silent_client_times_out():
 	started = time.monotonic()
 	sent, record = raw_session(b"", ServerConfig(port=0, env_timeout=0.3), half_close=False)
+	assert sent == b""
 	assert "no reply within" in record.error
 	assert time.monotonic() - started < 2.5
 

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 MAX_ENV_LINES = 200
-MAX_LINE = 8192
+MAX_LINE = 16384  # also the most an environment may take
 
+_ENV_KEY = re.compile(r"agi_[a-z0-9_]+")
 _RESPONSE = re.compile(
 	r"^(?P<code>\d{3})(?P<sep>[ -])(?:result=(?P<result>\S*))?\s*(?:\((?P<data>[^)]*)\))?(?P<rest>.*)$"
 )
@@ -47,7 +48,7 @@ def parse_env_line(line: str) -> tuple[str, str]:
 	"""``agi_channel: SIP/100-0001`` → (key, value). Raises AGIProtocolError for anything else."""
 	key, sep, value = line.partition(":")
 	key = key.strip()
-	if not sep or not key.startswith("agi_") or not re.fullmatch(r"agi_[a-z0-9_]+", key):
+	if not sep or not key.startswith("agi_") or not _ENV_KEY.fullmatch(key):
 		raise AGIProtocolError(f"not an AGI environment line: {line[:80]!r}")
 	return key, value.strip()
 
