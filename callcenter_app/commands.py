@@ -45,4 +45,32 @@ def check_settings(context):
 		frappe.destroy()
 
 
+@callcenter.command("agi-server")
+@click.option("--host", help="address to listen on (default: CC Settings' AGI bind address)")
+@click.option("--port", type=int, help="port (default: CC Settings' AGI port)")
+@pass_context
+def agi_server(context, host=None, port=None):
+	"""Run the FastAGI route server for this site; routes reload when a routing record changes."""
+	import asyncio
+	import logging
+
+	from callcenter_app.telephony.agi.server import RouteServer, ServerConfig, install_fast_loop
+	from callcenter_app.telephony.service import FrappeRouteSource
+
+	site = get_site(context)
+	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+	source = FrappeRouteSource(site)
+	settings = source.settings()
+	config = ServerConfig(host=host or settings["agi_bind_address"], port=port or settings["agi_port"])
+	install_fast_loop()
+	server = RouteServer(source, config)
+	click.echo(f"FastAGI route server for {site} on {config.host}:{config.port}")
+	try:
+		asyncio.run(server.serve_forever())
+	except KeyboardInterrupt:
+		pass
+	finally:
+		source.stop()
+
+
 commands = [callcenter]

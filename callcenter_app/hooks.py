@@ -14,3 +14,25 @@ required_apps = ["frappe/helpdesk"]
 # ------------
 after_install = "callcenter_app.install.after_install"
 after_migrate = "callcenter_app.install.after_migrate"
+
+# Document events
+# ---------------
+# Routing records: FastAGI servers reload their routes after any change (telephony/service.py).
+_reload_routes = {
+	"on_update": "callcenter_app.telephony.service.bump_routes_version",
+	"on_trash": "callcenter_app.telephony.service.bump_routes_version",
+	"after_rename": "callcenter_app.telephony.service.bump_routes_version",
+}
+doc_events = {
+	doctype: dict(_reload_routes)
+	for doctype in (
+		"CC Route",
+		"CC Phone Number",
+		"CC Time Condition",
+		"CC IVR Menu",
+		"CC Announcement",
+		"CC Call Queue",
+		"CC VIP List",
+		"HD Service Holiday List",
+	)
+}

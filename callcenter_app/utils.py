@@ -30,6 +30,18 @@ def throw_field_errors(doctype: str, errors: Iterable[FieldError], title: str | 
 	frappe.throw(message, frappe.ValidationError, title=title or _("Invalid {0}").format(_(doctype)))
 
 
+def throw_errors(errors: Iterable[FieldError], title: str) -> None:
+	"""Refuse with problems that are not single fields (a route's nodes), each as 'where: reason'."""
+	errors = list(errors)
+	if not errors:
+		return
+	lines = [str(e) for e in errors]
+	if len(lines) == 1:
+		frappe.throw(lines[0], frappe.ValidationError, title=title)
+	items = "".join(f"<li>{frappe.utils.escape_html(line)}</li>" for line in lines)
+	frappe.throw(f"<ul>{items}</ul>", frappe.ValidationError, title=title)
+
+
 def is_masked_password(value: str | None) -> bool:
 	"""Frappe shows a saved Password field as asterisks; such a value is not a new secret."""
 	return bool(value) and set(value) == {"*"}

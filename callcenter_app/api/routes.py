@@ -1,0 +1,74 @@
+"""Route endpoints: the "Test this route" simulator and the routes export (docs/routes-json.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import frappe
+from frappe import _
+
+from callcenter_app.telephony.routing import serialize
+from callcenter_app.telephony.routing.simulate import simulate
+from callcenter_app.telephony.service import call_center_timezone, load_routeset
+
+TEST_DID = "route-test"
+
+
+def _list(value: str | None) -> list[str]:
+	return [] if not value else [part.strip() for part in str(value).split(",")]
+
+
+@frappe.whitelist()
+def test_route(
+	route: str,
+	caller: str | None = None,
+	at: str | None = None,
+	digits: str | None = None,
+	queue_results: str | None = None,
+	dial_results: str | None = None,
+	did: str | None = None,
+) -> dict:
+	"""Simulate a call entering ``route`` (or dialling ``did``) and return its path with reasons.
+
+	``digits``, ``queue_results`` and ``dial_results`` are comma-separated, in the order the caller meets
+	IVR prompts, queues and forwards; ``at`` is a date-time in the call center's time zone (default now).
+	"""
+	frappe.has_permission("CC Route", "read", doc=route, throw=True)
+	if not frappe.db.exists("CC Route", route):
+		frappe.throw(_("Route {0} does not exist").format(route), frappe.DoesNotExistError)
+	timezone = call_center_timezone()
+	try:
+		when = dt.datetime.fromisoformat(at) if at else dt.datetime.now(dt.timezone.utc)
+	except ValueError:
+		frappe.throw(_("Date and time: {0} is not a date-time").format(at))
+	if when.tzinfo is None:
+		when = when.replace(tzinfo=ZoneInfo(timezone))
+
+	record = frappe.get_doc("CC Route", route).as_dict()
+	routes = load_routeset(override_route=record)
+	number = did or TEST_DID
+	routes = dataclasses.replace(
+		routes, numbers={**routes.numbers, number: route} if not did else routes.numbers
+	)
+	sim = simulate(
+		routes,
+		number,
+		caller or "",
+		when,
+		digits=_list(digits),
+		queue_results=_list(queue_results),
+		dial_results=_list(dial_results),
+	)
+	result = sim.as_dict()
+	result["text"] = sim.describe()
+	result["at"] = when.astimezone(ZoneInfo(timezone)).isoformat()
+	return result
+
+
+@frappe.whitelist()
+def export_routes() -> str:
+	"""Every route, number and the records they use, in the documented JSON format (docs/routes-json.md)."""
+	frappe.has_permission("CC Route", "export", throw=True)
+	return serialize.dumps(load_routeset())

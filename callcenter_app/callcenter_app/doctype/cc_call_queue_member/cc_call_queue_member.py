@@ -1,0 +1,26 @@
+# Copyright (c) 2026, callcenter_app developers
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class CCCallQueueMember(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		agent: DF.Link | None
+		interface: DF.Data | None
+		level: DF.Int
+		position: DF.Int
+		sip_account: DF.Link | None
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+	# end: auto-generated types
+
+	pass

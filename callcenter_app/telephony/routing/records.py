@@ -1,0 +1,189 @@
+"""Build a RouteSet from records shaped like the CC doctypes (plain dicts, as ``doc.as_dict()`` gives).
+
+Pure, so the mapping between the desk's forms and the evaluator's model is tested without Frappe; the
+Frappe glue (``telephony/service.py``) only fetches the records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterable, Mapping
+
+from callcenter_app.common.errors import FieldError
+from callcenter_app.common.phones import normalize
+from callcenter_app.telephony.routing.model import (
+	WEEKDAYS,
+	Announcement,
+	HolidayList,
+	IvrMenu,
+	Node,
+	Queue,
+	Route,
+	RouteSet,
+	TimeBlock,
+	TimeCondition,
+	VipList,
+)
+
+# CC Route Node.node_type (what the desk shows) → the evaluator's node type, and the field with its parameter
+NODE_TYPES = {
+	"Time Condition": ("time_condition", "time_condition"),
+	"Holiday": ("holiday", "holiday_list"),
+	"VIP": ("vip", "vip_list"),
+	"IVR Menu": ("ivr", "ivr_menu"),
+	"Announcement": ("announcement", "announcement"),
+	"Queue": ("queue", "queue"),
+	"Forward": ("forward", "number"),
+	"Voicemail": ("voicemail", "mailbox"),
+	"Hang Up": ("hangup", None),
+	"Go to Route": ("goto_route", "target_route"),
+}
+# the evaluator's parameter name for each node type (see model.NODE_TYPES)
+_MODEL_PARAM = {
+	"time_condition": "time_condition",
+	"holiday": "holiday_list",
+	"vip": "vip_list",
+	"ivr": "ivr_menu",
+	"announcement": "announcement",
+	"queue": "queue",
+	"forward": "number",
+	"voicemail": "mailbox",
+	"goto_route": "route",
+}
+
+
+def sound_name(announcement_name: str) -> str:
+	"""The name Asterisk plays an announcement by: ``custom/cc-<slug>``."""
+	slug = re.sub(r"[^a-z0-9]+", "-", announcement_name.lower()).strip("-") or "announcement"
+	return f"custom/cc-{slug}"
+
+
+def minutes(value) -> int:
+	"""A Time field ('09:30:00', a timedelta or a time) → minutes from midnight; 23:59 and later → 1440."""
+	if isinstance(value, dt.timedelta):
+		total = int(value.total_seconds()) // 60
+	elif isinstance(value, dt.time):
+		total = value.hour * 60 + value.minute
+	else:
+		parts = str(value or "").split(":")
+		if len(parts) < 2 or not all(p.split(".")[0].isdigit() for p in parts):
+			raise ValueError(f"{value!r} is not a time of day")
+		total = int(parts[0]) * 60 + int(parts[1])
+	return 1440 if total >= 23 * 60 + 59 else total
+
+
+def route_from_record(record: Mapping) -> Route:
+	nodes = []
+	branches: dict[str, dict[str, str]] = {}
+	for row in record.get("branches") or []:
+		branches.setdefault(row.get("from_node") or "", {})[str(row.get("branch") or "").strip()] = (
+			row.get("to_node") or ""
+		)
+	for row in record.get("nodes") or []:
+		kind, field = NODE_TYPES.get(row.get("node_type") or "", (row.get("node_type") or "", None))
+		params = {}
+		if field and row.get(field) not in (None, ""):
+			params[_MODEL_PARAM[kind]] = str(row.get(field)).strip()
+		if row.get("timeout"):
+			params["timeout"] = int(row["timeout"])
+		node_id = (row.get("node_id") or "").strip()
+		nodes.append(Node(node_id, kind, row.get("label") or "", params, branches.get(node_id, {})))
+	route = Route.of(
+		record.get("route_name") or record.get("name") or "", (record.get("start_node") or "").strip(), nodes
+	)
+	return route
+
+
+def unknown_branch_sources(record: Mapping) -> list[FieldError]:
+	"""Branch rows whose 'From Node' is not a node of the route (they would be silently ignored)."""
+	ids = {(row.get("node_id") or "").strip() for row in record.get("nodes") or []}
+	return [
+		FieldError(
+			f"route {record.get('route_name')}, branch row {i}",
+			f"from node {row.get('from_node')!r} is not one of the route's nodes",
+		)
+		for i, row in enumerate(record.get("branches") or [], 1)
+		if (row.get("from_node") or "") not in ids
+	]
+
+
+def plain_text(value: str | None) -> str:
+	return html.unescape(re.sub(r"<[^>]+>", " ", value or "")).strip() or "holiday"
+
+
+def build_routeset(
+	*,
+	routes: Iterable[Mapping] = (),
+	numbers: Iterable[Mapping] = (),
+	time_conditions: Iterable[Mapping] = (),
+	holiday_lists: Iterable[Mapping] = (),
+	vip_lists: Iterable[Mapping] = (),
+	ivr_menus: Iterable[Mapping] = (),
+	announcements: Iterable[Mapping] = (),
+	queues: Iterable[Mapping] = (),
+	timezone: str = "UTC",
+	default_region: str | None = None,
+) -> RouteSet:
+	"""Records → RouteSet. Disabled routes are left out; so are numbers without voice or without a route."""
+	sounds = {a["name"]: a.get("sound_name") or sound_name(a["name"]) for a in announcements}
+	vips = {}
+	for v in vip_lists:
+		numbers_ = set()
+		for i, row in enumerate(v.get("numbers") or [], 1):
+			numbers_.add(
+				normalize(str(row.get("number") or ""), default_region, field=f"{v['name']} row {i}")
+			)
+		vips[v["name"]] = VipList(v["name"], frozenset(numbers_))
+	dids = {}
+	for n in numbers:
+		if n.get("voice", 1) and n.get("route"):
+			dids[normalize(n.get("number") or n["name"], default_region, field="number")] = n["route"]
+	return RouteSet(
+		routes={r.name: r for r in (route_from_record(rec) for rec in routes if rec.get("enabled", 1))},
+		numbers=dids,
+		time_conditions={
+			t["name"]: TimeCondition(
+				t["name"],
+				t.get("timezone") or timezone,
+				tuple(
+					TimeBlock(WEEKDAYS.index(b["weekday"]), minutes(b["from_time"]), minutes(b["to_time"]))
+					for b in t.get("blocks") or []
+				),
+				t.get("holiday_list") or None,
+			)
+			for t in time_conditions
+		},
+		holiday_lists={
+			h["name"]: HolidayList(
+				h["name"],
+				{
+					_date(row["holiday_date"]): plain_text(row.get("description"))
+					for row in h.get("holidays") or []
+				},
+			)
+			for h in holiday_lists
+		},
+		vip_lists=vips,
+		ivr_menus={
+			m["name"]: IvrMenu(
+				m["name"],
+				sounds.get(m.get("prompt"), sound_name(m.get("prompt") or "")),
+				int(m.get("timeout") or 5),
+				int(m.get("retries") if m.get("retries") is not None else 2),
+				int(m.get("max_digits") or 1),
+				sounds.get(m["invalid_prompt"]) if m.get("invalid_prompt") else None,
+				sounds.get(m["timeout_prompt"]) if m.get("timeout_prompt") else None,
+			)
+			for m in ivr_menus
+		},
+		announcements={name: Announcement(name, sound) for name, sound in sounds.items()},
+		queues={q["name"]: Queue(q["name"], int(q.get("max_wait") or 300)) for q in queues},
+		timezone=timezone,
+		default_region=default_region,
+	)
+
+
+def _date(value) -> dt.date:
+	return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

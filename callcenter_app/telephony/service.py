@@ -1,0 +1,184 @@
+"""Frappe glue for routing: read the routing doctypes into a RouteSet, and tell servers when they changed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+
+import frappe
+
+from callcenter_app.telephony.routing.model import RouteSet
+from callcenter_app.telephony.routing.records import build_routeset
+
+log = logging.getLogger("callcenter.agi")
+VERSION_KEY = "callcenter:routes_version"
+
+# doctypes whose change means the FastAGI servers must reload their routes (doc_events in hooks.py)
+ROUTING_DOCTYPES = (
+	"CC Route",
+	"CC Phone Number",
+	"CC Time Condition",
+	"CC IVR Menu",
+	"CC Announcement",
+	"CC Call Queue",
+	"CC VIP List",
+	"HD Service Holiday List",
+)
+
+
+def bump_routes_version(doc=None, method=None) -> None:
+	"""doc_event: a routing record changed; servers reload on their next check (after this commit)."""
+	frappe.db.after_commit.add(lambda: frappe.cache().set_value(VERSION_KEY, frappe.generate_hash(length=12)))
+
+
+def routes_version() -> str:
+	return frappe.cache().get_value(VERSION_KEY) or "0"
+
+
+def call_center_timezone() -> str:
+	return frappe.db.get_single_value("CC Settings", "site_timezone") or frappe.utils.get_system_timezone()
+
+
+def default_region() -> str | None:
+	"""The ISO code of the system's country, used to read national numbers."""
+	country = frappe.db.get_single_value("System Settings", "country")
+	code = frappe.db.get_value("Country", country, "code") if country else None
+	return code.upper() if code else None
+
+
+def _children(child_doctype: str, parent_doctype: str, fields: list[str]) -> dict[str, list[dict]]:
+	rows = frappe.get_all(
+		child_doctype,
+		filters={"parenttype": parent_doctype},
+		fields=["parent", *fields],
+		order_by="parent asc, idx asc",
+	)
+	grouped: dict[str, list[dict]] = defaultdict(list)
+	for row in rows:
+		grouped[row.pop("parent")].append(row)
+	return grouped
+
+
+def fetch_records() -> dict:
+	"""Every routing record as plain dicts (one query per doctype and child table, not one per record)."""
+	node_fields = [
+		"node_id",
+		"node_type",
+		"label",
+		"time_condition",
+		"holiday_list",
+		"vip_list",
+		"ivr_menu",
+		"announcement",
+		"queue",
+		"number",
+		"mailbox",
+		"target_route",
+		"timeout",
+	]
+	nodes = _children("CC Route Node", "CC Route", node_fields)
+	branches = _children("CC Route Branch", "CC Route", ["from_node", "branch", "to_node"])
+	routes = [
+		{**r, "nodes": nodes.get(r["name"], []), "branches": branches.get(r["name"], [])}
+		for r in frappe.get_all("CC Route", fields=["name", "route_name", "enabled", "start_node"])
+	]
+	blocks = _children("CC Time Block", "CC Time Condition", ["weekday", "from_time", "to_time"])
+	holidays = _children("HD Holiday", "HD Service Holiday List", ["holiday_date", "description"])
+	vip_numbers = _children("CC VIP Number", "CC VIP List", ["number"])
+	return dict(
+		routes=routes,
+		numbers=frappe.get_all("CC Phone Number", fields=["name", "number", "route", "voice"]),
+		time_conditions=[
+			{**t, "blocks": blocks.get(t["name"], [])}
+			for t in frappe.get_all("CC Time Condition", fields=["name", "timezone", "holiday_list"])
+		],
+		holiday_lists=[
+			{"name": h, "holidays": holidays.get(h, [])}
+			for h in frappe.get_all("HD Service Holiday List", pluck="name")
+		],
+		vip_lists=[
+			{"name": v, "numbers": vip_numbers.get(v, [])}
+			for v in frappe.get_all("CC VIP List", pluck="name")
+		],
+		ivr_menus=frappe.get_all(
+			"CC IVR Menu",
+			fields=["name", "prompt", "invalid_prompt", "timeout_prompt", "timeout", "retries", "max_digits"],
+		),
+		announcements=frappe.get_all("CC Announcement", fields=["name", "sound_name"]),
+		queues=frappe.get_all("CC Call Queue", fields=["name", "max_wait"]),
+	)
+
+
+def load_routeset(override_route: dict | None = None) -> RouteSet:
+	"""The routes as saved, or with one route replaced by an unsaved version (for validation and tests)."""
+	records = fetch_records()
+	if override_route is not None:
+		name = override_route.get("route_name") or override_route.get("name")
+		records["routes"] = [r for r in records["routes"] if r["name"] != name] + [
+			{**override_route, "enabled": 1}
+		]
+	return build_routeset(**records, timezone=call_center_timezone(), default_region=default_region())
+
+
+class FrappeRouteSource:
+	"""The FastAGI server's routes, kept current by a thread with its own site connection.
+
+	The server's event loop only reads the RouteSet reference; the thread looks at the routes version
+	once a second and, when a routing record changed, reads the doctypes again and swaps the reference.
+	"""
+
+	def __init__(self, site: str, check_every: float = 1.0):
+		self.site, self.check_every = site, check_every
+		self._routes: RouteSet | None = None
+		self._settings: dict = {}
+		self._version: str | None = None
+		self._error = ""
+		self._stop = threading.Event()
+		self._ready = threading.Event()
+		self._thread = threading.Thread(target=self._run, name="cc-route-reload", daemon=True)
+		self._thread.start()
+		self._ready.wait(120)
+		if self._routes is None:
+			raise RuntimeError(f"routes could not be loaded for {site}: {self._error or 'timed out'}")
+
+	def __call__(self) -> RouteSet:
+		return self._routes
+
+	def settings(self) -> dict:
+		return dict(self._settings)
+
+	def stop(self) -> None:
+		self._stop.set()
+		self._thread.join(5)
+
+	def _run(self) -> None:
+		frappe.init(site=self.site)
+		frappe.connect()
+		try:
+			while True:
+				try:
+					frappe.db.rollback()  # end the previous snapshot so committed changes are seen
+					version = routes_version()
+					if version != self._version:
+						self._routes = load_routeset()
+						self._settings = {
+							"agi_bind_address": frappe.db.get_single_value("CC Settings", "agi_bind_address")
+							or "127.0.0.1",
+							"agi_port": frappe.db.get_single_value("CC Settings", "agi_port") or 4573,
+						}
+						self._version = version
+						log.info(
+							"routes loaded (version %s): %d routes, %d numbers",
+							version,
+							len(self._routes.routes),
+							len(self._routes.numbers),
+						)
+				except Exception as e:
+					self._error = str(e)
+					log.exception("routes could not be reloaded; keeping the previous ones")
+				self._ready.set()
+				if self._stop.wait(self.check_every):
+					return
+		finally:
+			frappe.destroy()

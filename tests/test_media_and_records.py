@@ -1,0 +1,128 @@
+import datetime as dt
+import io
+import wave
+
+import pytest
+
+from callcenter_app.common.errors import FieldError
+from callcenter_app.telephony.media import MAX_AUDIO_BYTES, sniff_audio
+from callcenter_app.telephony.routing.records import build_routeset, minutes, sound_name, unknown_branch_sources
+from callcenter_app.telephony.routing.simulate import simulate
+from callcenter_app.telephony.routing.validate import validate_routeset
+
+
+def wav_bytes() -> bytes:
+	buf = io.BytesIO()
+	with wave.open(buf, "wb") as w:
+		w.setnchannels(1)
+		w.setsampwidth(2)
+		w.setframerate(8000)
+		w.writeframes(b"\0\0" * 800)
+	return buf.getvalue()
+
+
+MP3_FRAME = bytes([0xFF, 0xFB, 0x90, 0x64]) + b"\0" * 413  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz
+ID3 = b"ID3\x04\x00\x00\x00\x00\x00\x05" + b"TIT2\0"
+
+
+def test_real_audio_is_accepted():
+	assert sniff_audio(wav_bytes()) == "wav"
+	assert sniff_audio(MP3_FRAME) == "mp3"
+	assert sniff_audio(ID3 + MP3_FRAME) == "mp3"
+
+
+@pytest.mark.parametrize(
+	"data, reason",
+	[
+		(b"", "empty"),
+		(b"%PDF-1.7\n...", "neither a WAV nor an MP3"),
+		(b"<?php system($_GET['c']); ?>", "neither a WAV nor an MP3"),
+		(b"RIFF\x10\0\0\0AVI LIST", "not WAVE audio"),
+		(b"RIFF\x04\0\0\0WAVE", "without a format chunk"),
+		(ID3 + b"not audio at all", "no MPEG audio frame"),
+		(bytes([0xFF, 0xFB, 0xF0, 0x64]), "neither a WAV nor an MP3"),  # bitrate index 15 is not a frame
+		(b"\0" * (MAX_AUDIO_BYTES + 1), "at most 20 MB"),
+	],
+)
+def test_anything_else_is_refused(data, reason):
+	with pytest.raises(FieldError) as e:
+		sniff_audio(data, field="audio")
+	assert e.value.field == "audio" and reason in e.value.reason
+
+
+def test_sound_names_and_minutes():
+	assert sound_name("Welcome — Main!") == "custom/cc-welcome-main"
+	assert minutes("09:30:00") == 570
+	assert minutes(dt.timedelta(hours=17)) == 1020
+	assert minutes("23:59:00") == 1440
+	assert minutes(dt.time(8, 15)) == 495
+	with pytest.raises(ValueError):
+		minutes("late")
+
+
+def records():
+	return dict(
+		routes=[
+			{
+				"name": "Main",
+				"route_name": "Main",
+				"enabled": 1,
+				"start_node": "hours",
+				"nodes": [
+					{"node_id": "hours", "node_type": "Time Condition", "time_condition": "Office"},
+					{"node_id": "menu", "node_type": "IVR Menu", "ivr_menu": "Menu"},
+					{"node_id": "q", "node_type": "Queue", "queue": "support", "timeout": 90},
+					{"node_id": "closed", "node_type": "Voicemail", "mailbox": "100"},
+				],
+				"branches": [
+					{"from_node": "hours", "branch": "met", "to_node": "menu"},
+					{"from_node": "hours", "branch": "not_met", "to_node": "closed"},
+					{"from_node": "menu", "branch": "1", "to_node": "q"},
+					{"from_node": "menu", "branch": "timeout", "to_node": "q"},
+					{"from_node": "menu", "branch": "invalid", "to_node": "closed"},
+				],
+			},
+			{"name": "Off", "route_name": "Off", "enabled": 0, "start_node": "x", "nodes": [], "branches": []},
+		],
+		numbers=[
+			{"name": "+37052000000", "number": "+37052000000", "route": "Main", "voice": 1},
+			{"name": "+37052000009", "number": "+37052000009", "route": "Main", "voice": 0},
+		],
+		time_conditions=[
+			{
+				"name": "Office",
+				"timezone": "",
+				"holiday_list": "LT",
+				"blocks": [{"weekday": "Tuesday", "from_time": "08:00:00", "to_time": "17:00:00"}],
+			}
+		],
+		holiday_lists=[{"name": "LT", "holidays": [{"holiday_date": "2026-12-24", "description": "<p>Christmas Eve</p>"}]}],
+		ivr_menus=[{"name": "Menu", "prompt": "Welcome", "timeout": 4, "retries": 0, "max_digits": 1}],
+		announcements=[{"name": "Welcome", "sound_name": "custom/cc-welcome"}],
+		queues=[{"name": "support", "max_wait": 300}],
+		timezone="Europe/Vilnius",
+		default_region="LT",
+	)
+
+
+def test_records_become_a_routeset():
+	routes = build_routeset(**records())
+	assert validate_routeset(routes) == []
+	assert set(routes.routes) == {"Main"}  # the disabled route is left out
+	assert set(routes.numbers) == {"+37052000000"}  # a number without voice routes nothing
+	assert routes.time_conditions["Office"].timezone == "Europe/Vilnius"
+	when = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc)
+	sim = simulate(routes, "+37052000000", "+37069999999", when, digits=["1"])
+	assert [(s.node, s.branch) for s in sim.steps] == [("hours", "met"), ("menu", "1"), ("q", "")]
+	kinds = {a.kind: a for a in sim.actions}
+	assert kinds["menu"].prompt == "custom/cc-welcome" and kinds["menu"].timeout == 4
+	assert kinds["queue"].timeout == 90
+	holiday = simulate(routes, "+37052000000", "", dt.datetime(2026, 12, 24, 9, 0, tzinfo=dt.timezone.utc))
+	assert holiday.steps[0].reason.endswith("is holiday Christmas Eve")
+
+
+def test_branch_rows_from_unknown_nodes_are_reported():
+	rec = records()["routes"][0]
+	rec["branches"].append({"from_node": "nowhere", "branch": "next", "to_node": "q"})
+	(error,) = unknown_branch_sources(rec)
+	assert "branch row 6" in error.field and "'nowhere' is not one of the route's nodes" in error.reason
