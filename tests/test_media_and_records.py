@@ -6,7 +6,12 @@ import pytest
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.telephony.media import MAX_AUDIO_BYTES, sniff_audio
-from callcenter_app.telephony.routing.records import build_routeset, minutes, sound_name, unknown_branch_sources
+from callcenter_app.telephony.routing.records import (
+	build_routeset,
+	minutes,
+	sound_name,
+	unknown_branch_sources,
+)
 from callcenter_app.telephony.routing.simulate import simulate
 from callcenter_app.telephony.routing.validate import validate_routeset
 
@@ -82,7 +87,14 @@ def records():
 					{"from_node": "menu", "branch": "invalid", "to_node": "closed"},
 				],
 			},
-			{"name": "Off", "route_name": "Off", "enabled": 0, "start_node": "x", "nodes": [], "branches": []},
+			{
+				"name": "Off",
+				"route_name": "Off",
+				"enabled": 0,
+				"start_node": "x",
+				"nodes": [],
+				"branches": [],
+			},
 		],
 		numbers=[
 			{"name": "+37052000000", "number": "+37052000000", "route": "Main", "voice": 1},
@@ -96,7 +108,12 @@ def records():
 				"blocks": [{"weekday": "Tuesday", "from_time": "08:00:00", "to_time": "17:00:00"}],
 			}
 		],
-		holiday_lists=[{"name": "LT", "holidays": [{"holiday_date": "2026-12-24", "description": "<p>Christmas Eve</p>"}]}],
+		holiday_lists=[
+			{
+				"name": "LT",
+				"holidays": [{"holiday_date": "2026-12-24", "description": "<p>Christmas Eve</p>"}],
+			}
+		],
 		ivr_menus=[{"name": "Menu", "prompt": "Welcome", "timeout": 4, "retries": 0, "max_digits": 1}],
 		announcements=[{"name": "Welcome", "sound_name": "custom/cc-welcome"}],
 		queues=[{"name": "support", "max_wait": 300}],
