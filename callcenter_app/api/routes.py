@@ -33,7 +33,8 @@ def test_route(
 	"""Simulate a call entering ``route`` (or dialling ``did``) and return its path with reasons.
 
 	``digits``, ``queue_results`` and ``dial_results`` are comma-separated, in the order the caller meets
-	IVR prompts, queues and forwards; ``at`` is a date-time in the call center's time zone (default now).
+	IVR prompts, queues and forwards; ``at`` is an ISO date-time, with an offset or else in the system time
+	zone as Frappe's Datetime fields send it (default now). Time conditions are read in their own zones.
 	"""
 	frappe.has_permission("CC Route", "read", doc=route, throw=True)
 	if not frappe.db.exists("CC Route", route):
@@ -44,7 +45,8 @@ def test_route(
 	except ValueError:
 		frappe.throw(_("Date and time: {0} is not a date-time").format(at))
 	if when.tzinfo is None:
-		when = when.replace(tzinfo=ZoneInfo(timezone))
+		# a naive value is what a Datetime field sends: the system time zone, as every Frappe datetime
+		when = when.replace(tzinfo=ZoneInfo(frappe.utils.get_system_timezone()))
 
 	record = frappe.get_doc("CC Route", route).as_dict()
 	routes = load_routeset(override_route=record)
