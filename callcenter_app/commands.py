@@ -73,4 +73,88 @@ def agi_server(context, host=None, port=None):
 		source.stop()
 
 
+@callcenter.command("render-asterisk")
+@click.option(
+	"--out", "out_dir", required=True, type=click.Path(file_okay=False), help="directory to write into"
+)
+@click.option(
+	"--agi-host", help="address Asterisk reaches the AGI server at (default: CC Settings' bind address)"
+)
+@pass_context
+def render_asterisk(context, out_dir, agi_host=None):
+	"""Write pjsip.conf, queues.conf and extensions.conf from the CC records (files are mode 0600).
+
+	Nothing is written when any record is invalid; the errors name the record and the field. Secrets are
+	only in pjsip.conf, never printed.
+	"""
+	import frappe
+
+	from callcenter_app.telephony.asterisk_config.render import RenderError, render_all, write_files
+	from callcenter_app.telephony.service import asterisk_inputs
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		rendered = render_all(*asterisk_inputs(agi_host))
+	except RenderError as e:
+		for error in e.errors:
+			click.echo(str(error), err=True)
+		raise SystemExit(1) from None
+	finally:
+		frappe.destroy()
+	for path in write_files(rendered, out_dir):
+		click.echo(f"wrote {path}")
+	click.echo(rendered.summary())
+	click.echo("Reload Asterisk: asterisk -rx 'module reload res_pjsip.so app_queue.so pbx_config.so'")
+
+
+@callcenter.command("import-routes")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@pass_context
+def import_routes(context, path):
+	"""Create or update routes and their records from a routes JSON export; all or nothing."""
+	import frappe
+
+	from callcenter_app.telephony.service import import_routes as run_import
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		with open(path, encoding="utf-8") as f:
+			counts = run_import(f.read())
+		frappe.db.commit()
+	except frappe.ValidationError as e:
+		frappe.db.rollback()
+		import html
+
+		lines = frappe.utils.strip_html(str(e).replace("</li>", "\n"))
+		click.echo(html.unescape(lines).strip(), err=True)
+		raise SystemExit(1) from None
+	finally:
+		frappe.destroy()
+	for what in ("created", "updated"):
+		for doctype, n in sorted(counts[what].items()):
+			click.echo(f"{what} {n} {doctype}")
+
+
+@callcenter.command("export-routes")
+@pass_context
+def export_routes(context):
+	"""Print every route and the records it uses as routes JSON (docs/routes-json.md)."""
+	import frappe
+
+	from callcenter_app.telephony.routing import serialize
+	from callcenter_app.telephony.service import load_routeset
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		click.echo(serialize.dumps(load_routeset()), nl=False)
+	finally:
+		frappe.destroy()
+
+
 commands = [callcenter]

@@ -74,7 +74,12 @@ class Scenario:
 			return ["200 result=0"]
 		if verb == "GET VARIABLE":
 			name = command.split('"')[1]
-			value = {"QUEUESTATUS": self._last_queue, "DIALSTATUS": self._last_dial}.get(name, "answered")
+			if name == "DIALSTATUS":
+				# as Asterisk: Dial always sets DIALSTATUS, ANSWER when the forward was answered
+				value = "answer" if self._last_dial == "answered" else self._last_dial
+				return [f"200 result=1 ({value.upper()})"]
+			# QUEUESTATUS is only set when the caller leaves the queue unanswered
+			value = self._last_queue if name == "QUEUESTATUS" else "answered"
 			return ["200 result=0"] if value == "answered" else [f"200 result=1 ({value.upper()})"]
 		if verb == "STREAM FILE":
 			return ["200 result=0 endpos=12000"]

@@ -143,3 +143,71 @@ def test_branch_rows_from_unknown_nodes_are_reported():
 	rec["branches"].append({"from_node": "nowhere", "branch": "next", "to_node": "q"})
 	(error,) = unknown_branch_sources(rec)
 	assert "branch row 6" in error.field and "'nowhere' is not one of the route's nodes" in error.reason
+
+
+# --- routes JSON import: RouteSet → records → RouteSet ------------------------------------------------------
+def _as_fetched(records_by_doctype, announcements):
+	"""Shape records like telephony.service.fetch_records() returns them (each with its name)."""
+	title = {
+		"HD Service Holiday List": "holiday_list_name",
+		"CC Time Condition": "condition_name",
+		"CC VIP List": "list_name",
+		"CC IVR Menu": "menu_name",
+		"CC Call Queue": "queue_name",
+		"CC Route": "route_name",
+		"CC Phone Number": "number",
+	}
+	named = {d: [{**r, "name": r[title[d]]} for r in rows] for d, rows in records_by_doctype.items()}
+	return dict(
+		holiday_lists=named["HD Service Holiday List"],
+		time_conditions=named["CC Time Condition"],
+		vip_lists=named["CC VIP List"],
+		ivr_menus=named["CC IVR Menu"],
+		queues=named["CC Call Queue"],
+		routes=named["CC Route"],
+		numbers=named["CC Phone Number"],
+		announcements=[{"name": n, "sound_name": s} for s, n in announcements.items()],
+	)
+
+
+def test_import_records_round_trip_the_example_export():
+	from pathlib import Path
+
+	from callcenter_app.telephony.routing import serialize
+	from callcenter_app.telephony.routing.records import records_from_routeset
+
+	original = serialize.loads((Path(__file__).parent / "data" / "routes_example.json").read_text())
+	sounds = {
+		"custom/welcome": "Welcome",
+		"custom/closed": "Closed",
+		"custom/main-menu": "Main Menu Prompt",
+		"custom/invalid": "Invalid Choice",
+	}
+	records, errors = records_from_routeset(original, sounds, existing_announcements=sounds.values())
+	assert errors == []
+	assert [r["start_node"] for r in records["CC Route"]] == ["vip", "msg"]
+	assert records["CC IVR Menu"][0]["prompt"] == "Main Menu Prompt"
+	office = records["CC Time Condition"][0]
+	assert office["blocks"][0] == {"weekday": "Monday", "from_time": "08:00:00", "to_time": "12:00:00"}
+	rebuilt = build_routeset(
+		**_as_fetched(records, sounds), timezone=original.timezone, default_region=original.default_region
+	)
+	before, after = serialize.to_dict(original), serialize.to_dict(rebuilt)
+	# the site has more announcements (the prompts) than the export listed; everything else is identical
+	extra = after.pop("announcements")
+	assert all(a in extra for a in before.pop("announcements"))
+	assert after == before
+
+
+def test_import_names_missing_announcements_and_prompts():
+	from pathlib import Path
+
+	from callcenter_app.telephony.routing import serialize
+	from callcenter_app.telephony.routing.records import records_from_routeset
+
+	original = serialize.loads((Path(__file__).parent / "data" / "routes_example.json").read_text())
+	_records, errors = records_from_routeset(original, {"custom/welcome": "Welcome"}, ["Welcome"])
+	text = "\n".join(str(e) for e in errors)
+	assert "announcement Closed: does not exist here" in text
+	assert "IVR menu Main Menu prompt: custom/main-menu is not the sound of any CC Announcement here" in text
+	assert "invalid prompt: custom/invalid" in text

@@ -74,3 +74,21 @@ def export_routes() -> str:
 	"""Every route, number and the records they use, in the documented JSON format (docs/routes-json.md)."""
 	frappe.has_permission("CC Route", "export", throw=True)
 	return serialize.dumps(load_routeset())
+
+
+@frappe.whitelist(methods=["POST"])
+def import_routes(text: str) -> dict:
+	"""Create or update the routes and their records from an export; all or nothing (service.import_routes)."""
+	for doctype in (
+		"CC Route",
+		"CC Phone Number",
+		"CC Time Condition",
+		"CC IVR Menu",
+		"CC Call Queue",
+		"CC VIP List",
+	):
+		frappe.has_permission(doctype, "create", throw=True)
+		frappe.has_permission(doctype, "write", throw=True)
+	from callcenter_app.telephony.service import import_routes as run_import
+
+	return run_import(text)

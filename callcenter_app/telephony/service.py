@@ -182,3 +182,146 @@ class FrappeRouteSource:
 					return
 		finally:
 			frappe.destroy()
+
+
+def asterisk_inputs(agi_host: str | None = None):
+	"""SIP accounts (with their secrets decrypted), call queues and the AGI address for render-asterisk."""
+	from frappe.utils.password import get_decrypted_password
+
+	from callcenter_app.telephony.asterisk_config.render import AgiTarget, CallQueue, QueueMember, SipAccount
+
+	accounts = [
+		SipAccount(
+			username=a.username,
+			secret=get_decrypted_password("CC SIP Account", a.name, "secret", raise_exception=False) or "",
+			display_name=a.display_name or "",
+			enabled=bool(a.enabled),
+			webrtc=bool(a.webrtc),
+			max_contacts=int(a.max_contacts or 1),
+			codecs=tuple(c.strip() for c in (a.codecs or "ulaw,alaw").split(",") if c.strip()),
+		)
+		for a in frappe.get_all(
+			"CC SIP Account",
+			fields=["name", "username", "display_name", "enabled", "webrtc", "max_contacts", "codecs"],
+			order_by="name",
+		)
+	]
+	members = _children(
+		"CC Call Queue Member", "CC Call Queue", ["interface", "sip_account", "level", "position", "agent"]
+	)
+	full_names = {
+		u.name: u.full_name
+		for u in frappe.get_all(
+			"User",
+			filters={
+				"name": ["in", [m["agent"] for ms in members.values() for m in ms if m["agent"]] or [""]]
+			},
+			fields=["name", "full_name"],
+		)
+	}
+	queues = [
+		CallQueue(
+			name=q.name,
+			strategy=q.strategy or "linear",
+			ring_timeout=int(q.ring_timeout or 15),
+			retry=int(q.retry or 0),
+			wrapup_time=int(q.wrapup_time or 0),
+			max_wait=int(q.max_wait or 300),
+			members=tuple(
+				QueueMember(
+					interface=m["interface"] or f"PJSIP/{m['sip_account']}",
+					level=int(m["level"] or 0),
+					position=int(m["position"] or 0),
+					name=(full_names.get(m["agent"]) or "").replace(",", " "),
+				)
+				for m in members.get(q.name, [])
+			),
+		)
+		for q in frappe.get_all(
+			"CC Call Queue",
+			fields=["name", "strategy", "ring_timeout", "retry", "wrapup_time", "max_wait"],
+			order_by="name",
+		)
+	]
+	agi = AgiTarget(
+		host=agi_host or frappe.db.get_single_value("CC Settings", "agi_bind_address") or "127.0.0.1",
+		port=int(frappe.db.get_single_value("CC Settings", "agi_port") or 4573),
+	)
+	return accounts, queues, agi
+
+
+# doctype → its name field, in the order an import writes them (a record's links exist before it)
+IMPORT_ORDER = {
+	"HD Service Holiday List": "holiday_list_name",
+	"CC Time Condition": "condition_name",
+	"CC VIP List": "list_name",
+	"CC IVR Menu": "menu_name",
+	"CC Call Queue": "queue_name",
+	"CC Route": "route_name",
+	"CC Phone Number": "number",
+}
+
+
+def import_routes(text: str) -> dict[str, dict[str, int]]:
+	"""Create or update every record of a routes export (docs/routes-json.md), all or nothing.
+
+	Records are matched by name and updated in place (a queue keeps its members: the export has none);
+	records not in the file are left alone. Routes that do not exist yet are first created as a bare
+	"hang up" so routes that go to each other can link both ways, then filled in. Any error rolls back
+	every change of the import and names the record.
+	"""
+	from callcenter_app.common.errors import FieldError
+	from callcenter_app.telephony.routing import serialize
+	from callcenter_app.telephony.routing.records import records_from_routeset
+	from callcenter_app.telephony.routing.validate import validate_routeset
+	from callcenter_app.utils import throw_errors
+
+	try:
+		routes = serialize.loads(text)
+	except FieldError as e:
+		throw_errors([e], frappe._("Routes file not imported"))
+	errors = validate_routeset(routes)
+	announcements = frappe.get_all("CC Announcement", fields=["name", "sound_name"])
+	records, missing = records_from_routeset(
+		routes,
+		{a.sound_name: a.name for a in announcements if a.sound_name},
+		[a.name for a in announcements],
+	)
+	throw_errors(errors + missing, frappe._("Routes file not imported"))
+
+	counts: dict[str, dict[str, int]] = {"created": {}, "updated": {}}
+	new_routes = set()
+	savepoint = "cc_import_routes"
+	frappe.db.savepoint(savepoint)
+	try:
+		for name in [r["route_name"] for r in records["CC Route"]]:
+			if not frappe.db.exists("CC Route", name):
+				frappe.get_doc(
+					{
+						"doctype": "CC Route",
+						"route_name": name,
+						"start_node": "end",
+						"nodes": [{"node_id": "end", "node_type": "Hang Up"}],
+					}
+				).insert()
+				new_routes.add(name)
+				counts["created"]["CC Route"] = counts["created"].get("CC Route", 0) + 1
+		for doctype, title in IMPORT_ORDER.items():
+			for record in records[doctype]:
+				name = record[title]
+				if frappe.db.exists(doctype, name):
+					doc = frappe.get_doc(doctype, name)
+					for table in ("nodes", "branches", "blocks", "holidays", "numbers"):
+						if table in record:
+							doc.set(table, [])
+					doc.update(record)
+					doc.save()
+					if not (doctype == "CC Route" and name in new_routes):
+						counts["updated"][doctype] = counts["updated"].get(doctype, 0) + 1
+				else:
+					frappe.get_doc({"doctype": doctype, **record}).insert()
+					counts["created"][doctype] = counts["created"].get(doctype, 0) + 1
+	except Exception:
+		frappe.db.rollback(save_point=savepoint)
+		raise
+	return counts

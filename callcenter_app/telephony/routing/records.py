@@ -187,3 +187,117 @@ def build_routeset(
 
 def _date(value) -> dt.date:
 	return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+# --- RouteSet → records (routes JSON import) -----------------------------------------------------------------
+_DESK_TYPE = {kind: desk for desk, (kind, _field) in NODE_TYPES.items()}
+_DESK_FIELD = {kind: fld for _desk, (kind, fld) in NODE_TYPES.items()}
+
+
+def _time(minute: int) -> str:
+	return "23:59:00" if minute >= 1440 else f"{minute // 60:02d}:{minute % 60:02d}:00"
+
+
+def records_from_routeset(
+	routes: RouteSet, announcements_by_sound: Mapping[str, str], existing_announcements: Iterable[str]
+) -> tuple[dict[str, list[dict]], list[FieldError]]:
+	"""The doctype records a RouteSet becomes, keyed by doctype, in the order they must be written.
+
+	Audio cannot travel in the JSON, so announcements are not created: each one the routes use must already
+	exist here by name, and IVR prompts (sound files in the JSON) must be the sound of an announcement here.
+	The errors name every one that is missing; nothing should be written when there are any.
+	"""
+	errors: list[FieldError] = []
+	existing = set(existing_announcements)
+	sound_of = dict(announcements_by_sound)
+	for a in routes.announcements.values():
+		if a.name not in existing:
+			errors.append(
+				FieldError(
+					f"announcement {a.name}",
+					"does not exist here; upload its audio as a CC Announcement first",
+				)
+			)
+		else:
+			sound_of.setdefault(a.file, a.name)
+
+	def prompt(menu: str, what: str, sound: str | None) -> str | None:
+		if not sound:
+			return None
+		name = sound_of.get(sound)
+		if name is None:
+			errors.append(
+				FieldError(f"IVR menu {menu} {what}", f"{sound} is not the sound of any CC Announcement here")
+			)
+		return name
+
+	out: dict[str, list[dict]] = {
+		"HD Service Holiday List": [
+			{
+				"holiday_list_name": h.name,
+				"from_date": min(h.holidays).isoformat() if h.holidays else f"{dt.date.today().year}-01-01",
+				"to_date": max(h.holidays).isoformat() if h.holidays else f"{dt.date.today().year}-12-31",
+				"holidays": [
+					{"holiday_date": d.isoformat(), "description": html.escape(text)}
+					for d, text in sorted(h.holidays.items())
+				],
+			}
+			for h in routes.holiday_lists.values()
+		],
+		"CC Time Condition": [
+			{
+				"condition_name": t.name,
+				"timezone": t.timezone,
+				"holiday_list": t.holiday_list,
+				"blocks": [
+					{"weekday": WEEKDAYS[b.weekday], "from_time": _time(b.start), "to_time": _time(b.end)}
+					for b in t.blocks
+				],
+			}
+			for t in routes.time_conditions.values()
+		],
+		"CC VIP List": [
+			{"list_name": v.name, "numbers": [{"number": n} for n in sorted(v.numbers)]}
+			for v in routes.vip_lists.values()
+		],
+		"CC IVR Menu": [
+			{
+				"menu_name": m.name,
+				"prompt": prompt(m.name, "prompt", m.prompt),
+				"invalid_prompt": prompt(m.name, "invalid prompt", m.invalid_prompt),
+				"timeout_prompt": prompt(m.name, "timeout prompt", m.timeout_prompt),
+				"timeout": m.timeout,
+				"retries": m.retries,
+				"max_digits": m.max_digits,
+			}
+			for m in routes.ivr_menus.values()
+		],
+		"CC Call Queue": [{"queue_name": q.name, "max_wait": q.max_wait} for q in routes.queues.values()],
+		"CC Route": [
+			{
+				"route_name": r.name,
+				"enabled": 1,
+				"start_node": r.start,
+				"nodes": [
+					{
+						"node_id": n.id,
+						"node_type": _DESK_TYPE[n.type],
+						"label": n.label or None,
+						**({_DESK_FIELD[n.type]: n.param()} if _DESK_FIELD[n.type] else {}),
+						"timeout": n.params.get("timeout"),
+					}
+					for n in r.nodes.values()
+				],
+				"branches": [
+					{"from_node": n.id, "branch": b, "to_node": to}
+					for n in r.nodes.values()
+					for b, to in n.branches.items()
+				],
+			}
+			for r in routes.routes.values()
+		],
+		"CC Phone Number": [
+			{"number": number, "route": route, "voice": 1} for number, route in sorted(routes.numbers.items())
+		],
+	}
+	return out, errors

@@ -10,7 +10,7 @@ import wave
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from callcenter_app.api.routes import export_routes, test_route
+from callcenter_app.api.routes import export_routes, import_routes, test_route
 from callcenter_app.telephony.routing import serialize
 
 PREFIX = "_T Route "
@@ -324,3 +324,56 @@ class TestRoutingDoctypes(FrappeTestCase):
 		routes = serialize.loads(export_routes())
 		self.assertIn(PREFIX + "Exported", routes.routes)
 		self.assertEqual(routes.routes[PREFIX + "Exported"].start, "hours")
+
+	# --- routes JSON import -----------------------------------------------------------------------
+	def test_import_creates_and_updates_all_or_nothing(self):
+		import json
+
+		self.route(name="Imported").insert()
+		data = json.loads(export_routes())
+		data["routes"] = [r for r in data["routes"] if r["name"] == PREFIX + "Imported"]
+		data["numbers"] = [{"number": "+37052000077", "route": PREFIX + "Copy"}]
+		route = data["routes"][0]
+		route["name"] = PREFIX + "Copy"
+		for n in route["nodes"]:
+			if n["id"] == "menu":
+				n["branches"]["2"] = "vm"
+		# a second new route that goes to the first and back: both are created
+		data["routes"].append(
+			{
+				"name": PREFIX + "Back",
+				"start": "g",
+				"nodes": [{"id": "g", "type": "goto_route", "route": PREFIX + "Copy"}],
+			}
+		)
+		counts = import_routes(json.dumps(data))
+		self.assertEqual(counts["created"].get("CC Route"), 2)
+		self.assertEqual(frappe.db.get_value("CC Phone Number", "+37052000077", "route"), PREFIX + "Copy")
+		copy = frappe.get_doc("CC Route", PREFIX + "Copy")
+		self.assertIn(("menu", "2", "vm"), [(b.from_node, b.branch, b.to_node) for b in copy.branches])
+		# importing again updates in place
+		again = import_routes(json.dumps(data))
+		self.assertEqual(again["created"], {})
+		self.assertEqual(again["updated"].get("CC Route"), 2)
+
+		# a bad record anywhere: nothing is written, the error names it
+		data["numbers"].append({"number": "+37052000078", "route": PREFIX + "Copy"})
+		data["routes"][0]["nodes"] = [n for n in data["routes"][0]["nodes"] if n["id"] != "vm"]
+		with self.assertRaises(frappe.ValidationError) as ctx:
+			import_routes(json.dumps(data))
+		self.assertIn("which does not exist", html.unescape(str(ctx.exception)))
+		self.assertFalse(frappe.db.exists("CC Phone Number", "+37052000078"))
+
+	def test_import_refuses_what_is_not_an_export(self):
+		for text, part in (
+			("{not json", "is not JSON"),
+			('{"format": "other"}', "not a callcenter_app routes export"),
+		):
+			with self.assertRaises(frappe.ValidationError) as ctx:
+				import_routes(text)
+			self.assertIn(part, html.unescape(str(ctx.exception)))
+
+	def test_import_needs_write_permission(self):
+		frappe.set_user("Guest")
+		with self.assertRaises(frappe.PermissionError):
+			import_routes("{}")
