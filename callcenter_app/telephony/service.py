@@ -33,7 +33,9 @@ def bump_routes_version(doc=None, method=None) -> None:
 
 
 def routes_version() -> str:
-	return frappe.cache().get_value(VERSION_KEY) or "0"
+	# expires=True: read Redis every time; get_value otherwise memoises in frappe.local for the whole
+	# process, and the reload thread would never see another process's change
+	return frappe.cache().get_value(VERSION_KEY, expires=True) or "0"
 
 
 def call_center_timezone() -> str:

@@ -377,3 +377,14 @@ class TestRoutingDoctypes(FrappeTestCase):
 		frappe.set_user("Guest")
 		with self.assertRaises(frappe.PermissionError):
 			import_routes("{}")
+
+	def test_routes_version_sees_other_processes_changes(self):
+		import pickle
+
+		from callcenter_app.telephony.service import VERSION_KEY, routes_version
+
+		routes_version()  # a first read must not be memoised for the process
+		cache = frappe.cache()
+		# what another process's bump does: write Redis directly, not this process's local cache
+		cache.set(cache.make_key(VERSION_KEY), pickle.dumps("changed-elsewhere"))
+		self.assertEqual(routes_version(), "changed-elsewhere")
