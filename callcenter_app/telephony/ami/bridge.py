@@ -1,0 +1,136 @@
+"""The AMI bridge without Frappe: client → call state machine → durable spool → a writer, in batches.
+
+``write(batch)`` is the only door out: ``callcenter ami-tail`` writes JSON lines, the bench command
+``callcenter ami-bridge`` upserts CC Call Logs (telephony/service.py). It runs in a worker thread so a
+slow or failing database never stalls reading events; a batch that fails stays in the spool and is tried
+again with backoff, so an outage delays records but loses none. ``on_record`` (optional) is told of each
+finished record at once, e.g. for a realtime notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
+from callcenter_app.telephony.ami.client import AmiClient, AmiConfig
+from callcenter_app.telephony.ami.spool import Spool
+
+log = logging.getLogger("callcenter.ami.bridge")
+
+
+class Bridge:
+	def __init__(
+		self,
+		config: AmiConfig,
+		spool: Spool,
+		write: Callable[[list[dict]], None],
+		tracker: CallTracker | None = None,
+		batch: int = 200,
+		retry_start: float = 0.5,
+		retry_max: float = 30.0,
+		drain_timeout: float = 5.0,
+		on_event: Callable[[dict], None] | None = None,
+	):
+		self.spool = spool
+		self.write = write
+		self.tracker = tracker or CallTracker()
+		self.batch = batch
+		self.retry_start, self.retry_max, self.drain_timeout = retry_start, retry_max, drain_timeout
+		self.extra_on_event = on_event
+		self.client = AmiClient(config, self.on_event, self.on_connect)
+		self.written = 0
+		self.write_failures = 0
+		self._wake = asyncio.Event()
+		self._stop = asyncio.Event()
+
+	def on_event(self, event: dict) -> None:
+		if self.extra_on_event is not None:
+			self.extra_on_event(event)
+		self._spool(self.tracker.feed(event))
+
+	async def on_connect(self, client: AmiClient) -> None:
+		channels = await client.action_list("CoreShowChannels")
+		status = await client.action_list("QueueStatus")
+		entries = [e for e in status if e.get("Event") == "QueueEntry"]
+		records = self.tracker.resync(channels, entries)
+		log.info(
+			"AMI resync: %d live channel(s), %d queued caller(s), %d call(s) ended while disconnected",
+			len(channels),
+			len(entries),
+			len(records),
+		)
+		self._spool(records)
+
+	def _spool(self, records: list[CallRecord]) -> None:
+		if records:
+			self.spool.append([r.as_dict() for r in records])
+			self._wake.set()
+
+	async def run(self) -> None:
+		tasks = [
+			asyncio.create_task(self.client.run(), name="ami-client"),
+			asyncio.create_task(self._sink(), name="ami-sink"),
+			asyncio.create_task(self._tick(), name="ami-tick"),
+		]
+		try:
+			done, _ = await asyncio.wait(
+				{*tasks, asyncio.create_task(self._stop.wait())}, return_when=asyncio.FIRST_COMPLETED
+			)
+			for task in done:
+				if task in tasks:
+					task.result()
+		finally:
+			self.client.stop()
+			for task in tasks:
+				task.cancel()
+				with contextlib.suppress(BaseException):
+					await task
+			await self.drain(timeout=self.drain_timeout)
+
+	def stop(self) -> None:
+		self._stop.set()
+
+	async def drain(self, timeout: float = 10.0) -> bool:
+		"""Write what is pending now (shutdown, tests); True when the spool is empty."""
+		loop = asyncio.get_running_loop()
+		deadline = loop.time() + timeout
+		while len(self.spool) and loop.time() < deadline:
+			if not await self._write_once():
+				await asyncio.sleep(0.05)
+		return not len(self.spool)
+
+	async def _write_once(self) -> bool:
+		batch = self.spool.pending(self.batch)
+		if not batch:
+			return True
+		try:
+			await asyncio.get_running_loop().run_in_executor(None, self.write, batch)
+		except Exception as e:
+			self.write_failures += 1
+			log.warning("writing %d call record(s) failed (%s); they stay in the spool", len(batch), e)
+			return False
+		self.spool.ack([r["linkedid"] for r in batch])
+		self.written += len(batch)
+		return True
+
+	async def _sink(self) -> None:
+		delay = self.retry_start
+		while True:
+			if not len(self.spool):
+				self._wake.clear()
+				with contextlib.suppress(asyncio.TimeoutError):
+					await asyncio.wait_for(self._wake.wait(), 1.0)
+				continue
+			if await self._write_once():
+				delay = self.retry_start
+			else:
+				await asyncio.sleep(delay)
+				delay = min(delay * 2, self.retry_max)
+
+	async def _tick(self) -> None:
+		while True:
+			await asyncio.sleep(1.0)
+			self._spool(self.tracker.flush())

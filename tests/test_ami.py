@@ -1,0 +1,330 @@
+"""AMI: the frame parser, the call state machine against the ground truth of real Asterisk recordings,
+order/duplicate independence, and the client + bridge over real TCP on loopback with faults."""
+
+import asyncio
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ami_peer import RECORDINGS, AmiPeer, clone_call, encode, merged, recorded_frames
+from callcenter_app.telephony.ami.bridge import Bridge
+from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
+from callcenter_app.telephony.ami.client import AmiAuthError, AmiClient, AmiConfig
+from callcenter_app.telephony.ami.protocol import FrameParser, ProtocolError, encode_action
+from callcenter_app.telephony.ami.spool import Spool
+
+NAMES = ("answered", "abandoned", "penalties")
+
+
+def records_of(frames, **kw) -> dict[str, CallRecord]:
+	t = CallTracker(**kw)
+	out = t.feed_all(frames) + t.finish_all()
+	keys = [r.linkedid for r in out]
+	assert len(keys) == len(set(keys)), "a call was recorded twice"
+	return {r.linkedid: r for r in out}
+
+
+# --- parser --------------------------------------------------------------------------------------------
+def test_parser_reads_frames_split_anywhere():
+	raw = (RECORDINGS / "answered.ami").read_bytes()
+	whole = FrameParser().feed(raw)
+	rng = random.Random(7)
+	p, pieces, i = FrameParser(), [], 0
+	while i < len(raw):
+		n = rng.randint(1, 300)
+		pieces += p.feed(raw[i : i + n])
+		i += n
+	assert pieces == whole and p.banner == "11.0.0" and p.malformed == 0
+	assert whole[0]["Response"] == "Success" and whole[-1]["Response"] == "Goodbye"
+
+
+def test_malformed_frames_are_skipped_and_counted():
+	p = FrameParser()
+	data = b"Asterisk Call Manager/11.0.0\r\nEvent: A\r\nX: 1\r\n\r\nnot a header line\r\nEvent: B\r\n\r\nEvent: C\r\n\r\n"
+	assert [m["Event"] for m in p.feed(data)] == ["A", "C"]
+	assert p.malformed == 1
+
+
+def test_command_output_lines_are_all_kept():
+	p = FrameParser()
+	msgs = p.feed(b"Asterisk Call Manager/11.0.0\r\nResponse: Success\r\nOutput: one\r\nOutput: two\r\n\r\n")
+	assert msgs[0]["Output"] == "one\ntwo"
+
+
+def test_actions_cannot_smuggle_lines():
+	assert encode_action("Ping", {"ActionID": "1"}) == b"Action: Ping\r\nActionID: 1\r\n\r\n"
+	with pytest.raises(ProtocolError, match="Channel"):
+		encode_action("Originate", {"Channel": "PJSIP/ann\r\nAction: Command"})
+	with pytest.raises(ProtocolError):
+		encode_action("Originate", {}, variables={"X": "1\nAction: Logoff"})
+
+
+# --- state machine vs ground truth ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_records_match_asterisk_ground_truth(name):
+	truth = json.loads((RECORDINGS / f"{name}.truth.json").read_text())
+	records = records_of(recorded_frames(name))
+	assert set(records) == set(truth["calls"])
+	for linkedid, t in truth["calls"].items():
+		r = records[linkedid]
+		assert r.caller == t["caller"]["callerid_num"]
+		assert r.queue == t["queue"]
+		assert r.status == ("abandoned" if t["abandoned"] else "answered" if t["answered_by"] else "missed")
+		assert r.answered_by == (t["answered_by"] or "")
+		view = t["queue_view"]
+		assert (r.wait_s, r.ring_s, r.talk_s) == (view["wait_s"], view["ring_s"], view["talk_s"])
+		assert r.queue_result == t["queue_outcome"]
+		assert r.complete
+
+
+def all_frames():
+	return merged([recorded_frames(n) for n in NAMES])
+
+
+def first_ts(frames):
+	return min(float(m["Timestamp"]) for m in frames if "Timestamp" in m)
+
+
+def test_interleaved_calls_give_the_same_records():
+	alone = {}
+	for name in NAMES:
+		alone.update(records_of(recorded_frames(name)))
+	# the three recordings shifted to overlap in time, merged by timestamp
+	shifted = merged(
+		[clone_call(recorded_frames(n), i, -first_ts(recorded_frames(n))) for i, n in enumerate(NAMES)]
+	)
+	together = records_of(shifted)
+	assert len(together) == len(alone) == 4
+	strip = lambda r: {
+		k: v for k, v in r.as_dict().items() if k not in ("linkedid", "caller", "start", "end", "answered_at")
+	}  # noqa: E731
+	assert sorted(map(json.dumps, map(strip, together.values()))) == sorted(
+		map(json.dumps, map(strip, alone.values()))
+	)
+
+
+@given(data=st.data())
+@settings(max_examples=30, deadline=None)
+def test_duplicates_and_local_reordering_change_nothing(data):
+	frames = all_frames()
+	expected = records_of(frames)
+	rng = random.Random(data.draw(st.integers(0, 10**6)))
+	window = data.draw(st.integers(2, 8))
+	messy = []
+	for i in range(0, len(frames), window):
+		chunk = frames[i : i + window]
+		rng.shuffle(chunk)
+		messy += chunk
+	for _ in range(data.draw(st.integers(0, 60))):  # duplicates, some right after, some later
+		k = rng.randrange(len(messy))
+		messy.insert(min(len(messy), k + rng.randint(1, 40)), messy[k])
+	assert records_of(messy) == expected
+
+
+def test_late_events_after_a_call_finished_are_ignored():
+	frames = recorded_frames("answered")
+	t = CallTracker(grace=0)
+	first = t.feed_all(frames) + t.finish_all()
+	assert len(first) == 1
+	assert t.feed_all(frames[-20:]) + t.finish_all() == []  # replayed tail: no second record
+
+
+def test_timeout_is_told_from_abandon_and_voicemail_and_transfer_are_seen():
+	base = [m for m in recorded_frames("abandoned")]
+	caller = next(m for m in base if m.get("Event") == "QueueCallerJoin")
+	ts = float(caller["Timestamp"]) + 2
+	common = {k: caller[k] for k in ("Channel", "Uniqueid", "Linkedid")}
+	# extra events go in at their time (merged), as Asterisk would have sent them
+	timeout = merged(
+		[
+			base,
+			[
+				{
+					"Event": "VarSet",
+					"Timestamp": f"{ts:.6f}",
+					**common,
+					"Variable": "QUEUESTATUS",
+					"Value": "TIMEOUT",
+				}
+			],
+		]
+	)
+	(r,) = records_of(timeout).values()
+	assert (r.status, r.queue_result) == ("missed", "timeout")
+	vm = merged(
+		[
+			timeout,
+			[
+				{
+					"Event": "Newexten",
+					"Timestamp": f"{ts + 0.1:.6f}",
+					**common,
+					"Application": "VoiceMail",
+					"AppData": "100@default,u",
+				}
+			],
+		]
+	)
+	(r,) = records_of(vm).values()
+	assert (r.status, r.voicemail) == ("voicemail", "100@default")
+	answered = recorded_frames("answered")
+	c = next(m for m in answered if m.get("Event") == "AgentConnect")
+	blind = {
+		"Event": "BlindTransfer",
+		"Timestamp": f"{float(c['Timestamp']) + 1:.6f}",
+		"Result": "Success",
+		"TransfererChannel": c["DestChannel"],
+		"TransfereeLinkedid": c["Linkedid"],
+		"Extension": "200",
+		"Context": "cc-agents",
+	}
+	(r,) = records_of(merged([answered, [blind, dict(blind)]])).values()
+	assert r.transfers == ({"kind": "blind", "by": c["DestChannel"], "to": "200", "result": "Success"},)
+
+
+def test_agent_complete_without_channel_fields_is_attached():
+	frames = recorded_frames("answered")
+	stripped = []
+	for m in frames:
+		if m.get("Event") == "AgentComplete":
+			m = {
+				k: v
+				for k, v in m.items()
+				if k
+				in (
+					"Event",
+					"Timestamp",
+					"Queue",
+					"Interface",
+					"MemberName",
+					"HoldTime",
+					"TalkTime",
+					"Reason",
+				)
+			}
+		stripped.append(m)
+	(r,) = records_of(stripped).values()
+	assert r.talk_s == 3 and r.status == "answered"
+
+
+# --- spool ---------------------------------------------------------------------------------------------
+def test_spool_survives_restart_and_torn_lines(tmp_path):
+	s = Spool(str(tmp_path))
+	s.append([{"linkedid": "a", "x": 1}, {"linkedid": "b", "x": 2}])
+	s.ack(["a"])
+	s.close()
+	with open(tmp_path / "records.jsonl", "a") as f:
+		f.write('{"linkedid": "c", "x"')  # crash mid-write
+	s2 = Spool(str(tmp_path))
+	assert [r["linkedid"] for r in s2.pending()] == ["b"]
+	s2.ack(["b"])
+	assert len(s2) == 0 and (tmp_path / "records.jsonl").stat().st_size == 0
+
+
+# --- over TCP ------------------------------------------------------------------------------------------
+def config(port, **kw):
+	return AmiConfig(
+		"127.0.0.1", port, "cc", "s3cret-pass", timeout=5, backoff_start=0.05, backoff_max=0.2, **kw
+	)
+
+
+def test_bad_credentials_give_a_clear_error_and_no_retry():
+	async def main():
+		peer = AmiPeer([])
+		port = await peer.start()
+		client = AmiClient(AmiConfig("127.0.0.1", port, "cc", "wrong-secret", timeout=5), lambda e: None)
+		with pytest.raises(AmiAuthError) as e:
+			await asyncio.wait_for(client.run(), 5)
+		await peer.close()
+		return str(e.value), peer.logins_refused
+
+	message, refused = asyncio.run(main())
+	assert "AMI login refused for user 'cc'" in message and "Authentication failed" in message
+	assert "wrong-secret" not in message and refused == 1
+
+
+def run_bridge(peer, tmp_path, write, until, timeout=20.0, **kw):
+	options = {"retry_start": 0.05, "retry_max": 0.2, "drain_timeout": 0.5, **kw}
+
+	async def main():
+		port = await peer.start()
+		bridge = Bridge(config(port), Spool(str(tmp_path / "spool"), fsync=False), write, **options)
+		task = asyncio.create_task(bridge.run())
+		loop = asyncio.get_running_loop()
+		deadline = loop.time() + timeout
+		while not until(bridge) and loop.time() < deadline:
+			await asyncio.sleep(0.05)
+		bridge.stop()
+		await asyncio.wait_for(task, 10)
+		await peer.close()
+		return bridge
+
+	return asyncio.run(main())
+
+
+def test_recordings_replayed_over_tcp_give_the_ground_truth(tmp_path):
+	written = {}
+	peer = AmiPeer(all_frames())
+	bridge = run_bridge(
+		peer,
+		tmp_path,
+		lambda batch: written.update({r["linkedid"]: r for r in batch}),
+		lambda b: len(written) >= 4,
+	)
+	assert set(written) == set(records_of(all_frames()))
+	assert bridge.client.connections == 1
+	assert {r["answered_by"] for r in written.values()} == {"Agent One", "Sales One", "Sales Two", ""}
+
+
+def test_many_calls_with_drops_garbage_and_a_database_outage_each_appear_once(tmp_path):
+	template = recorded_frames("answered")
+	n = 60
+	calls = [clone_call(template, i, 0.35 * i) for i in range(n)]
+	expected = {next(m["Linkedid"] for m in call if "Linkedid" in m) for call in calls}
+	frames = merged(calls)
+	peer = AmiPeer(frames, drop_every=1500, gap=25, garbage=0.002, seed=3)
+	store, writes, outage = {}, [], {"left": 4}
+
+	def write(batch):
+		if outage["left"] > 0:  # the first batches meet a database that is down
+			outage["left"] -= 1
+			raise ConnectionError("database is down")
+		for r in batch:
+			writes.append(r["linkedid"])
+			store[r["linkedid"]] = r
+
+	bridge = run_bridge(
+		peer, tmp_path, write, lambda b: peer.cursor >= len(frames) and set(store) >= expected, timeout=60
+	)
+	assert peer.connections > 3 and peer.lost > 0 and peer.garbage_sent > 0
+	assert bridge.write_failures >= 4
+	assert set(store) == expected  # count in = count out
+	assert len(writes) == len(set(writes)) == n  # and each exactly once
+	assert bridge.client.malformed == peer.garbage_sent
+	complete = [r for r in store.values() if r["complete"]]
+	assert complete and all(r["status"] == "answered" for r in complete)
+
+
+def test_bridge_restart_replays_the_spool(tmp_path):
+	frames = recorded_frames("penalties")
+	peer = AmiPeer(frames)
+
+	def down(batch):
+		raise ConnectionError("database is down")
+
+	bridge = run_bridge(peer, tmp_path, down, lambda b: len(b.spool) >= 2, timeout=20)
+	assert len(bridge.spool) == 2
+	bridge.spool.close()
+	written = []
+	spool = Spool(str(tmp_path / "spool"))
+	assert len(spool) == 2
+
+	async def replay():
+		b = Bridge(config(1), spool, lambda batch: written.extend(r["linkedid"] for r in batch))
+		return await b.drain(5)
+
+	assert asyncio.run(replay())
+	assert sorted(written) == sorted(records_of(frames))
