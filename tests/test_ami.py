@@ -330,3 +330,13 @@ def test_bridge_restart_replays_the_spool(tmp_path):
 
 	assert asyncio.run(replay())
 	assert sorted(written) == sorted(records_of(frames))
+
+
+def test_events_with_a_response_field_are_events():
+	seen = []
+	client = AmiClient(AmiConfig(), seen.append)
+	client._dispatch(
+		{"Event": "OriginateResponse", "Response": "Success", "ActionID": "c2c-1", "Uniqueid": "1.1"}
+	)
+	client._dispatch({"Response": "Success", "ActionID": "nobody-waits"})
+	assert [m["Event"] for m in seen] == ["OriginateResponse"]

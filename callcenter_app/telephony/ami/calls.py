@@ -16,6 +16,7 @@ VarSet); AgentRingNoAnswer.RingTime is in milliseconds, every other time in seco
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -100,11 +101,11 @@ class CallRecord:
 		return cls(**values)
 
 
-def _ts(event: dict, fallback: float) -> float:
+def _ts(event: dict, clock: Callable[[], float]) -> float:
 	try:
 		return float(event["Timestamp"])
 	except (KeyError, ValueError):
-		return fallback
+		return clock()
 
 
 def _int(value) -> int | None:
@@ -163,6 +164,8 @@ class CallTracker:
 		self.linked: dict[str, str] = {}  # uniqueid → linkedid (Cdr and some events lack Linkedid)
 		self.finished: OrderedDict[str, None] = OrderedDict()
 		self.remember = remember
+		# (due time, linkedid) of calls whose channels have all hung up, waiting out the grace
+		self.ending: list[tuple[float, str]] = []
 		self.now = 0.0  # the event clock: newest Timestamp seen
 		self.events = 0
 		self.ignored = 0
@@ -173,7 +176,7 @@ class CallTracker:
 		name = event.get("Event")
 		if not name:
 			return []
-		ts = _ts(event, self.clock())
+		ts = _ts(event, self.clock)
 		if ts > self.now:
 			self.now = ts
 		handler = _HANDLERS.get(name)
@@ -189,7 +192,17 @@ class CallTracker:
 
 	def collect(self, now: float | None = None) -> list[CallRecord]:
 		now = self.now if now is None else now
-		done = [c for c in self.calls.values() if c.over() and now - c.last_hangup() >= self.grace]
+		done = []
+		while self.ending and self.ending[0][0] <= now:
+			_due, linkedid = heapq.heappop(self.ending)
+			call = self.calls.get(linkedid)
+			if call is None or not call.over():
+				continue  # finished already, or a channel came back (out-of-order events)
+			due = call.last_hangup() + self.grace
+			if due > now:
+				heapq.heappush(self.ending, (due, linkedid))  # a later hangup moved it
+				continue
+			done.append(call)
 		return [self._finish(c) for c in done]
 
 	def flush(self, now: float | None = None) -> list[CallRecord]:
@@ -334,6 +347,8 @@ def _hangup(t: CallTracker, e: dict, ts: float) -> None:
 		ch.cause = e.get("Cause-txt") or e.get("Cause") or ""
 		if ch.created is None:
 			ch.created = ts
+		if call.over():
+			heapq.heappush(t.ending, (call.last_hangup() + t.grace, call.linkedid))
 
 
 def _varset(t: CallTracker, e: dict, ts: float) -> None:

@@ -196,7 +196,7 @@ class AmiClient:
 
 	def _dispatch(self, message: dict) -> None:
 		action_id = message.get("ActionID")
-		if "Response" in message:
+		if "Event" not in message:  # a response (OriginateResponse is an event with a Response field)
 			future = self._waiting.get(action_id or "")
 			if future is not None and not future.done():
 				if action_id in self._lists and message.get("Response") == "Success":

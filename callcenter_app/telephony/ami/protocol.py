@@ -80,18 +80,18 @@ class FrameParser:
 
 	def _parse(self, frame: bytes) -> dict[str, str] | None:
 		message: dict[str, str] = {}
-		for raw in frame.split(b"\n"):
-			line = raw.rstrip(b"\r").decode("utf-8", "replace")
-			if not line:
-				continue
-			key, colon, value = line.partition(":")
-			if not colon or not key or " " in key.strip():
+		text = frame.decode("utf-8", "replace")
+		for line in text.split("\r\n") if self._sep == b"\r\n\r\n" else text.split("\n"):
+			key, sep, value = line.partition(": ")
+			if not sep:
+				key, sep, value = line.rstrip("\r").partition(":")  # "Key:" with an empty value
+				if not line:
+					continue
+			if not sep or not key or " " in key:
 				self.malformed += 1
 				log.warning("AMI: malformed frame skipped (line %r)", line[:80])
 				return None
-			value = value[1:] if value.startswith(" ") else value
-			key = key.strip()
-			if key == "Output" and key in message:
+			if key in message and key == "Output":
 				message[key] += "\n" + value
 			else:
 				message[key] = value
