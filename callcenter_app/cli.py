@@ -85,6 +85,40 @@ def agi_serve(args) -> int:
 	return 0
 
 
+def ami_tail(args) -> int:
+	"""Run the AMI bridge without Frappe: finished calls as JSON lines, spooled first, until interrupted."""
+	import os
+
+	from callcenter_app.telephony.ami.bridge import Bridge
+	from callcenter_app.telephony.ami.client import AmiAuthError, AmiConfig
+	from callcenter_app.telephony.ami.spool import Spool
+
+	secret = os.environ.get(args.secret_env, "")
+	if args.secret_file:
+		with open(args.secret_file, encoding="utf-8") as f:
+			secret = f.read().strip()
+	if not secret:
+		raise FieldError(
+			"secret", f"give --secret-file or set ${args.secret_env} (never on the command line)"
+		)
+	out = sys.stdout if args.out == "-" else open(args.out, "a", encoding="utf-8")
+
+	def write(batch: list[dict]) -> None:
+		for record in batch:
+			out.write(json.dumps(record, sort_keys=True) + "\n")
+		out.flush()
+
+	bridge = Bridge(AmiConfig(args.host, args.port, args.username, secret), Spool(args.spool), write)
+	try:
+		asyncio.run(bridge.run())
+	except KeyboardInterrupt:
+		pass
+	except AmiAuthError as e:
+		print(f"callcenter: {e}", file=sys.stderr)
+		return 1
+	return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
 	parser = argparse.ArgumentParser(prog="callcenter", description=__doc__)
 	parser.add_argument("--version", action="version", version=f"callcenter_app {__version__}")
@@ -116,6 +150,18 @@ def build_parser() -> argparse.ArgumentParser:
 	p.add_argument("--host", default="127.0.0.1")
 	p.add_argument("--port", type=int, default=4573)
 	p.set_defaults(handler=agi_serve)
+
+	p = sub.add_parser(
+		"ami-tail", help="run the AMI bridge without Frappe, writing call records as JSON lines"
+	)
+	p.add_argument("--host", default="127.0.0.1")
+	p.add_argument("--port", type=int, default=5038)
+	p.add_argument("--username", required=True)
+	p.add_argument("--secret-file", help="file holding the AMI secret")
+	p.add_argument("--secret-env", default="CC_AMI_SECRET", help="environment variable with the secret")
+	p.add_argument("--spool", default="./ami-spool", help="spool directory (records wait here until written)")
+	p.add_argument("--out", default="-", help="JSON lines file to append to ('-' = standard output)")
+	p.set_defaults(handler=ami_tail)
 	return parser
 
 

@@ -157,4 +157,41 @@ def export_routes(context):
 		frappe.destroy()
 
 
+@callcenter.command("ami-bridge")
+@click.option("--spool", help="spool directory (default: the site's private/ami-spool)")
+@pass_context
+def ami_bridge(context, spool=None):
+	"""Run the AMI bridge: every finished call becomes one CC Call Log (spooled to disk first)."""
+	import asyncio
+	import logging
+	import os
+
+	import frappe
+
+	from callcenter_app.telephony.ami.bridge import Bridge
+	from callcenter_app.telephony.ami.client import AmiAuthError
+	from callcenter_app.telephony.ami.spool import Spool
+	from callcenter_app.telephony.service import FrappeCallLogWriter, ami_config
+
+	site = get_site(context)
+	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		config = ami_config()
+		spool_dir = spool or frappe.get_site_path("private", "ami-spool")
+		sites_path = os.path.abspath(frappe.local.sites_path)
+	finally:
+		frappe.destroy()
+	bridge = Bridge(config, Spool(spool_dir), FrappeCallLogWriter(site, sites_path))
+	click.echo(f"AMI bridge for {site}: {config!r}, spool {spool_dir}")
+	try:
+		asyncio.run(bridge.run())
+	except KeyboardInterrupt:
+		pass
+	except AmiAuthError as e:
+		click.echo(str(e), err=True)
+		raise SystemExit(1) from None
+
+
 commands = [callcenter]

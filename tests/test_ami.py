@@ -340,3 +340,81 @@ def test_events_with_a_response_field_are_events():
 	)
 	client._dispatch({"Response": "Success", "ActionID": "nobody-waits"})
 	assert [m["Event"] for m in seen] == ["OriginateResponse"]
+
+
+def test_ami_tail_cli_writes_json_lines(tmp_path):
+	import subprocess
+	import sys
+	import time
+
+	async def serve():
+		peer = AmiPeer(recorded_frames("penalties"))
+		port = await peer.start()
+		return peer, port
+
+	loop = asyncio.new_event_loop()
+	_peer, port = loop.run_until_complete(serve())
+	import threading
+
+	threading.Thread(target=loop.run_forever, daemon=True).start()
+	out = tmp_path / "calls.jsonl"
+	env = {**__import__("os").environ, "CC_AMI_SECRET": "s3cret-pass"}
+	proc = subprocess.Popen(
+		[
+			sys.executable,
+			"-m",
+			"callcenter_app.cli",
+			"ami-tail",
+			"--port",
+			str(port),
+			"--username",
+			"cc",
+			"--spool",
+			str(tmp_path / "spool"),
+			"--out",
+			str(out),
+		],
+		env=env,
+	)
+	try:
+		deadline = time.time() + 20
+		while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 2):
+			time.sleep(0.1)
+	finally:
+		proc.terminate()
+		proc.wait(10)
+	lines = [json.loads(line) for line in out.read_text().splitlines()]
+	assert sorted(r["answered_by"] for r in lines) == ["Sales One", "Sales Two"]
+
+
+def test_ami_tail_refuses_to_run_without_a_secret(tmp_path, capsys):
+	from callcenter_app.cli import main
+
+	assert (
+		main(["ami-tail", "--username", "cc", "--secret-env", "CC_NO_SUCH_VAR", "--spool", str(tmp_path)])
+		== 2
+	)
+	assert "never on the command line" in capsys.readouterr().err
+
+
+def test_call_log_values_map_and_refuse():
+	from callcenter_app.common.errors import FieldError
+	from callcenter_app.telephony.ami.call_log import call_log_values
+
+	(record,) = records_of(recorded_frames("answered")).values()
+	values = call_log_values(record.as_dict(), "Europe/Vilnius")
+	assert values["start"] == "2026-11-22 11:17:19.677149"  # 09:17:19 UTC
+	assert (values["status"], values["talk_s"], values["agents_rung"], values["complete"]) == (
+		"answered",
+		3,
+		"Agent One",
+		1,
+	)
+	for bad, field in (
+		({"linkedid": ""}, "linkedid"),
+		({"status": "exploded"}, "status"),
+		({"direction": "sideways"}, "direction"),
+	):
+		with pytest.raises(FieldError) as e:
+			call_log_values({**record.as_dict(), **bad}, "UTC")
+		assert e.value.field == field

@@ -12,6 +12,7 @@ from callcenter_app.telephony.routing.model import RouteSet
 from callcenter_app.telephony.routing.records import build_routeset
 
 log = logging.getLogger("callcenter.agi")
+ami_log = logging.getLogger("callcenter.ami")
 VERSION_KEY = "callcenter:routes_version"
 
 # doctypes whose change means the FastAGI servers must reload their routes (doc_events in hooks.py)
@@ -327,3 +328,88 @@ def import_routes(text: str) -> dict[str, dict[str, int]]:
 		frappe.db.rollback(save_point=savepoint)
 		raise
 	return counts
+
+
+# --- AMI bridge: call records → CC Call Log ---------------------------------------------------------------
+
+
+def upsert_call_logs(records: list[dict]) -> dict[str, int]:
+	"""Insert or update one CC Call Log per record, named by Linkedid. Idempotent: writing the same record
+	again changes nothing (not even ``modified``). A bad record is logged and skipped, the others written.
+	The caller commits."""
+	from callcenter_app.common.errors import FieldError
+	from callcenter_app.telephony.ami.call_log import call_log_values
+
+	timezone = frappe.utils.get_system_timezone()  # Frappe stores every Datetime in the system time zone
+	agents = _agents_by_interface()
+	counts = {"inserted": 0, "updated": 0, "unchanged": 0, "refused": 0}
+	for record in records:
+		try:
+			values = call_log_values(record, timezone)
+		except FieldError as e:
+			counts["refused"] += 1
+			ami_log.error("call record refused: %s (linkedid %r)", e, record.get("linkedid"))
+			continue
+		values["agent"] = agents.get(values["agent_interface"])
+		name = values["linkedid"]
+		existing = frappe.db.get_value("CC Call Log", name, list(values), as_dict=True)
+		if existing is None:
+			try:
+				frappe.get_doc({"doctype": "CC Call Log", **values}).insert(ignore_permissions=True)
+				counts["inserted"] += 1
+				continue
+			except frappe.DuplicateEntryError:  # another writer got there first: update it instead
+				existing = frappe.db.get_value("CC Call Log", name, list(values), as_dict=True) or {}
+		changed = {k: v for k, v in values.items() if _differs(existing.get(k), v)}
+		if changed:
+			frappe.db.set_value("CC Call Log", name, changed)
+			counts["updated"] += 1
+		else:
+			counts["unchanged"] += 1
+	return counts
+
+
+def _differs(old, new) -> bool:
+	if old in (None, "") and new in (None, ""):
+		return False
+	return str(old) != str(new)
+
+
+def _agents_by_interface() -> dict[str, str]:
+	return {
+		f"PJSIP/{a.name}": a.user
+		for a in frappe.get_all("CC SIP Account", filters={"user": ["is", "set"]}, fields=["name", "user"])
+	}
+
+
+def ami_config():
+	"""The AMI connection from CC Settings (the secret decrypted here, never logged)."""
+	from callcenter_app.telephony.ami.client import AmiConfig
+
+	settings = frappe.get_single("CC Settings")
+	if not settings.pbx_enabled:
+		frappe.throw(frappe._("CC Settings: enable the PBX bridge first"))
+	return AmiConfig(
+		host=settings.ami_host or "127.0.0.1",
+		port=int(settings.ami_port or 5038),
+		username=settings.ami_username or "",
+		secret=settings.get_password("ami_secret", raise_exception=False) or "",
+	)
+
+
+class FrappeCallLogWriter:
+	"""The bridge's ``write``: each batch on a fresh site connection in the worker thread, committed once.
+	An outage raises, and the bridge keeps the batch in its spool."""
+
+	def __init__(self, site: str, sites_path: str | None = None):
+		self.site, self.sites_path = site, sites_path
+
+	def __call__(self, batch: list[dict]) -> None:
+		frappe.init(site=self.site, sites_path=self.sites_path or ".")
+		try:
+			frappe.connect()
+			counts = upsert_call_logs(batch)
+			frappe.db.commit()
+			ami_log.info("call logs: %s", counts)
+		finally:
+			frappe.destroy()
