@@ -353,7 +353,7 @@ def test_ami_tail_cli_writes_json_lines(tmp_path):
 		return peer, port
 
 	loop = asyncio.new_event_loop()
-	_peer, port = loop.run_until_complete(serve())
+	peer, port = loop.run_until_complete(serve())  # keep a reference: a collected peer drops the line
 	import threading
 
 	threading.Thread(target=loop.run_forever, daemon=True).start()
@@ -385,6 +385,7 @@ def test_ami_tail_cli_writes_json_lines(tmp_path):
 		proc.wait(10)
 	lines = [json.loads(line) for line in out.read_text().splitlines()]
 	assert sorted(r["answered_by"] for r in lines) == ["Sales One", "Sales Two"]
+	assert peer.connections == 1 and all(r["complete"] for r in lines)
 
 
 def test_ami_tail_refuses_to_run_without_a_secret(tmp_path, capsys):
@@ -418,3 +419,24 @@ def test_call_log_values_map_and_refuse():
 		with pytest.raises(FieldError) as e:
 			call_log_values({**record.as_dict(), **bad}, "UTC")
 		assert e.value.field == field
+
+
+def test_idle_flush_keeps_the_grace_whatever_the_pbx_clock():
+	wall = [1_000_000.0]  # our clock, far from the recording's
+	t = CallTracker(grace=2.0, clock=lambda: wall[0])
+	frames = recorded_frames("answered")
+	assert t.feed_all(frames) == []  # the stream ends well within the grace after the last hangup
+	assert t.flush() == []  # no wall time has passed since the last event
+	wall[0] += 2.5
+	(r,) = t.flush()
+	assert r.status == "answered"
+
+
+def test_resync_leaves_calls_that_began_during_it_alone():
+	frames = recorded_frames("answered")
+	t = CallTracker()
+	before = set(t.calls)  # nothing known when CoreShowChannels was asked for
+	t.feed_all(frames[:40])  # live events arrive while the answer is on its way
+	assert t.resync([], [], known_before=before) == []
+	(r,) = t.feed_all(frames[40:]) + t.finish_all()
+	assert r.complete and r.status == "answered"

@@ -52,10 +52,11 @@ class Bridge:
 		self._spool(self.tracker.feed(event))
 
 	async def on_connect(self, client: AmiClient) -> None:
+		known_before = set(self.tracker.calls)  # live events keep coming while we ask
 		channels = await client.action_list("CoreShowChannels")
 		status = await client.action_list("QueueStatus")
 		entries = [e for e in status if e.get("Event") == "QueueEntry"]
-		records = self.tracker.resync(channels, entries)
+		records = self.tracker.resync(channels, entries, known_before=known_before)
 		log.info(
 			"AMI resync: %d live channel(s), %d queued caller(s), %d call(s) ended while disconnected",
 			len(channels),

@@ -167,6 +167,7 @@ class CallTracker:
 		# (due time, linkedid) of calls whose channels have all hung up, waiting out the grace
 		self.ending: list[tuple[float, str]] = []
 		self.now = 0.0  # the event clock: newest Timestamp seen
+		self._wall_at_now = clock()
 		self.events = 0
 		self.ignored = 0
 
@@ -179,6 +180,7 @@ class CallTracker:
 		ts = _ts(event, self.clock)
 		if ts > self.now:
 			self.now = ts
+			self._wall_at_now = self.clock()
 		handler = _HANDLERS.get(name)
 		if handler is not None:
 			handler(self, event, ts)
@@ -206,18 +208,29 @@ class CallTracker:
 		return [self._finish(c) for c in done]
 
 	def flush(self, now: float | None = None) -> list[CallRecord]:
-		"""On an idle line the event clock stops: finish by the wall clock (or ``now``)."""
-		return self.collect(self.clock() if now is None else now)
+		"""On an idle line the event clock stops: move it on by the wall-clock time since the last event
+		(not to the wall clock itself, so a PBX whose clock differs from ours, or a replay, still gets
+		its grace)."""
+		if now is None:
+			now = self.now + max(0.0, self.clock() - self._wall_at_now)
+		return self.collect(now)
 
 	def finish_all(self) -> list[CallRecord]:
 		"""Every call whose channels all hung up, whatever the grace (end of a replay, shutdown)."""
 		return [self._finish(c) for c in list(self.calls.values()) if c.over()]
 
-	def resync(self, live_channels: Iterable[dict], queue_entries: Iterable[dict] = ()) -> list[CallRecord]:
+	def resync(
+		self,
+		live_channels: Iterable[dict],
+		queue_entries: Iterable[dict] = (),
+		known_before: set[str] | None = None,
+	) -> list[CallRecord]:
 		"""After a reconnect: CoreShowChannel events (and QueueEntry events) describe what is live now.
 
 		Calls we knew that have no live channel any more ended while we were away: they are finished now,
 		marked incomplete. Live channels we did not know are added, so their calls finish normally later.
+		``known_before``: the calls known when the snapshot was asked for; a call whose first events came
+		in after that (live events keep flowing during the resync) is not in the snapshot and still live.
 		"""
 		now = self.clock()
 		live_links: set[str] = set()
@@ -251,7 +264,7 @@ class CallTracker:
 					(now - wait, "QueueCallerJoin", {"Queue": entry.get("Queue", ""), "Uniqueid": uid})
 				)
 		for linkedid, call in list(self.calls.items()):
-			if linkedid not in live_links:
+			if linkedid not in live_links and (known_before is None or linkedid in known_before):
 				call.resynced = True
 				for ch in call.channels.values():
 					if ch.hung_up is None:
