@@ -4,6 +4,8 @@ Each command connects to the site, reads what it needs through thin service func
 site's connection before it blocks, so no database connection is held idle by a long-running process.
 """
 
+import contextlib
+
 import click
 from frappe.commands import get_site, pass_context
 
@@ -11,6 +13,20 @@ from frappe.commands import get_site, pass_context
 @click.group("callcenter")
 def callcenter():
 	"""Call center processes and tools."""
+
+
+@contextlib.contextmanager
+def site_connection(context):
+	"""``--site``'s name, with the site connected inside the block and disconnected after it."""
+	import frappe
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		yield site
+	finally:
+		frappe.destroy()
 
 
 @callcenter.command("check-settings")
@@ -21,10 +37,7 @@ def check_settings(context):
 
 	from callcenter_app.common.settings_rules import check_cc_settings
 
-	site = get_site(context)
-	frappe.init(site=site)
-	frappe.connect()
-	try:
+	with site_connection(context):
 		settings = frappe.get_single("CC Settings")
 		values = settings.as_dict()
 		has_secret = bool(settings.get_password("ami_secret", raise_exception=False))
@@ -41,8 +54,6 @@ def check_settings(context):
 		if errors:
 			raise SystemExit(1)
 		click.echo("CC Settings are valid.")
-	finally:
-		frappe.destroy()
 
 
 @callcenter.command("agi-server")
@@ -87,22 +98,16 @@ def render_asterisk(context, out_dir, agi_host=None):
 	Nothing is written when any record is invalid; the errors name the record and the field. Secrets are
 	only in pjsip.conf, never printed.
 	"""
-	import frappe
-
 	from callcenter_app.telephony.asterisk_config.render import RenderError, render_all, write_files
 	from callcenter_app.telephony.service import asterisk_inputs
 
-	site = get_site(context)
-	frappe.init(site=site)
-	frappe.connect()
 	try:
-		rendered = render_all(*asterisk_inputs(agi_host))
+		with site_connection(context):
+			rendered = render_all(*asterisk_inputs(agi_host))
 	except RenderError as e:
 		for error in e.errors:
 			click.echo(str(error), err=True)
 		raise SystemExit(1) from None
-	finally:
-		frappe.destroy()
 	for path in write_files(rendered, out_dir):
 		click.echo(f"wrote {path}")
 	click.echo(rendered.summary())
@@ -114,26 +119,22 @@ def render_asterisk(context, out_dir, agi_host=None):
 @pass_context
 def import_routes(context, path):
 	"""Create or update routes and their records from a routes JSON export; all or nothing."""
+	import html
+
 	import frappe
 
 	from callcenter_app.telephony.service import import_routes as run_import
 
-	site = get_site(context)
-	frappe.init(site=site)
-	frappe.connect()
-	try:
-		with open(path, encoding="utf-8") as f:
-			counts = run_import(f.read())
-		frappe.db.commit()
-	except frappe.ValidationError as e:
-		frappe.db.rollback()
-		import html
-
-		lines = frappe.utils.strip_html(str(e).replace("</li>", "\n"))
-		click.echo(html.unescape(lines).strip(), err=True)
-		raise SystemExit(1) from None
-	finally:
-		frappe.destroy()
+	with site_connection(context):
+		try:
+			with open(path, encoding="utf-8") as f:
+				counts = run_import(f.read())
+			frappe.db.commit()
+		except frappe.ValidationError as e:
+			frappe.db.rollback()
+			lines = frappe.utils.strip_html(str(e).replace("</li>", "\n"))
+			click.echo(html.unescape(lines).strip(), err=True)
+			raise SystemExit(1) from None
 	for what in ("created", "updated"):
 		for doctype, n in sorted(counts[what].items()):
 			click.echo(f"{what} {n} {doctype}")
@@ -143,18 +144,11 @@ def import_routes(context, path):
 @pass_context
 def export_routes(context):
 	"""Print every route and the records it uses as routes JSON (docs/routes-json.md)."""
-	import frappe
-
 	from callcenter_app.telephony.routing import serialize
 	from callcenter_app.telephony.service import load_routeset
 
-	site = get_site(context)
-	frappe.init(site=site)
-	frappe.connect()
-	try:
+	with site_connection(context):
 		click.echo(serialize.dumps(load_routeset()), nl=False)
-	finally:
-		frappe.destroy()
 
 
 @callcenter.command("ami-bridge")
@@ -173,16 +167,11 @@ def ami_bridge(context, spool=None):
 	from callcenter_app.telephony.ami.spool import Spool
 	from callcenter_app.telephony.service import FrappeCallLogWriter, ami_config
 
-	site = get_site(context)
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-	frappe.init(site=site)
-	frappe.connect()
-	try:
+	with site_connection(context) as site:
 		config = ami_config()
 		spool_dir = spool or frappe.get_site_path("private", "ami-spool")
 		sites_path = os.path.abspath(frappe.local.sites_path)
-	finally:
-		frappe.destroy()
 	bridge = Bridge(config, Spool(spool_dir), FrappeCallLogWriter(site, sites_path))
 	click.echo(f"AMI bridge for {site}: {config!r}, spool {spool_dir}")
 	try:

@@ -1,3 +1,6 @@
+# underscore: Frappe turns every public name in hooks.py into a hook
+from callcenter_app.telephony.routing.doctypes import ROUTING_DOCTYPES as _ROUTING_DOCTYPES
+
 app_name = "callcenter_app"
 app_title = "Callcenter App"
 app_publisher = "callcenter_app developers"
@@ -23,16 +26,4 @@ _reload_routes = {
 	"on_trash": "callcenter_app.telephony.service.bump_routes_version",
 	"after_rename": "callcenter_app.telephony.service.bump_routes_version",
 }
-doc_events = {
-	doctype: dict(_reload_routes)
-	for doctype in (
-		"CC Route",
-		"CC Phone Number",
-		"CC Time Condition",
-		"CC IVR Menu",
-		"CC Announcement",
-		"CC Call Queue",
-		"CC VIP List",
-		"HD Service Holiday List",
-	)
-}
+doc_events = {doctype: dict(_reload_routes) for doctype in _ROUTING_DOCTYPES}

@@ -148,16 +148,9 @@ def test_branch_rows_from_unknown_nodes_are_reported():
 # --- routes JSON import: RouteSet → records → RouteSet ------------------------------------------------------
 def _as_fetched(records_by_doctype, announcements):
 	"""Shape records like telephony.service.fetch_records() returns them (each with its name)."""
-	title = {
-		"HD Service Holiday List": "holiday_list_name",
-		"CC Time Condition": "condition_name",
-		"CC VIP List": "list_name",
-		"CC IVR Menu": "menu_name",
-		"CC Call Queue": "queue_name",
-		"CC Route": "route_name",
-		"CC Phone Number": "number",
-	}
-	named = {d: [{**r, "name": r[title[d]]} for r in rows] for d, rows in records_by_doctype.items()}
+	from callcenter_app.telephony.routing.doctypes import RECORD_TITLES
+
+	named = {d: [{**r, "name": r[RECORD_TITLES[d]]} for r in rows] for d, rows in records_by_doctype.items()}
 	return dict(
 		holiday_lists=named["HD Service Holiday List"],
 		time_conditions=named["CC Time Condition"],

@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import frappe
 
+from callcenter_app.telephony.routing.doctypes import RECORD_TITLES
 from callcenter_app.telephony.routing.model import RouteSet
 from callcenter_app.telephony.routing.records import build_routeset
 
@@ -15,7 +16,6 @@ log = logging.getLogger("callcenter.agi")
 ami_log = logging.getLogger("callcenter.ami")
 VERSION_KEY = "callcenter:routes_version"
 
-# doctypes whose change means the FastAGI servers must reload their routes (doc_events in hooks.py)
 ROUTING_DOCTYPES = (
 	"CC Route",
 	"CC Phone Number",
@@ -253,18 +253,6 @@ def asterisk_inputs(agi_host: str | None = None):
 	return accounts, queues, agi
 
 
-# doctype → its name field, in the order an import writes them (a record's links exist before it)
-IMPORT_ORDER = {
-	"HD Service Holiday List": "holiday_list_name",
-	"CC Time Condition": "condition_name",
-	"CC VIP List": "list_name",
-	"CC IVR Menu": "menu_name",
-	"CC Call Queue": "queue_name",
-	"CC Route": "route_name",
-	"CC Phone Number": "number",
-}
-
-
 def import_routes(text: str) -> dict[str, dict[str, int]]:
 	"""Create or update every record of a routes export (docs/routes-json.md), all or nothing.
 
@@ -309,7 +297,7 @@ def import_routes(text: str) -> dict[str, dict[str, int]]:
 				).insert()
 				new_routes.add(name)
 				counts["created"]["CC Route"] = counts["created"].get("CC Route", 0) + 1
-		for doctype, title in IMPORT_ORDER.items():
+		for doctype, title in RECORD_TITLES.items():
 			for record in records[doctype]:
 				name = record[title]
 				if frappe.db.exists(doctype, name):

@@ -32,14 +32,12 @@ class Bridge:
 		retry_start: float = 0.5,
 		retry_max: float = 30.0,
 		drain_timeout: float = 5.0,
-		on_event: Callable[[dict], None] | None = None,
 	):
 		self.spool = spool
 		self.write = write
 		self.tracker = tracker or CallTracker()
 		self.batch = batch
 		self.retry_start, self.retry_max, self.drain_timeout = retry_start, retry_max, drain_timeout
-		self.extra_on_event = on_event
 		self.client = AmiClient(config, self.on_event, self.on_connect)
 		self.written = 0
 		self.write_failures = 0
@@ -47,8 +45,6 @@ class Bridge:
 		self._stop = asyncio.Event()
 
 	def on_event(self, event: dict) -> None:
-		if self.extra_on_event is not None:
-			self.extra_on_event(event)
 		self._spool(self.tracker.feed(event))
 
 	async def on_connect(self, client: AmiClient) -> None:

@@ -30,7 +30,6 @@ TRACKED_VARS = frozenset(
 		"CC_QUEUE",
 		"CC_DIRECTION",
 		"CC_FORWARD",
-		"CC_AGENT",
 		"CC_CAMPAIGN",
 		"CC_TICKET",
 		"QUEUESTATUS",
@@ -91,14 +90,6 @@ class CallRecord:
 		data["agents_rung"] = list(self.agents_rung)
 		data["transfers"] = list(self.transfers)
 		return data
-
-	@classmethod
-	def from_dict(cls, data: dict) -> CallRecord:
-		known = {f for f in cls.__dataclass_fields__}
-		values = {k: v for k, v in data.items() if k in known}
-		values["agents_rung"] = tuple(values.get("agents_rung") or ())
-		values["transfers"] = tuple(values.get("transfers") or ())
-		return cls(**values)
 
 
 def _ts(event: dict, clock: Callable[[], float]) -> float:

@@ -58,7 +58,6 @@ class AmiClient:
 		self.config = config
 		self.on_event = on_event
 		self.on_connect = on_connect
-		self.connected = asyncio.Event()
 		self.connections = 0
 		self.events = 0
 		self.malformed = 0
@@ -81,7 +80,6 @@ class AmiClient:
 				if self._stop:
 					break
 				log.warning("AMI %s: %s; reconnecting in %.1f s", self.config, e or type(e).__name__, delay)
-			self.connected.clear()
 			if self._stop:
 				break
 			await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
@@ -143,7 +141,6 @@ class AmiClient:
 			log.info("AMI connected to %s (Asterisk Call Manager %s)", self.config, parser.banner)
 			if self.on_connect is not None:
 				await self.on_connect(self)
-			self.connected.set()
 			pinging = asyncio.create_task(self._keepalive())
 			done, _ = await asyncio.wait({reading, pinging}, return_when=asyncio.FIRST_COMPLETED)
 			for task in done:

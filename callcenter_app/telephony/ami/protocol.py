@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 log = logging.getLogger("callcenter.ami")
 
@@ -38,7 +38,6 @@ class FrameParser:
 	_buffer: bytes = b""
 	_expect_banner: bool = True
 	_sep: bytes | None = None
-	_last_error: str = field(default="", repr=False)
 
 	def feed(self, data: bytes) -> list[dict[str, str]]:
 		buf = self._buffer + data
