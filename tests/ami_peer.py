@@ -73,6 +73,9 @@ class AmiPeer:
 		self.cursor = 0
 		self.live: dict[str, dict] = {}  # uniqueid → CoreShowChannel fields
 		self.queued: dict[str, dict] = {}  # uniqueid → QueueEntry fields
+		self.members: list[dict] = []  # QueueMember fields QueueStatus lists (queue login tests)
+		self.refuse: dict[str, str] = {}  # action name → error message to answer with
+		self.received: list[dict] = []  # every action after login, as sent
 		self.connections = 0
 		self.logins_refused = 0
 		self.lost = 0
@@ -149,6 +152,14 @@ class AmiPeer:
 						writer.write(
 							encode({"Response": "Error", "ActionID": aid, "Message": "Permission denied"})
 						)
+					else:
+						self.received.append(action)
+					if name == "Login" or not logged_in:
+						pass
+					elif name in self.refuse:
+						writer.write(
+							encode({"Response": "Error", "ActionID": aid, "Message": self.refuse[name]})
+						)
 					elif name == "Ping":
 						writer.write(encode({"Response": "Success", "ActionID": aid, "Ping": "Pong"}))
 					elif name == "CoreShowChannels":
@@ -166,6 +177,8 @@ class AmiPeer:
 						)
 					elif name == "QueueStatus":
 						writer.write(encode({"Response": "Success", "ActionID": aid, "EventList": "start"}))
+						for member in self.members:
+							writer.write(encode({"Event": "QueueMember", "ActionID": aid, **member}))
 						for entry in self.queued.values():
 							writer.write(encode({"Event": "QueueEntry", "ActionID": aid, **entry}))
 						writer.write(encode({"Event": "QueueStatusComplete", "ActionID": aid}))

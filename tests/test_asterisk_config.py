@@ -104,16 +104,20 @@ def test_summary_never_contains_a_secret():
 	assert "short" not in str(e.value) and "at least 12 characters" in str(e.value)
 
 
-def test_levels_are_penalties_and_positions_order_members():
-	queues = sections(render_all(*sample()).files["queues.conf"])
-	support = dict(queues)["support"]
+def test_queue_members_are_dynamic_and_listed_in_level_then_position_order():
+	text = render_all(*sample()).files["queues.conf"]
+	queues = dict(sections(text))
+	support = queues["support"]
 	assert support["strategy"] == ["linear"]
-	assert support["member"] == [
-		"PJSIP/ann,1,Ann Agent,PJSIP/ann",
-		"PJSIP/bob.s,1,bob.s,PJSIP/bob.s",
-		"PJSIP/dora,2,dora,PJSIP/dora",
+	assert "member" not in support  # static members cannot be logged out over AMI
+	assert "persistentmembers=no" in text  # Frappe's logged-in agents are the truth, reconciled on connect
+	listed = [line for line in text.split("[support]")[1].split("\n[")[0].splitlines() if "; member" in line]
+	assert listed == [
+		"; member PJSIP/ann level 1 (Ann Agent) when logged in",
+		"; member PJSIP/bob.s level 1 (bob.s) when logged in",
+		"; member PJSIP/dora level 2 (dora) when logged in",
 	]
-	assert dict(queues)["sales"]["strategy"] == ["rrmemory"]
+	assert queues["sales"]["strategy"] == ["rrmemory"]
 
 
 members = st.lists(
@@ -136,9 +140,9 @@ def test_member_order_is_level_then_position_whatever_the_input_order(ms):
 	lines = [
 		line
 		for line in render_queues([CallQueue("q", members=tuple(ms))]).splitlines()
-		if line.startswith("member")
+		if line.startswith("; member")
 	]
-	assert [int(line.split(",")[1]) for line in lines] == [m.level for m in ordered]
+	assert [int(line.split()[4]) for line in lines] == [m.level for m in ordered]
 
 
 @pytest.mark.parametrize(
@@ -162,6 +166,8 @@ def test_member_order_is_level_then_position_whatever_the_input_order(ms):
 			"username",
 			"appears twice",
 		),
+		# a leading "_" would turn the account's cc-internal extension into a catch-all dialplan pattern
+		([SipAccount("_X.", SECRET)], [], AgiTarget(), "username", "starting with a letter"),
 		([], [CallQueue("support", strategy="fastest")], AgiTarget(), "strategy", "one of linear"),
 		([], [CallQueue("support queue")], AgiTarget(), "queue 'support queue' name", "letters"),
 		([], [CallQueue("q", max_wait=0)], AgiTarget(), "max wait", "from 1 to 86400"),

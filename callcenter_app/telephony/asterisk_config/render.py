@@ -7,8 +7,10 @@ in pjsip.conf, since Asterisk reads them from there; they appear nowhere else: `
 what gets logged, and the writer creates the files readable by their owner only.
 
 Queue levels become Asterisk member penalties: with the ``linear`` strategy Asterisk rings members in the
-order they are listed, and a member with a higher penalty only when every lower-penalty member is busy or
+order they were added, and a member with a higher penalty only when every lower-penalty member is busy or
 unavailable, so "level 1 first, then level 2" and "positions within a level" map onto penalty + order.
+Members are dynamic (agents log in and out from the desk): queues.conf lists them as comments only, and
+``telephony/actions.reconcile`` adds them with QueueAdd in level-then-position order.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ INBOUND_CONTEXT = "cc-inbound"
 AGENT_CONTEXT = "cc-agents"
 SPY_CONTEXT = "cc-supervisor"
 
-_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # no leading "_": a dialplan pattern
 _CODEC = re.compile(r"[a-z0-9_]{1,32}")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f;\[\]\"\\]")
 
@@ -97,7 +99,10 @@ class Rendered:
 # --- checks -------------------------------------------------------------------------------------------------
 def _name(field_name: str, value: str) -> str:
 	if not _NAME.fullmatch(value or ""):
-		raise FieldError(field_name, f"{value!r} must be 1-64 letters, digits, '.', '-' or '_'")
+		raise FieldError(
+			field_name,
+			f"{value!r} must be 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit",
+		)
 	return value
 
 
@@ -222,9 +227,11 @@ def render_queues(queues: Iterable[CallQueue]) -> str:
 		out.append(f"wrapuptime={q.wrapup_time}\nringinuse=no\njoinempty=yes\nleavewhenempty=no\n")
 		out.append("announce-frequency=0\nannounce-position=no\nsetinterfacevar=yes\nsetqueuevar=yes\n")
 		out.append("setqueueentryvar=yes\nreportholdtime=no\neventwhencalled=yes\neventmemberstatus=yes\n")
+		# Members are dynamic: agents log in from the desk (QueueAdd, penalty = level) and the AMI
+		# bridge reconciles Asterisk with the logged-in agents after every (re)connect.
 		for m in member_order(q.members):
 			label = m.name or m.interface.split("/", 1)[1]
-			out.append(f"member => {m.interface},{m.level},{label},{m.interface}\n")
+			out.append(f"; member {m.interface} level {m.level} ({label}) when logged in\n")
 	return "".join(out)
 
 

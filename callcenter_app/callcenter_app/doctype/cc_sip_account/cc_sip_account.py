@@ -9,7 +9,7 @@ from frappe.model.document import Document
 from callcenter_app.common.errors import FieldError
 from callcenter_app.utils import is_masked_password, throw_field_errors
 
-USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")  # a leading "_" would be a dialplan pattern
 
 
 class CCSIPAccount(Document):
@@ -34,7 +34,12 @@ class CCSIPAccount(Document):
 	def validate(self):
 		errors = []
 		if not USERNAME.match(self.username or ""):
-			errors.append(FieldError("username", _("use 1-40 letters, digits, '.', '-' or '_'")))
+			errors.append(
+				FieldError(
+					"username",
+					_("use 1-40 letters, digits, '.', '-' or '_', starting with a letter or digit"),
+				)
+			)
 		if self.secret and not is_masked_password(self.secret):
 			if len(self.secret) < 12:
 				errors.append(
