@@ -74,6 +74,7 @@ class AmiPeer:
 		self.live: dict[str, dict] = {}  # uniqueid → CoreShowChannel fields
 		self.queued: dict[str, dict] = {}  # uniqueid → QueueEntry fields
 		self.members: list[dict] = []  # QueueMember fields QueueStatus lists (queue login tests)
+		self.contacts: list[dict] = []  # ContactList fields PJSIPShowContacts lists
 		self.refuse: dict[str, str] = {}  # action name → error message to answer with
 		self.received: list[dict] = []  # every action after login, as sent
 		self.connections = 0
@@ -175,6 +176,11 @@ class AmiPeer:
 								}
 							)
 						)
+					elif name == "PJSIPShowContacts":
+						writer.write(encode({"Response": "Success", "ActionID": aid, "EventList": "start"}))
+						for c in self.contacts:
+							writer.write(encode({"Event": "ContactList", "ActionID": aid, **c}))
+						writer.write(encode({"Event": "ContactListComplete", "ActionID": aid}))
 					elif name == "QueueStatus":
 						writer.write(encode({"Response": "Success", "ActionID": aid, "EventList": "start"}))
 						for member in self.members:

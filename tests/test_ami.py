@@ -440,3 +440,55 @@ def test_resync_leaves_calls_that_began_during_it_alone():
 	assert t.resync([], [], known_before=before) == []
 	(r,) = t.feed_all(frames[40:]) + t.finish_all()
 	assert r.complete and r.status == "answered"
+
+
+def test_bridge_reconciles_queue_members_and_passes_on_live_notices(tmp_path):
+	"""After connecting, Asterisk's dynamic members become the logged-in agents; the agent rung gets a
+	ringing notice, and SIP registrations (snapshot, then ContactStatus events) reach ``notify``."""
+	from callcenter_app.telephony.actions import Membership
+
+	ringing = {
+		"Event": "AgentCalled",
+		"Interface": "PJSIP/ann",
+		"CallerIDNum": "+37060000001",
+		"Queue": "support",
+		"Linkedid": "9.1",
+		"Uniqueid": "9.1",
+	}
+	went_away = {
+		"Event": "ContactStatus",
+		"AOR": "bob",
+		"URI": "sip:bob@10.0.0.8",
+		"ContactStatus": "Removed",
+	}
+	peer = AmiPeer([ringing, went_away])
+	peer.members = [
+		{"Queue": "support", "StateInterface": "PJSIP/zed", "Penalty": "0", "Paused": "0"},
+		{"Queue": "support", "StateInterface": "PJSIP/ann", "Penalty": "3", "Paused": "0"},
+	]
+	peer.contacts = [
+		{"Aor": "bob", "Uri": "sip:bob@10.0.0.8", "Status": "Reachable", "RoundtripUsec": "8000"}
+	]
+	notices = []
+	desired = [Membership("support", "PJSIP/ann", 1), Membership("support", "PJSIP/bob", 2, paused=True)]
+	bridge = run_bridge(
+		peer,
+		tmp_path,
+		lambda batch: None,
+		lambda b: len(notices) >= 3,
+		notify=notices.extend,
+		desired_members=lambda: (desired, frozenset()),
+	)
+	sent = [(a["Action"], a.get("Interface"), a.get("Penalty"), a.get("Paused")) for a in peer.received]
+	assert [s for s in sent if s[0].startswith("Queue") and s[0] != "QueueStatus"] == [
+		("QueueRemove", "PJSIP/zed", None, None),
+		("QueueAdd", "PJSIP/bob", "2", "true"),
+		("QueuePenalty", "PJSIP/ann", "1", None),
+	]
+	assert bridge.member_actions == 3
+	assert [(n["kind"], n.get("endpoint") or n.get("interface"), n.get("status")) for n in notices] == [
+		("registration", "bob", "registered"),
+		("ringing", "PJSIP/ann", None),
+		("registration", "bob", "unregistered"),
+	]
+	assert notices[1]["caller"] == "+37060000001" and notices[0]["rtt_ms"] == 8.0

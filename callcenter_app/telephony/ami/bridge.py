@@ -3,8 +3,14 @@
 ``write(batch)`` is the only door out: ``callcenter ami-tail`` writes JSON lines, the bench command
 ``callcenter ami-bridge`` upserts CC Call Logs (telephony/service.py). It runs in a worker thread so a
 slow or failing database never stalls reading events; a batch that fails stays in the spool and is tried
-again with backoff, so an outage delays records but loses none. ``on_record`` (optional) is told of each
-finished record at once, e.g. for a realtime notice.
+again with backoff, so an outage delays records but loses none.
+
+Two optional doors more, both fed from the same event stream:
+- ``notify(notices)`` gets live notices in batches (an agent's phone ringing, answered or missed; a SIP
+  registration change); they are ephemeral, so a failing ``notify`` is logged and the batch dropped.
+- ``desired_members()`` returns the queue members the logged-in agents should be; after every (re)connect
+  the bridge compares it with Asterisk's (QueueStatus) and sends QueueAdd/Remove/Pause/Penalty, so
+  Asterisk restarts and missed desk actions heal themselves.
 """
 
 from __future__ import annotations
@@ -14,9 +20,11 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from callcenter_app.telephony.actions import Membership, members_from_status, reconcile
 from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
-from callcenter_app.telephony.ami.client import AmiClient, AmiConfig
+from callcenter_app.telephony.ami.client import AmiClient, AmiConfig, AmiError
 from callcenter_app.telephony.ami.spool import Spool
+from callcenter_app.telephony.presence import Registrations, ring_notice
 
 log = logging.getLogger("callcenter.ami.bridge")
 
@@ -32,6 +40,8 @@ class Bridge:
 		retry_start: float = 0.5,
 		retry_max: float = 30.0,
 		drain_timeout: float = 5.0,
+		notify: Callable[[list[dict]], None] | None = None,
+		desired_members: Callable[[], tuple[list[Membership], frozenset[str]]] | None = None,
 	):
 		self.spool = spool
 		self.write = write
@@ -39,15 +49,36 @@ class Bridge:
 		self.batch = batch
 		self.retry_start, self.retry_max, self.drain_timeout = retry_start, retry_max, drain_timeout
 		self.client = AmiClient(config, self.on_event, self.on_connect)
+		self.notify, self.desired_members = notify, desired_members
+		self.registrations = Registrations()
+		self.notices: list[dict] = []
+		self.notified = 0
+		self.member_actions = 0
 		self.written = 0
 		self.write_failures = 0
 		self._wake = asyncio.Event()
+		self._notice_wake = asyncio.Event()
 		self._stop = asyncio.Event()
 
 	def on_event(self, event: dict) -> None:
 		self._spool(self.tracker.feed(event))
+		if self.notify is not None:
+			notice = ring_notice(event)
+			if notice is None and (reg := self.registrations.feed(event)) is not None:
+				notice = registration_notice(reg)
+			if notice is not None:
+				self.notices.append(notice)
+				self._notice_wake.set()
 
 	async def on_connect(self, client: AmiClient) -> None:
+		if self.notify is not None:
+			try:
+				contacts = await client.action_list("PJSIPShowContacts")
+			except AmiError as e:
+				log.warning("AMI: PJSIPShowContacts failed (%s); registrations follow events only", e)
+			else:
+				self.notices += [registration_notice(r) for r in self.registrations.reset(contacts)]
+				self._notice_wake.set()
 		known_before = set(self.tracker.calls)  # live events keep coming while we ask
 		channels = await client.action_list("CoreShowChannels")
 		status = await client.action_list("QueueStatus")
@@ -60,6 +91,30 @@ class Bridge:
 			len(records),
 		)
 		self._spool(records)
+		if self.desired_members is not None:
+			await self._reconcile_members(client, members_from_status(status))
+
+	async def _reconcile_members(self, client: AmiClient, actual: list[Membership]) -> None:
+		try:
+			desired, ordered = await asyncio.get_running_loop().run_in_executor(None, self.desired_members)
+		except Exception as e:
+			log.warning("queue members not reconciled: reading the logged-in agents failed (%s)", e)
+			return
+		actions = reconcile(desired, actual, ordered, reason="callcenter reconcile")
+		for a in actions:
+			try:
+				await client.action(a.name, a.fields)
+				self.member_actions += 1
+			except AmiError as e:
+				log.warning(
+					"queue reconcile: %s %s %s failed: %s",
+					a.name,
+					a.fields.get("Queue"),
+					a.fields.get("Interface"),
+					e,
+				)
+		if actions:
+			log.info("queue members reconciled with %d action(s)", len(actions))
 
 	def _spool(self, records: list[CallRecord]) -> None:
 		if records:
@@ -72,6 +127,8 @@ class Bridge:
 			asyncio.create_task(self._sink(), name="ami-sink"),
 			asyncio.create_task(self._tick(), name="ami-tick"),
 		]
+		if self.notify is not None:
+			tasks.append(asyncio.create_task(self._notify_loop(), name="ami-notify"))
 		try:
 			done, _ = await asyncio.wait(
 				{*tasks, asyncio.create_task(self._stop.wait())}, return_when=asyncio.FIRST_COMPLETED
@@ -127,7 +184,31 @@ class Bridge:
 				await asyncio.sleep(delay)
 				delay = min(delay * 2, self.retry_max)
 
+	async def _notify_loop(self) -> None:
+		while True:
+			await self._notice_wake.wait()
+			self._notice_wake.clear()
+			batch, self.notices = self.notices, []
+			if not batch:
+				continue
+			try:
+				await asyncio.get_running_loop().run_in_executor(None, self.notify, batch)
+				self.notified += len(batch)
+			except Exception as e:
+				log.warning("%d live notice(s) dropped: %s", len(batch), e)
+
 	async def _tick(self) -> None:
 		while True:
 			await asyncio.sleep(1.0)
 			self._spool(self.tracker.flush())
+
+
+def registration_notice(reg) -> dict:
+	return {
+		"kind": "registration",
+		"endpoint": reg.endpoint,
+		"status": reg.status,
+		"contacts": reg.contacts,
+		"rtt_ms": reg.rtt_ms,
+		"user_agent": reg.user_agent,
+	}
