@@ -155,7 +155,9 @@ def export_routes(context):
 @click.option("--spool", help="spool directory (default: the site's private/ami-spool)")
 @pass_context
 def ami_bridge(context, spool=None):
-	"""Run the AMI bridge: every finished call becomes one CC Call Log (spooled to disk first)."""
+	"""Run the AMI bridge: every finished call becomes one CC Call Log (spooled to disk first) and, per CC
+	Settings, a ticket; agents' phones ringing pop up on their screens; queue members follow the
+	logged-in agents."""
 	import asyncio
 	import logging
 	import os
@@ -165,14 +167,25 @@ def ami_bridge(context, spool=None):
 	from callcenter_app.telephony.ami.bridge import Bridge
 	from callcenter_app.telephony.ami.client import AmiAuthError
 	from callcenter_app.telephony.ami.spool import Spool
-	from callcenter_app.telephony.service import FrappeCallLogWriter, ami_config
+	from callcenter_app.telephony.service import (
+		FrappeCallLogWriter,
+		FrappeDesiredMembers,
+		FrappeNotifier,
+		ami_config,
+	)
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 	with site_connection(context) as site:
 		config = ami_config()
 		spool_dir = spool or frappe.get_site_path("private", "ami-spool")
 		sites_path = os.path.abspath(frappe.local.sites_path)
-	bridge = Bridge(config, Spool(spool_dir), FrappeCallLogWriter(site, sites_path))
+	bridge = Bridge(
+		config,
+		Spool(spool_dir),
+		FrappeCallLogWriter(site, sites_path),
+		notify=FrappeNotifier(site, sites_path),
+		desired_members=FrappeDesiredMembers(site, sites_path),
+	)
 	click.echo(f"AMI bridge for {site}: {config!r}, spool {spool_dir}")
 	try:
 		asyncio.run(bridge.run())

@@ -27,3 +27,33 @@ _reload_routes = {
 	"after_rename": "callcenter_app.telephony.service.bump_routes_version",
 }
 doc_events = {doctype: dict(_reload_routes) for doctype in _ROUTING_DOCTYPES}
+# Queue members changed (levels, positions, who): Asterisk's logged-in members follow after commit.
+doc_events["CC Call Queue"]["on_update"] = [
+	"callcenter_app.telephony.service.bump_routes_version",
+	"callcenter_app.telephony.presence_service.on_queue_update",
+]
+
+# Permissions
+# -----------
+# Agents see their own status periods; supervisors everyone's.
+permission_query_conditions = {
+	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.permission_query_conditions",
+}
+has_permission = {
+	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.has_permission",
+}
+
+# Desk assets
+# -----------
+# The incoming-call popup and the phone actions (click-to-call, transfer, listen) on every desk page.
+app_include_js = "/assets/callcenter_app/js/callcenter.js"
+doctype_js = {"Contact": "public/js/contact.js"}
+
+# Scheduled jobs
+# --------------
+scheduler_events = {
+	"cron": {
+		# calls a failure or an outage left without their ticket
+		"*/5 * * * *": ["callcenter_app.telephony.ticket_service.link_pending_calls"],
+	},
+}

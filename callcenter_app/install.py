@@ -14,12 +14,97 @@ ROLES = (
 )
 
 
+# Custom fields on Helpdesk's doctypes (extend, never fork). Created and updated idempotently.
+CUSTOM_FIELDS = {
+	"HD Agent": [
+		{
+			"fieldname": "cc_section",
+			"fieldtype": "Section Break",
+			"label": "Call center",
+			"insert_after": "user_image",
+		},
+		{
+			"fieldname": "cc_logged_in",
+			"fieldtype": "Check",
+			"label": "Logged in",
+			"read_only": 1,
+			"insert_after": "cc_section",
+		},
+		{
+			"fieldname": "cc_work_mode",
+			"fieldtype": "Link",
+			"label": "Work mode",
+			"options": "CC Work Mode",
+			"read_only": 1,
+			"insert_after": "cc_logged_in",
+		},
+		{
+			"fieldname": "cc_status_since",
+			"fieldtype": "Datetime",
+			"label": "Since",
+			"read_only": 1,
+			"insert_after": "cc_work_mode",
+		},
+	],
+	"HD Ticket": [
+		{
+			"fieldname": "cc_channel",
+			"fieldtype": "Select",
+			"label": "Channel",
+			"options": "\nEmail\nPhone\nSMS\nWeb Form\nPortal",
+			"insert_after": "agent_group",
+			"in_standard_filter": 1,
+		},
+		{
+			"fieldname": "cc_callback",
+			"fieldtype": "Check",
+			"label": "Call back",
+			"description": "A missed call: the customer is waiting to be called back.",
+			"insert_after": "cc_channel",
+			"in_standard_filter": 1,
+		},
+	],
+}
+
+# Work modes a new call center starts with; the admin renames, adds and disables them freely.
+DEFAULT_WORK_MODES = (
+	{
+		"mode_name": "Available",
+		"receives_calls": 1,
+		"receives_tickets": 1,
+		"counts_as_work": 1,
+		"is_default": 1,
+	},
+	{"mode_name": "Phone only", "receives_calls": 1, "receives_tickets": 0, "counts_as_work": 1},
+	{"mode_name": "Back office", "receives_calls": 0, "receives_tickets": 1, "counts_as_work": 1},
+	{"mode_name": "Break", "receives_calls": 0, "receives_tickets": 0, "counts_as_work": 0},
+)
+
+
 def after_install():
 	ensure_roles()
+	ensure_custom_fields()
+	ensure_work_modes()
 
 
 def after_migrate():
 	ensure_roles()
+	ensure_custom_fields()
+	ensure_work_modes()
+
+
+def ensure_custom_fields() -> None:
+	from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True, update=True)
+
+
+def ensure_work_modes() -> None:
+	"""Seed the default work modes on a site that has none (an admin who deleted some keeps that)."""
+	if frappe.db.count("CC Work Mode"):
+		return
+	for mode in DEFAULT_WORK_MODES:
+		frappe.get_doc({"doctype": "CC Work Mode", "enabled": 1, **mode}).insert(ignore_permissions=True)
 
 
 def ensure_roles() -> None:

@@ -121,7 +121,7 @@ def test_session_times_out_when_asterisk_never_answers():
 
 
 def test_click_to_call_rings_the_agent_first_and_carries_the_reference():
-	a = click_to_call("ann", "+37060000001", caller_id="+37052000000", reference=("HD Ticket", "42"))
+	a = click_to_call("ann", "+37060000001", caller_id="+37052000000", ticket="42")
 	assert (a.name, a.fields["Channel"], a.fields["Context"], a.fields["Exten"]) == (
 		"Originate",
 		"PJSIP/ann",
@@ -129,9 +129,12 @@ def test_click_to_call_rings_the_agent_first_and_carries_the_reference():
 		"+37060000001",
 	)
 	assert a.fields["Async"] == "true" and a.fields["CallerID"] == "<+37052000000>"
-	assert a.variables["__CC_REFERENCE_DOCTYPE"] == "HD Ticket" and a.variables["__CC_REFERENCE_NAME"] == "42"
+	assert a.variables == {"__CC_DIRECTION": "outbound", "__CC_TICKET": "42"}
 	frame = encode_action(a.name, a.fields, a.variables).decode()
-	assert "Variable: __CC_REFERENCE_NAME=42\r\n" in frame
+	assert "Variable: __CC_TICKET=42\r\n" in frame
+	with pytest.raises(FieldError) as e:
+		click_to_call("ann", "+37060000001", ticket="42\r\nAction: Hangup")
+	assert e.value.field == "ticket"
 
 
 @pytest.mark.parametrize(

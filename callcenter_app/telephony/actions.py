@@ -48,19 +48,15 @@ def dial_target(value: str, what: str = "number") -> str:
 # --- click-to-call ------------------------------------------------------------------------------------
 
 
-def click_to_call(
-	agent: str, number: str, caller_id: str | None = None, reference: tuple[str, str] | None = None
-) -> Action:
+def click_to_call(agent: str, number: str, caller_id: str | None = None, ticket: str | None = None) -> Action:
 	"""Ring the agent's own phone first; when they answer, Asterisk dials ``number`` from cc-agents (the
-	same rules as dialling it from the softphone). ``reference`` (doctype, name) travels as channel
-	variables so the call record links back to the ticket or contact it was started from."""
-	variables = {"__CC_DIRECTION": "outbound", "__CC_CLICK_TO_CALL": "1"}
-	if reference:
-		doctype, name = reference
-		if not re.match(r"^[A-Za-z0-9 _.-]{1,140}$", f"{doctype}{name}"):
-			raise FieldError("reference_name", "may use letters, digits, spaces, '.', '-' and '_' only")
-		variables["__CC_REFERENCE_DOCTYPE"] = doctype
-		variables["__CC_REFERENCE_NAME"] = name
+	same rules as dialling it from the softphone). ``ticket`` travels as the inherited channel variable
+	CC_TICKET, so the call record joins the ticket it was started from."""
+	variables = {"__CC_DIRECTION": "outbound"}
+	if ticket:
+		if not re.match(r"^[A-Za-z0-9_.-]{1,140}$", str(ticket)):
+			raise FieldError("ticket", f"{ticket!r} is not a ticket name")
+		variables["__CC_TICKET"] = ticket
 	fields = {
 		"Channel": f"PJSIP/{endpoint(agent)}",
 		"Context": AGENT_CONTEXT,

@@ -348,6 +348,10 @@ def upsert_call_logs(records: list[dict]) -> dict[str, int]:
 				continue
 			except frappe.DuplicateEntryError:  # another writer got there first: update it instead
 				existing = frappe.db.get_value("CC Call Log", name, list(values), as_dict=True) or {}
+			except frappe.ValidationError as e:  # this record only; an outage is not a ValidationError
+				counts["refused"] += 1
+				ami_log.error("call record refused: %s (linkedid %r)", e, name)
+				continue
 		changed = {k: v for k, v in values.items() if _differs(existing.get(k), v)}
 		if changed:
 			frappe.db.set_value("CC Call Log", name, changed)
@@ -387,17 +391,101 @@ def ami_config():
 
 class FrappeCallLogWriter:
 	"""The bridge's ``write``: each batch on a fresh site connection in the worker thread, committed once.
-	An outage raises, and the bridge keeps the batch in its spool."""
+	An outage raises, and the bridge keeps the batch in its spool. Calls → tickets run in the same
+	transaction, each call in its own savepoint (a failing ticket never loses a call log)."""
 
 	def __init__(self, site: str, sites_path: str | None = None):
 		self.site, self.sites_path = site, sites_path
 
 	def __call__(self, batch: list[dict]) -> None:
-		frappe.init(site=self.site, sites_path=self.sites_path or ".")
-		try:
-			frappe.connect()
+		from callcenter_app.telephony.ticket_service import link_calls_to_tickets
+
+		with on_site(self.site, self.sites_path):
 			counts = upsert_call_logs(batch)
 			frappe.db.commit()
-			ami_log.info("call logs: %s", counts)
-		finally:
-			frappe.destroy()
+			tickets = link_calls_to_tickets([r["linkedid"] for r in batch if r.get("complete", True)])
+			frappe.db.commit()
+			ami_log.info("call logs: %s; tickets: %s", counts, tickets)
+
+
+class on_site:
+	"""A site connection for one unit of work in a bridge thread (frappe.local is per thread)."""
+
+	def __init__(self, site: str, sites_path: str | None = None):
+		self.site, self.sites_path = site, sites_path
+
+	def __enter__(self):
+		frappe.init(site=self.site, sites_path=self.sites_path or ".")
+		frappe.connect()
+		return self
+
+	def __exit__(self, *exc):
+		frappe.destroy()
+
+
+class FrappeNotifier:
+	"""The bridge's ``notify``: ring notices go to the agent's own realtime room, with the caller's contact
+	and open tickets (never broadcast: phone numbers stay with the agent rung); registration changes go
+	to a cache hash the PBX Agents report reads."""
+
+	def __init__(self, site: str, sites_path: str | None = None):
+		self.site, self.sites_path = site, sites_path
+
+	def __call__(self, notices: list[dict]) -> None:
+		with on_site(self.site, self.sites_path):
+			publish_notices(notices)
+
+
+SIP_STATUS_KEY = "callcenter:sip_registrations"
+
+
+def publish_notices(notices: list[dict]) -> None:
+	agents = _agents_by_interface()
+	for notice in notices:
+		if notice["kind"] == "registration":
+			frappe.cache().hset(SIP_STATUS_KEY, notice["endpoint"], {**notice, "at": frappe.utils.now()})
+			continue
+		user = agents.get(notice["interface"])
+		if not user:
+			continue
+		payload = {**notice, **caller_context(notice.get("caller") or "", user)}
+		frappe.publish_realtime("callcenter:call", payload, user=user)
+
+
+def caller_context(number: str, user: str) -> dict:
+	"""The caller's contact and their open tickets the agent may read (for the incoming-call popup)."""
+	from callcenter_app.telephony.ticket_service import contact_for_number, open_ticket_statuses
+
+	contact = contact_for_number(number) if number else None
+	if not contact:
+		return {"contact": None, "contact_name": None, "tickets": []}
+	tickets = frappe.get_all(
+		"HD Ticket",
+		filters={"contact": contact, "status": ["in", open_ticket_statuses()]},
+		fields=["name", "subject", "status", "modified"],
+		order_by="modified desc",
+		limit=5,
+	)
+	readable = [t for t in tickets if frappe.has_permission("HD Ticket", "read", doc=t.name, user=user)]
+	return {
+		"contact": contact,
+		"contact_name": frappe.db.get_value("Contact", contact, "full_name") or contact,
+		"tickets": [{"name": t.name, "subject": t.subject, "status": t.status} for t in readable],
+	}
+
+
+def sip_registrations() -> dict[str, dict]:
+	return frappe.cache().hgetall(SIP_STATUS_KEY) or {}
+
+
+class FrappeDesiredMembers:
+	"""The bridge's ``desired_members``: the logged-in agents' queue memberships, read fresh each time."""
+
+	def __init__(self, site: str, sites_path: str | None = None):
+		self.site, self.sites_path = site, sites_path
+
+	def __call__(self):
+		from callcenter_app.telephony.presence_service import desired_members
+
+		with on_site(self.site, self.sites_path):
+			return desired_members()

@@ -59,6 +59,7 @@ def call_log_values(record: dict, timezone: str) -> dict:
 		if record.get("transfers")
 		else "",
 		"complete": 1 if record.get("complete", True) else 0,
+		"reference_ticket": str(record.get("ticket") or "")[:140],  # CC_TICKET: a click-to-call from a ticket
 	}
 	for key in TEXT_FIELDS:
 		values[key] = str(record.get(key) or "")[:140]

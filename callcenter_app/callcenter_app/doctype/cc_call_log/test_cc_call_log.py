@@ -86,3 +86,96 @@ class TestCallLogUpsert(FrappeTestCase):
 		self.assertFalse(frappe.has_permission("CC Call Log", "read"))
 		with self.assertRaises(frappe.PermissionError):
 			frappe.get_list("CC Call Log")
+
+
+class TestCallsToTickets(FrappeTestCase):
+	"""Per CC Settings, finished calls open or join the caller's ticket, with the call on its timeline."""
+
+	def setUp(self):
+		from callcenter_app.test_utils import make_agent
+
+		frappe.set_user("Administrator")
+		frappe.db.set_single_value("System Settings", "country", "Lithuania")
+		settings = frappe.get_single("CC Settings")
+		settings.ticket_for_answered_calls = 1
+		settings.ticket_for_missed_calls = 1
+		settings.save()
+		self.agent = make_agent("cc-tix@example.com", "cc-tix")
+		self.n = 0
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def call(self, caller="+37060012345", status="answered", **kw) -> str:
+		self.n += 1
+		record = {
+			**recorded_call(),
+			"linkedid": f"cc-test-{frappe.generate_hash(length=8)}.{self.n}",
+			"caller": caller,
+			"caller_name": kw.pop("caller_name", ""),
+			"status": status,
+			"agent_interface": "PJSIP/cc-tix" if status == "answered" else "",
+			**kw,
+		}
+		upsert_call_logs([record])
+		from callcenter_app.telephony.ticket_service import link_calls_to_tickets
+
+		link_calls_to_tickets([record["linkedid"]])
+		return record["linkedid"]
+
+	def ticket_of(self, linkedid):
+		return frappe.db.get_value("CC Call Log", linkedid, "ticket")
+
+	def comments(self, ticket):
+		return frappe.get_all("HD Ticket Comment", filters={"reference_ticket": ticket}, pluck="content")
+
+	def test_answered_call_from_a_new_number_opens_a_ticket_with_a_new_contact(self):
+		linkedid = self.call(caller_name="Jonas Jonaitis")
+		ticket = frappe.get_doc("HD Ticket", self.ticket_of(linkedid))
+		self.assertEqual(ticket.subject, "Call from Jonas Jonaitis (+37060012345)")
+		self.assertEqual((ticket.cc_channel, ticket.cc_callback), ("Phone", 0))
+		self.assertEqual(frappe.db.get_value("Contact", ticket.contact, "first_name"), "Jonas Jonaitis")
+		(comment,) = self.comments(ticket.name)
+		self.assertIn("answered by cc-tix@example.com", comment)
+		self.assertIn(f"/app/cc-call-log/{linkedid}", comment)
+
+	def test_next_call_joins_the_open_ticket_matching_the_number_written_any_way(self):
+		from callcenter_app.test_utils import make_contact
+
+		contact = make_contact("Ona", "8 (600) 12-345")  # national format, as people type it
+		first = self.ticket_of(self.call())
+		self.assertEqual(frappe.db.get_value("HD Ticket", first, "contact"), contact)
+		second = self.ticket_of(self.call(status="abandoned", wait_s=40))
+		self.assertEqual(second, first)
+		self.assertEqual(frappe.db.get_value("HD Ticket", first, "cc_callback"), 1)
+		self.assertIn("hung up while waiting", self.comments(first)[0] + self.comments(first)[1])
+
+	def test_missed_call_gives_a_call_back_ticket(self):
+		ticket = frappe.get_doc("HD Ticket", self.ticket_of(self.call("+37060099999", status="missed")))
+		self.assertEqual((ticket.subject, ticket.cc_callback), ("Call back +37060099999", 1))
+
+	def test_a_closed_ticket_is_not_joined(self):
+		first = self.ticket_of(self.call())
+		frappe.db.set_value("HD Ticket", first, "status", "Closed")
+		self.assertNotEqual(self.ticket_of(self.call()), first)
+
+	def test_rules_off_withheld_numbers_and_repeats_make_nothing(self):
+		frappe.db.set_single_value("CC Settings", "ticket_for_missed_calls", 0)
+		frappe.clear_document_cache("CC Settings", "CC Settings")
+		before = frappe.db.count("HD Ticket")
+		self.call(status="missed")
+		self.call(caller="anonymous")
+		self.call(status="failed")
+		self.assertEqual(frappe.db.count("HD Ticket"), before)
+		linkedid = self.call()
+		from callcenter_app.telephony.ticket_service import link_calls_to_tickets
+
+		self.assertEqual(link_calls_to_tickets([linkedid]), {"linked": 0, "skipped": 1, "failed": 0})
+		self.assertEqual(frappe.db.count("HD Ticket"), before + 1)
+
+	def test_click_to_call_from_a_ticket_joins_that_ticket(self):
+		first = self.ticket_of(self.call())
+		outbound = self.call(caller="+37060077777", direction="outbound", ticket=first)
+		self.assertEqual(self.ticket_of(outbound), first)
+		self.assertIn("Outbound call", self.comments(first)[0] + self.comments(first)[-1])

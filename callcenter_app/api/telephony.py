@@ -1,0 +1,211 @@
+"""Desk endpoints for the phone: presence (log in/out, work mode), click-to-call, transfer, listen /
+whisper / barge, and call recordings. Each checks who may do it before anything else.
+
+The AMI actions are decided in telephony/actions.py (pure, every value checked) and sent over one short
+AMI session; an unreachable Asterisk is a clear message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+
+import frappe
+from frappe import _
+
+from callcenter_app.common.errors import FieldError
+from callcenter_app.common.phones import normalize
+from callcenter_app.telephony import actions
+from callcenter_app.telephony import presence_service as presence
+
+SUPERVISORS = ("System Manager", "Call Center Manager", "Agent Supervisor")
+RECORDING_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".gsm": "audio/x-gsm", ".ogg": "audio/ogg"}
+
+
+def _has_role(*roles: str) -> bool:
+	return bool(set(roles) & set(frappe.get_roles()))
+
+
+def _require_role(*roles: str) -> None:
+	if not _has_role(*roles):
+		frappe.throw(
+			_("Only {0} may do this").format(" / ".join(_(r) for r in roles)), frappe.PermissionError
+		)
+
+
+def _refuse(error: FieldError) -> None:
+	frappe.throw(_("{0}: {1}").format(error.field, error.reason), frappe.ValidationError)
+
+
+def _sip_account(user: str, what: str = "sip_account") -> str:
+	name = frappe.db.get_value("CC SIP Account", {"user": user, "enabled": 1}, "name")
+	if not name:
+		_refuse(FieldError(what, _("{0} has no enabled CC SIP Account (a softphone)").format(user)))
+	return name
+
+
+def _send(*todo: actions.Action) -> None:
+	from callcenter_app.telephony.ami.client import AmiError
+	from callcenter_app.telephony.ami.oneshot import AmiSession
+	from callcenter_app.telephony.service import ami_config
+
+	try:
+		with AmiSession(ami_config()) as ami:
+			for a in todo:
+				ami.action(a.name, a.fields, a.variables)
+	except AmiError as e:  # the secret is never part of these messages
+		frappe.throw(_("The phone system refused or did not answer: {0}").format(e), title=_("PBX"))
+
+
+def _live_call(agent_account: str) -> actions.LiveCall:
+	from callcenter_app.telephony.ami.client import AmiError
+	from callcenter_app.telephony.ami.oneshot import AmiSession
+	from callcenter_app.telephony.service import ami_config
+
+	try:
+		with AmiSession(ami_config()) as ami:
+			channels = ami.action_list("CoreShowChannels")
+	except AmiError as e:
+		frappe.throw(_("The phone system did not answer: {0}").format(e), title=_("PBX"))
+	try:
+		return actions.agent_call(channels, agent_account)
+	except FieldError as e:
+		_refuse(e)
+
+
+# --- presence ------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist()
+def my_presence() -> dict:
+	"""The current user's state and the work modes they can choose."""
+	_require_role("Agent", *SUPERVISORS)
+	state = presence.state_dict(frappe.session.user)
+	state["modes"] = frappe.get_all(
+		"CC Work Mode",
+		filters={"enabled": 1},
+		fields=["name", "receives_calls", "receives_tickets", "is_default"],
+		order_by="is_default desc, name",
+	)
+	return state
+
+
+@frappe.whitelist(methods=["POST"])
+def set_presence(logged_in: bool, work_mode: str | None = None, agent: str | None = None) -> dict:
+	"""Log in or out, or change work mode. For someone else (``agent``) only supervisors may."""
+	user = agent or frappe.session.user
+	if user != frappe.session.user:
+		_require_role(*SUPERVISORS)
+		source = "Supervisor"
+	else:
+		_require_role("Agent", *SUPERVISORS)
+		source = "Desk"
+	try:
+		return presence.set_presence(user, frappe.utils.sbool(logged_in), work_mode or None, source=source)
+	except FieldError as e:
+		_refuse(e)
+
+
+# --- calls ---------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def click_to_call(number: str, ticket: str | None = None) -> dict:
+	"""Ring the user's softphone, then dial ``number``. From a ticket, the call joins that ticket."""
+	_require_role("Agent", "Operator", *SUPERVISORS)
+	ticket = str(ticket) if ticket not in (None, "") else None
+	if ticket:
+		frappe.has_permission("HD Ticket", "read", doc=ticket, throw=True)
+	account = _sip_account(frappe.session.user)
+	from callcenter_app.telephony.service import default_region
+
+	try:
+		dialled = normalize(number, default_region(), field="number")
+		action = actions.click_to_call(account, dialled, ticket=ticket)
+	except FieldError as e:
+		_refuse(e)
+	_send(action)
+	return {"ringing": account, "number": dialled}
+
+
+def _transfer_target(target: str) -> str:
+	if frappe.db.exists("CC SIP Account", {"name": target, "enabled": 1}):
+		return target
+	from callcenter_app.telephony.service import default_region
+
+	try:
+		return normalize(target, default_region(), field="target")
+	except FieldError as e:
+		_refuse(e)
+
+
+@frappe.whitelist(methods=["POST"])
+def transfer(target: str, attended: bool = False) -> dict:
+	"""Transfer the user's current call to a colleague's SIP account or an outside number: blind (the
+	caller goes at once) or attended (talk to the target first; hang up to complete)."""
+	_require_role("Agent", "Operator", *SUPERVISORS)
+	account = _sip_account(frappe.session.user)
+	target = _transfer_target(target)
+	call = _live_call(account)
+	try:
+		action = (actions.attended_transfer if frappe.utils.sbool(attended) else actions.blind_transfer)(
+			call, target
+		)
+	except FieldError as e:
+		_refuse(e)
+	_send(action)
+	return {"transferred": call.linkedid, "to": target, "attended": bool(frappe.utils.sbool(attended))}
+
+
+@frappe.whitelist(methods=["POST"])
+def spy(agent: str, mode: str = "listen") -> dict:
+	"""Listen to, whisper to or barge into ``agent``'s call, from the supervisor's own softphone."""
+	_require_role(*SUPERVISORS)
+	supervisor = _sip_account(frappe.session.user, "supervisor")
+	target = _sip_account(agent, "agent")
+	try:
+		action = actions.spy(supervisor, target, mode)
+	except FieldError as e:
+		_refuse(e)
+	_send(action)
+	return {"ringing": supervisor, "agent": agent, "mode": mode}
+
+
+# --- recordings ----------------------------------------------------------------------------------------
+
+
+def recording_path(call_log: str) -> str:
+	"""The recording's file inside CC Settings' recordings folder, after the permission checks: read
+	permission on the CC Call Log, and being a supervisor or the agent who took the call."""
+	doc = frappe.get_doc("CC Call Log", call_log)
+	doc.check_permission("read")
+	if not (_has_role(*SUPERVISORS) or doc.agent == frappe.session.user):
+		frappe.throw(
+			_("Only supervisors and the agent who took the call may hear it"), frappe.PermissionError
+		)
+	if not doc.recording:
+		frappe.throw(_("Call {0} has no recording").format(call_log), frappe.DoesNotExistError)
+	folder = frappe.db.get_single_value("CC Settings", "recordings_folder")
+	if not folder:
+		frappe.throw(_("CC Settings: set the recordings folder first"))
+	root = os.path.realpath(folder)
+	path = os.path.realpath(os.path.join(root, os.path.basename(doc.recording)))
+	if os.path.dirname(path) != root or os.path.splitext(path)[1].lower() not in RECORDING_TYPES:
+		frappe.throw(_("Recording {0} is not an audio file in the recordings folder").format(doc.recording))
+	if not os.path.isfile(path):
+		frappe.throw(
+			_("Recording file {0} is missing").format(os.path.basename(path)), frappe.DoesNotExistError
+		)
+	return path
+
+
+@frappe.whitelist(methods=["GET"])
+def recording(call_log: str) -> None:
+	"""Stream a call's recording (permission-checked; never a public file URL)."""
+	path = recording_path(call_log)
+	with open(path, "rb") as f:
+		content = f.read()
+	frappe.local.response.filename = os.path.basename(path)
+	frappe.local.response.filecontent = content
+	frappe.local.response.type = "download"  # as_raw: our content type, shown inline for the player
+	frappe.local.response.content_type = RECORDING_TYPES[os.path.splitext(path)[1].lower()]
+	frappe.local.response.display_content_as = "inline"

@@ -1,0 +1,246 @@
+"""Frappe glue for calls → tickets (rules in telephony/call_tickets.py): find the caller's contact by
+normalised number, their open ticket, then create or join it and put the call on its timeline.
+
+Each finished call is handled once: the CC Call Log row is locked, its ``ticket`` set (or ``ticket_checked``
+when no ticket is due), all in the writer's transaction. The AMI bridge's writer calls
+``link_calls_to_tickets`` right after the upsert; a scheduled job catches any call left behind (a failure
+there is logged; the call log itself is already safe).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import frappe
+from frappe import _
+from frappe.utils import escape_html
+
+from callcenter_app.common.phones import try_normalize
+from callcenter_app.telephony.call_tickets import TicketRules, ticket_action, timeline_text
+
+log = logging.getLogger("callcenter.tickets")
+CALL_FIELDS = [
+	"name",
+	"linkedid",
+	"status",
+	"direction",
+	"caller",
+	"caller_name",
+	"queue",
+	"agent",
+	"answered_by",
+	"wait_s",
+	"talk_s",
+	"recording",
+	"complete",
+	"ticket",
+	"ticket_checked",
+	"contact",
+	"reference_ticket",
+]
+
+
+def ticket_rules() -> TicketRules:
+	settings = frappe.get_cached_doc("CC Settings")
+	return TicketRules(
+		for_answered=bool(settings.ticket_for_answered_calls),
+		for_missed=bool(settings.ticket_for_missed_calls),
+	)
+
+
+def open_ticket_statuses() -> list[str]:
+	"""Helpdesk ≥ 1.5 has HD Ticket Status records with a category; v1.4 has fixed options."""
+	if frappe.db.exists("DocType", "HD Ticket Status"):
+		return frappe.get_all(
+			"HD Ticket Status", filters={"category": ["in", ["Open", "Paused"]]}, pluck="name"
+		)
+	return ["Open", "Replied"]
+
+
+def contact_for_number(number: str) -> str | None:
+	"""The Contact whose phone numbers include ``number`` once both are normalised (E.164); the most
+	recently modified when several share it. Stored numbers may be written any way ("8 600 00001")."""
+	from callcenter_app.telephony.service import default_region
+
+	region = default_region()
+	target = try_normalize(number, region)
+	digits = "".join(c for c in (target or number) if c.isdigit())
+	if len(digits) < 5:
+		return None
+	tail = digits[-7:]
+	rows = frappe.db.sql(
+		"""select cp.parent, cp.phone from `tabContact Phone` cp join `tabContact` c on c.name = cp.parent
+		where cp.parenttype = 'Contact' and replace(replace(replace(replace(cp.phone, ' ', ''), '-', ''),
+		'(', ''), ')', '') like %s order by c.modified desc""",
+		(f"%{tail}",),
+		as_dict=True,
+	)
+	for row in rows:
+		if try_normalize(row.phone, region) == target or (target is None and row.phone == number):
+			return row.parent
+	return None
+
+
+def open_ticket_for(contact: str) -> str | None:
+	return frappe.db.get_value(
+		"HD Ticket",
+		{"contact": contact, "status": ["in", open_ticket_statuses()]},
+		"name",
+		order_by="modified desc",
+	)
+
+
+def ensure_contact(number: str, name: str = "") -> str:
+	existing = contact_for_number(number)
+	if existing:
+		return existing
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": (name or number)[:140],
+			"phone_nos": [{"phone": number, "is_primary_phone": 1, "is_primary_mobile_no": 1}],
+		}
+	)
+	contact.insert(ignore_permissions=True)
+	return contact.name
+
+
+def team_of_queue(queue: str | None) -> str | None:
+	return frappe.db.get_value("CC Call Queue", queue, "hd_team") if queue else None
+
+
+def link_call(name: str) -> str | None:
+	"""Create or join a ticket for one CC Call Log if the rules say so; returns the ticket's name."""
+	call = frappe.db.get_value("CC Call Log", name, CALL_FIELDS, as_dict=True, for_update=True)
+	if not call or call.ticket or call.ticket_checked:
+		return None
+	open_ticket = None
+	if call.reference_ticket and frappe.db.exists("HD Ticket", call.reference_ticket):  # click-to-call
+		open_ticket = call.reference_ticket
+	contact = call.contact or (contact_for_number(call.caller) if call.caller else None)
+	if contact and not open_ticket:
+		open_ticket = open_ticket_for(contact)
+	action = ticket_action(call, ticket_rules(), open_ticket)
+	if action.kind == "none":
+		if call.complete:
+			frappe.db.set_value("CC Call Log", name, "ticket_checked", 1, update_modified=False)
+		return None
+	if action.kind == "create":
+		contact = contact or ensure_contact(call.caller, call.caller_name)
+		ticket = frappe.get_doc(
+			{
+				"doctype": "HD Ticket",
+				"subject": action.subject[:140],
+				"contact": contact,
+				"raised_by": frappe.db.get_value("Contact", contact, "email_id") or None,
+				"agent_group": team_of_queue(call.queue),
+				"cc_channel": "Phone",
+				"cc_callback": 1 if action.callback else 0,
+			}
+		)
+		ticket.insert(ignore_permissions=True)
+		ticket_name = ticket.name
+	else:
+		ticket_name = open_ticket
+		if action.callback:
+			frappe.db.set_value("HD Ticket", ticket_name, "cc_callback", 1)
+	add_timeline(ticket_name, call, action.callback)
+	frappe.db.set_value(
+		"CC Call Log",
+		name,
+		{"ticket": ticket_name, "ticket_checked": 1, "contact": contact or call.contact},
+		update_modified=False,
+	)
+	mirror_to_telephony_app(call, ticket_name)
+	return ticket_name
+
+
+def add_timeline(ticket: str, call: dict, callback: bool) -> None:
+	text = escape_html(timeline_text(call, callback))
+	link = f'<a href="/app/cc-call-log/{escape_html(call["name"])}">{escape_html(_("Call log"))}</a>'
+	frappe.get_doc(
+		{
+			"doctype": "HD Ticket Comment",
+			"reference_ticket": ticket,
+			"commented_by": call.get("agent") or "Administrator",
+			"content": f"<p>📞 {text} {link}</p>",
+		}
+	).insert(ignore_permissions=True)
+
+
+def link_calls_to_tickets(names: list[str]) -> dict[str, int]:
+	"""Each call in its own savepoint: one failing ticket never undoes the others or the call logs."""
+	counts = {"linked": 0, "skipped": 0, "failed": 0}
+	for name in names:
+		savepoint = f"cc_ticket_{abs(hash(name)) % 10**8}"
+		frappe.db.savepoint(savepoint)
+		try:
+			counts["linked" if link_call(name) else "skipped"] += 1
+		except Exception:
+			frappe.db.rollback(save_point=savepoint)
+			counts["failed"] += 1
+			log.exception("call %s: ticket not created", name)
+	return counts
+
+
+def link_pending_calls() -> None:
+	"""Scheduled: finished calls of the last two days not yet looked at (a failure or an outage)."""
+	names = frappe.get_all(
+		"CC Call Log",
+		filters={
+			"complete": 1,
+			"ticket_checked": 0,
+			"creation": [">", frappe.utils.add_days(frappe.utils.now_datetime(), -2)],
+		},
+		pluck="name",
+		limit=500,
+	)
+	if names:
+		counts = link_calls_to_tickets(names)
+		frappe.db.commit()
+		log.info("pending calls → tickets: %s", counts)
+
+
+# --- the telephony app (optional) -----------------------------------------------------------------------
+
+TP_STATUS = {
+	"answered": "Completed",
+	"missed": "No Answer",
+	"abandoned": "Canceled",
+	"voicemail": "No Answer",
+	"failed": "Failed",
+}
+
+
+def mirror_to_telephony_app(call: dict, ticket: str) -> None:
+	"""When Frappe's ``telephony`` app is installed, a TP Call Log linked to the ticket makes the call
+	show in Helpdesk's own call views. Fields and options are read from its meta, so a version that
+	lacks one simply gets less."""
+	if not frappe.db.exists("DocType", "TP Call Log"):
+		return
+	meta = frappe.get_meta("TP Call Log")
+	if frappe.db.exists("TP Call Log", call["linkedid"]):
+		return
+	values = {
+		"id": call["linkedid"],
+		"from": call.get("caller"),
+		"type": "Incoming" if call.get("direction") == "inbound" else "Outgoing",
+		"status": TP_STATUS.get(call.get("status")),
+		"duration": call.get("talk_s") or 0,
+		"medium": "Asterisk",
+		"reference_doctype": "HD Ticket",
+		"reference_docname": ticket,
+		"receiver": call.get("agent"),
+	}
+	doc = {"doctype": "TP Call Log"}
+	for key, value in values.items():
+		field = meta.get_field(key)
+		if field is None or value in (None, ""):
+			continue
+		if field.fieldtype == "Select" and str(value) not in (field.options or "").split("\n"):
+			continue
+		doc[key] = value
+	tp = frappe.get_doc(doc)
+	if meta.get_field("links"):
+		tp.append("links", {"link_doctype": "HD Ticket", "link_name": ticket})
+	tp.insert(ignore_permissions=True)
