@@ -117,3 +117,71 @@ class TestPhoneEndpoints(FrappeTestCase):
 		frappe.set_user(make_user("cc-api-nobody@example.com"))
 		with self.assertRaises(frappe.PermissionError):
 			api.recording("cc-api-rec.1")
+
+
+class TestLiveNotices(FrappeTestCase):
+	"""The bridge's notices: ringing goes to the agent rung only, with the caller's contact and open
+	tickets; registrations land where the PBX Agents report reads them."""
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		self.ann = make_agent("cc-live-ann@example.com", "cc-live-ann")
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def test_ringing_is_published_to_the_agent_rung_only(self):
+		from unittest.mock import patch
+
+		from callcenter_app.telephony.service import publish_notices
+		from callcenter_app.test_utils import make_contact
+
+		contact = make_contact("Rūta", "+37060055555")
+		ticket = frappe.get_doc(
+			{
+				"doctype": "HD Ticket",
+				"subject": "Broken router",
+				"raised_by": "ruta@example.com",
+				"contact": contact,
+			}
+		).insert()
+		ring = {
+			"kind": "ringing",
+			"interface": "PJSIP/cc-live-ann",
+			"linkedid": "x.1",
+			"caller": "+37060055555",
+		}
+		nobody = {**ring, "interface": "PJSIP/not-an-account"}
+		with patch("frappe.publish_realtime") as publish:
+			publish_notices([ring, nobody])
+		((args, kwargs),) = publish.call_args_list
+		self.assertEqual((args[0], kwargs["user"]), ("callcenter:call", self.ann))
+		payload = args[1]
+		self.assertEqual((payload["contact"], payload["contact_name"]), (contact, "Rūta"))
+		self.assertEqual([t["name"] for t in payload["tickets"]], [ticket.name])
+
+	def test_registrations_reach_the_pbx_agents_report(self):
+		from callcenter_app.callcenter_app.report.pbx_agents.pbx_agents import execute
+		from callcenter_app.telephony.service import SIP_STATUS_KEY, publish_notices
+
+		publish_notices(
+			[
+				{
+					"kind": "registration",
+					"endpoint": "cc-live-ann",
+					"status": "registered",
+					"contacts": 1,
+					"rtt_ms": 9.5,
+					"user_agent": "Zoiper",
+				}
+			]
+		)
+		try:
+			_, rows = execute()
+			(row,) = [r for r in rows if r["sip_account"] == "cc-live-ann"]
+			self.assertEqual(
+				(row["registration"], row["rtt_ms"], row["agent"]), ("Registered", 9.5, self.ann)
+			)
+		finally:
+			frappe.cache().hdel(SIP_STATUS_KEY, "cc-live-ann")

@@ -475,7 +475,9 @@ def caller_context(number: str, user: str) -> dict:
 
 
 def sip_registrations() -> dict[str, dict]:
-	return frappe.cache().hgetall(SIP_STATUS_KEY) or {}
+	"""SIP account → its last registration notice (Redis hands the hash keys back as bytes)."""
+	raw = frappe.cache().hgetall(SIP_STATUS_KEY) or {}
+	return {(k.decode() if isinstance(k, bytes) else k): v for k, v in raw.items()}
 
 
 class FrappeDesiredMembers:

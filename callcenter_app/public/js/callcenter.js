@@ -124,11 +124,11 @@ frappe.provide("callcenter");
 							d.hide()
 						);
 					},
-					secondary_action_label: state.logged_in ? __("Log out") : null,
-					secondary_action() {
-						api("set_presence", { logged_in: 0 }).then(() => d.hide());
-					},
 				});
+				if (state.logged_in) {
+					d.set_secondary_action_label(__("Log out"));
+					d.set_secondary_action(() => api("set_presence", { logged_in: 0 }).then(() => d.hide()));
+				}
 				d.show();
 			});
 	};
