@@ -81,16 +81,34 @@ DEFAULT_WORK_MODES = (
 )
 
 
+# The user menu (Navbar Settings): phone presence and transfer from any desk page (public/js/callcenter.js).
+NAVBAR_ITEMS = (
+	{"item_label": "Phone: log in / work mode", "item_type": "Action", "action": "callcenter.presence()"},
+	{"item_label": "Transfer current call", "item_type": "Action", "action": "callcenter.transfer()"},
+)
+
+
 def after_install():
-	ensure_roles()
-	ensure_custom_fields()
-	ensure_work_modes()
+	after_migrate()
 
 
 def after_migrate():
 	ensure_roles()
 	ensure_custom_fields()
 	ensure_work_modes()
+	ensure_navbar_items()
+
+
+def ensure_navbar_items() -> None:
+	"""Add the phone items to the user menu once; an admin who hides them keeps them hidden."""
+	navbar = frappe.get_single("Navbar Settings")
+	present = {row.item_label for row in navbar.settings_dropdown}
+	missing = [item for item in NAVBAR_ITEMS if item["item_label"] not in present]
+	if not missing:
+		return
+	for item in missing:
+		navbar.append("settings_dropdown", {**item, "is_standard": 0})
+	navbar.save(ignore_permissions=True)
 
 
 def ensure_custom_fields() -> None:

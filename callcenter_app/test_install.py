@@ -14,7 +14,22 @@ class TestInstall(FrappeTestCase):
 		self.assertTrue(frappe.db.exists("Role", "Agent"))
 
 	def test_after_migrate_is_idempotent(self):
-		before = frappe.db.count("Role")
+		counts = lambda: (  # noqa: E731
+			frappe.db.count("Role"),
+			frappe.db.count("Custom Field", {"dt": ["in", ["HD Agent", "HD Ticket"]]}),
+			frappe.db.count("CC Work Mode"),
+			len(frappe.get_single("Navbar Settings").settings_dropdown),
+		)
 		after_migrate()
+		before = counts()
 		after_migrate()
-		self.assertEqual(frappe.db.count("Role"), before)
+		self.assertEqual(counts(), before)
+
+	def test_phone_pieces_are_installed(self):
+		self.assertEqual(
+			frappe.get_all("CC Work Mode", filters={"is_default": 1}, pluck="name"), ["Available"]
+		)
+		for doctype, field in (("HD Agent", "cc_work_mode"), ("HD Ticket", "cc_callback")):
+			self.assertTrue(frappe.get_meta(doctype).get_field(field), f"{doctype}.{field} is missing")
+		labels = {row.item_label for row in frappe.get_single("Navbar Settings").settings_dropdown}
+		self.assertIn("Phone: log in / work mode", labels)

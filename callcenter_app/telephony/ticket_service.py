@@ -195,9 +195,8 @@ def link_pending_calls() -> None:
 		pluck="name",
 		limit=500,
 	)
-	if names:
+	if names:  # the job runner commits when the job returns
 		counts = link_calls_to_tickets(names)
-		frappe.db.commit()
 		log.info("pending calls → tickets: %s", counts)
 
 

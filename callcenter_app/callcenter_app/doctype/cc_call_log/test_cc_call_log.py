@@ -179,3 +179,13 @@ class TestCallsToTickets(FrappeTestCase):
 		outbound = self.call(caller="+37060077777", direction="outbound", ticket=first)
 		self.assertEqual(self.ticket_of(outbound), first)
 		self.assertIn("Outbound call", self.comments(first)[0] + self.comments(first)[-1])
+
+	def test_the_scheduled_job_links_calls_left_behind(self):
+		from callcenter_app.telephony.ticket_service import link_pending_calls
+
+		record = {**recorded_call(), "linkedid": "cc-test-pending.1", "caller": "+37060044444"}
+		upsert_call_logs([record])  # the writer failed before linking (an outage, a bug)
+		self.assertFalse(self.ticket_of("cc-test-pending.1"))
+		link_pending_calls()
+		self.assertTrue(self.ticket_of("cc-test-pending.1"))
+		self.assertTrue(frappe.get_hooks("scheduler_events")["cron"]["*/5 * * * *"])

@@ -43,6 +43,6 @@ class TestAsteriskInputs(FrappeTestCase):
 		self.assertNotIn("ann-secret", files["queues.conf"] + files["extensions.conf"])
 		queue = files["queues.conf"].split("[t-ast-q]", 1)[1]
 		self.assertLess(
-			queue.index("member => PJSIP/t-ast-ann,1,"), queue.index("member => PJSIP/t-ast-bob,2,")
+			queue.index("; member PJSIP/t-ast-ann level 1"), queue.index("; member PJSIP/t-ast-bob level 2")
 		)
 		self.assertIn("AGI(agi://10.1.2.3:", files["extensions.conf"])
