@@ -33,6 +33,9 @@ doc_events["CC Call Queue"]["on_update"] = [
 	"callcenter_app.telephony.presence_service.on_queue_update",
 ]
 
+# New tickets: the source's keyword filters choose the team and set the weight (tickets/service.py).
+doc_events["HD Ticket"] = {"before_insert": "callcenter_app.tickets.service.apply_source_rules"}
+
 # Permissions
 # -----------
 # Agents see their own status periods; supervisors everyone's.

@@ -127,17 +127,21 @@ def link_call(name: str) -> str | None:
 		return None
 	if action.kind == "create":
 		contact = contact or ensure_contact(call.caller, call.caller_name)
+		from callcenter_app.tickets.service import find_source
+
 		ticket = frappe.get_doc(
 			{
 				"doctype": "HD Ticket",
 				"subject": action.subject[:140],
 				"contact": contact,
 				"raised_by": frappe.db.get_value("Contact", contact, "email_id") or None,
-				"agent_group": team_of_queue(call.queue),
 				"cc_channel": "Phone",
 				"cc_callback": 1 if action.callback else 0,
 			}
 		)
+		ticket.flags.cc_call_queue = call.queue or None  # a Phone CC Ticket Source of the queue routes it
+		if not find_source(ticket):
+			ticket.agent_group = team_of_queue(call.queue)  # else the queue's own helpdesk team
 		ticket.insert(ignore_permissions=True)
 		ticket_name = ticket.name
 	else:

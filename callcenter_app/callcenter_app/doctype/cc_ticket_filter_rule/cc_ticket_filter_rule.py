@@ -1,0 +1,25 @@
+# Copyright (c) 2026, callcenter_app developers
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class CCTicketFilterRule(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		field: DF.Literal["subject", "body", "sender", "sender_domain"]
+		operator: DF.Literal["contains", "equals", "regex"]
+		team: DF.Link
+		value: DF.Data
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+	# end: auto-generated types
+
+	pass
