@@ -96,12 +96,17 @@ def check_modes(teams: Mapping[str, str]) -> dict[str, str]:
 	return modes
 
 
-def check_agents(agents: Sequence[Agent]) -> None:
+def _once(ids: Iterable[str], field: str, what: str) -> None:
 	seen: set[str] = set()
+	for key in ids:
+		if key in seen:
+			raise FieldError(field, f"{field} {key!r} {what}")
+		seen.add(key)
+
+
+def check_agents(agents: Sequence[Agent]) -> None:
+	_once((a.id for a in agents), "agent", "is listed twice")
 	for agent in agents:
-		if agent.id in seen:
-			raise FieldError("agent", f"agent {agent.id!r} is listed twice")
-		seen.add(agent.id)
 		teams: set[str] = set()
 		for seat in agent.seats:
 			if seat.team in teams:
@@ -117,11 +122,7 @@ def check_agents(agents: Sequence[Agent]) -> None:
 
 
 def _check_tickets(tickets: Sequence[Ticket]) -> None:
-	seen: set[str] = set()
-	for ticket in tickets:
-		if ticket.id in seen:
-			raise FieldError("ticket", f"ticket {ticket.id!r} is queued twice")
-		seen.add(ticket.id)
+	_once((t.id for t in tickets), "ticket", "is queued twice")
 
 
 # --- automatic -------------------------------------------------------------------------------------------
