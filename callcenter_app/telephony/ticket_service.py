@@ -37,6 +37,9 @@ CALL_FIELDS = [
 	"ticket_checked",
 	"contact",
 	"reference_ticket",
+	"did",
+	"start",
+	"end",
 ]
 
 
@@ -155,8 +158,19 @@ def link_call(name: str) -> str | None:
 		{"ticket": ticket_name, "ticket_checked": 1, "contact": contact or call.contact},
 		update_modified=False,
 	)
-	mirror_to_telephony_app(call, ticket_name)
+	mirror_quietly(call, ticket_name)
 	return ticket_name
+
+
+def mirror_quietly(call: dict, ticket: str) -> None:
+	"""The mirror is a convenience: a telephony-app version that refuses it never costs the ticket."""
+	savepoint = "cc_tp_call_log"
+	frappe.db.savepoint(savepoint)
+	try:
+		mirror_to_telephony_app(call, ticket)
+	except Exception:
+		frappe.db.rollback(save_point=savepoint)
+		log.exception("call %s: TP Call Log not written", call.get("linkedid"))
 
 
 def add_timeline(ticket: str, call: dict, callback: bool) -> None:
@@ -224,16 +238,21 @@ def mirror_to_telephony_app(call: dict, ticket: str) -> None:
 	meta = frappe.get_meta("TP Call Log")
 	if frappe.db.exists("TP Call Log", call["linkedid"]):
 		return
+	inbound = call.get("direction") == "inbound"
 	values = {
 		"id": call["linkedid"],
-		"from": call.get("caller"),
-		"type": "Incoming" if call.get("direction") == "inbound" else "Outgoing",
+		"from": call.get("caller") or "anonymous",  # as the call record has them (required by newer versions)
+		"to": call.get("did"),
+		"type": "Incoming" if inbound else "Outgoing",
 		"status": TP_STATUS.get(call.get("status")),
 		"duration": call.get("talk_s") or 0,
 		"medium": "Asterisk",
-		"reference_doctype": "HD Ticket",
+		"start_time": call.get("start"),
+		"end_time": call.get("end"),
+		"receiver": call.get("agent") if inbound else None,
+		"caller": None if inbound else call.get("agent"),
+		"reference_doctype": "HD Ticket",  # older telephony versions; newer ones use the links table
 		"reference_docname": ticket,
-		"receiver": call.get("agent"),
 	}
 	doc = {"doctype": "TP Call Log"}
 	for key, value in values.items():

@@ -189,3 +189,19 @@ class TestCallsToTickets(FrappeTestCase):
 		link_pending_calls()
 		self.assertTrue(self.ticket_of("cc-test-pending.1"))
 		self.assertTrue(frappe.get_hooks("scheduler_events")["cron"]["*/5 * * * *"])
+
+	def test_calls_are_mirrored_to_the_telephony_app_when_installed(self):
+		if not frappe.db.exists("DocType", "TP Call Log"):
+			self.skipTest("the telephony app is not installed on this site")
+		linkedid = self.call(caller_name="Jonas")
+		ticket = self.ticket_of(linkedid)
+		tp = frappe.get_doc("TP Call Log", linkedid)
+		self.assertEqual(
+			(tp.get("from"), tp.type, tp.status, tp.receiver),
+			("+37060012345", "Incoming", "Completed", self.agent),
+		)
+		self.assertIn(
+			("HD Ticket", str(ticket)), [(link.link_doctype, str(link.link_name)) for link in tp.links]
+		)
+		self.call(status="missed")  # joins the same ticket; its own TP Call Log
+		self.assertEqual(frappe.db.count("TP Call Log", {"medium": "Asterisk"}), 2)
