@@ -1,0 +1,1 @@
+"""Statistics over calls, queues, operators and campaigns (pure Python): QoS % for inbound queues."""
