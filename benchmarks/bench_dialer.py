@@ -10,6 +10,8 @@ Run: python benchmarks/bench_dialer.py [--seeds 20] [--days 30] [--operators 20,
 (b) Pacing decision time per tick, replayed on the states of a simulated day (µs, p50 / p99 / max).
 (c) Wall time of one 30-day, 50-operator simulation.
 (d) --sensitivity: predictive with 20 operators when the simulated world changes (wrap-up, talk spread).
+(e) --vicidial-grid: ADAPT_TAPERED with a few of VICIdial's own settings changed, to check the baseline is
+    not just badly configured.
 """
 
 from __future__ import annotations
@@ -196,6 +198,47 @@ def sensitivity(seeds: int, days: int, jobs: int) -> None:
 		)
 
 
+VICIDIAL_GRID: list[dict] = [
+	{},
+	{"maximum_level": 2.0},
+	{"maximum_level": 1.5},
+	{"maximum_level": 1.3},
+	{"intensity": -20, "maximum_level": 2.0},
+	{"dl_diff_target": -1, "maximum_level": 2.0},
+	{"latest_server_time": 2100},  # VICIdial's default: no tapering before 11:00 in a 09:00–17:00 shift
+]
+
+
+def one_vicidial(job: tuple[dict, SimParams, int, int]) -> SimResult:
+	settings, params, days, seed = job
+	cfg = VicidialConfig(**{"latest_server_time": SHIFT_END_HHMM, **settings})
+	return run(VicidialAdaptive(cfg), params, days=days, seed=seed)
+
+
+def vicidial_grid(operators: list[int], seeds: int, days: int, jobs: int) -> None:
+	print(
+		f"(e) ADAPT_TAPERED settings grid: {seeds} seeds x {days} days (latest_server_time {SHIFT_END_HHMM} unless set)"
+	)
+	jobs_list = [
+		(g, replace(BASE, operators=n), days, seed)
+		for n in operators
+		for g in VICIDIAL_GRID
+		for seed in range(seeds)
+	]
+	with ProcessPoolExecutor(max_workers=jobs) as pool:
+		results = list(pool.map(one_vicidial, jobs_list, chunksize=1))
+	print(f"{'operators':>9}  {'settings':<44}{'abandon % mean':>16}{'max':>7}{'occ talk mean':>15}")
+	for i in range(0, len(results), seeds):
+		g, p = jobs_list[i][0], jobs_list[i][1]
+		rs = results[i : i + seeds]
+		ab = [r.total.abandon_pct for r in rs]
+		label = ", ".join(f"{k}={v}" for k, v in g.items()) or "defaults"
+		print(
+			f"{p.operators:>9}  {label:<44}{statistics.fmean(ab):>16.2f}{max(ab):>7.2f}"
+			f"{statistics.fmean(100 * r.total.occupancy_talk for r in rs):>15.1f}"
+		)
+
+
 def main() -> None:
 	ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 	ap.add_argument("--seeds", type=int, default=20)
@@ -205,18 +248,26 @@ def main() -> None:
 	ap.add_argument("--sensitivity", action="store_true", help="also run (d)")
 	ap.add_argument("--sensitivity-seeds", type=int, default=5)
 	ap.add_argument("--sensitivity-days", type=int, default=10)
+	ap.add_argument("--vicidial-grid", action="store_true", help="also run (e)")
+	ap.add_argument("--grid-seeds", type=int, default=5)
+	ap.add_argument("--grid-days", type=int, default=10)
 	ap.add_argument("--skip-acceptance", action="store_true")
+	ap.add_argument("--skip-timing", action="store_true", help="skip (b) and (c)")
 	args = ap.parse_args()
 	print(f"python {platform.python_version()}, {os.cpu_count()} cores, {args.jobs} workers")
 	if not args.skip_acceptance:
 		acceptance([int(x) for x in args.operators.split(",")], args.seeds, args.days, args.jobs)
 		print()
-	decision_times()
-	print()
-	wall_time(args.days)
+	if not args.skip_timing:
+		decision_times()
+		print()
+		wall_time(args.days)
 	if args.sensitivity:
 		print()
 		sensitivity(args.sensitivity_seeds, args.sensitivity_days, args.jobs)
+	if args.vicidial_grid:
+		print()
+		vicidial_grid([int(x) for x in args.operators.split(",")], args.grid_seeds, args.grid_days, args.jobs)
 
 
 if __name__ == "__main__":
