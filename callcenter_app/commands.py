@@ -167,24 +167,21 @@ def ami_bridge(context, spool=None):
 	from callcenter_app.telephony.ami.bridge import Bridge
 	from callcenter_app.telephony.ami.client import AmiAuthError
 	from callcenter_app.telephony.ami.spool import Spool
-	from callcenter_app.telephony.service import (
-		FrappeCallLogWriter,
-		FrappeDesiredMembers,
-		FrappeNotifier,
-		ami_config,
-	)
+	from callcenter_app.telephony.presence.service import desired_members
+	from callcenter_app.telephony.service import ami_config, on_site, publish_notices, write_call_logs
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 	with site_connection(context) as site:
 		config = ami_config()
 		spool_dir = spool or frappe.get_site_path("private", "ami-spool")
 		sites_path = os.path.abspath(frappe.local.sites_path)
+	in_site = on_site(site, sites_path)
 	bridge = Bridge(
 		config,
 		Spool(spool_dir),
-		FrappeCallLogWriter(site, sites_path),
-		notify=FrappeNotifier(site, sites_path),
-		desired_members=FrappeDesiredMembers(site, sites_path),
+		in_site(write_call_logs),
+		notify=in_site(publish_notices),
+		desired_members=in_site(desired_members),
 	)
 	click.echo(f"AMI bridge for {site}: {config!r}, spool {spool_dir}")
 	try:

@@ -30,7 +30,7 @@ doc_events = {doctype: dict(_reload_routes) for doctype in _ROUTING_DOCTYPES}
 # Queue members changed (levels, positions, who): Asterisk's logged-in members follow after commit.
 doc_events["CC Call Queue"]["on_update"] = [
 	"callcenter_app.telephony.service.bump_routes_version",
-	"callcenter_app.telephony.presence_service.on_queue_update",
+	"callcenter_app.telephony.presence.service.on_queue_update",
 ]
 
 # New tickets: the source's keyword filters choose the team and set the weight (tickets/service.py).
@@ -57,6 +57,6 @@ doctype_js = {"Contact": "public/js/contact.js"}
 scheduler_events = {
 	"cron": {
 		# calls a failure or an outage left without their ticket
-		"*/5 * * * *": ["callcenter_app.telephony.ticket_service.link_pending_calls"],
+		"*/5 * * * *": ["callcenter_app.telephony.call_tickets.service.link_pending_calls"],
 	},
 }

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
-import threading
 from pathlib import Path
 
 import frappe
@@ -92,31 +90,27 @@ def load_ami_peer():
 	return module
 
 
-class PeerThread:
-	"""An AmiPeer on a loopback port in its own thread, pointed at by CC Settings while in use."""
+def peer_thread(frames: list[dict] | None = None):
+	"""The pure suite's PeerThread (an AmiPeer on a loopback port), with CC Settings pointed at it."""
+	from contextlib import contextmanager
 
-	def __init__(self, frames: list[dict] | None = None):
-		self.peer = load_ami_peer().AmiPeer(frames or [])
-		self.loop = asyncio.new_event_loop()
-		self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+	module = load_ami_peer()
 
-	def __enter__(self):
-		self.thread.start()
-		port = asyncio.run_coroutine_threadsafe(self.peer.start(), self.loop).result(5)
-		settings = frappe.get_single("CC Settings")
-		settings.update(
-			{
-				"pbx_enabled": 1,
-				"ami_host": "127.0.0.1",
-				"ami_port": port,
-				"ami_username": self.peer.username,
-				"ami_secret": self.peer.secret,
-			}
-		)
-		settings.save(ignore_permissions=True)
-		return self.peer
+	@contextmanager
+	def running():
+		peer = module.AmiPeer(frames or [])
+		with module.PeerThread(peer) as port:
+			settings = frappe.get_single("CC Settings")
+			settings.update(
+				{
+					"pbx_enabled": 1,
+					"ami_host": "127.0.0.1",
+					"ami_port": port,
+					"ami_username": peer.username,
+					"ami_secret": peer.secret,
+				}
+			)
+			settings.save(ignore_permissions=True)
+			yield peer
 
-	def __exit__(self, *exc):
-		asyncio.run_coroutine_threadsafe(self.peer.close(), self.loop).result(5)
-		self.loop.call_soon_threadsafe(self.loop.stop)
-		self.thread.join(5)
+	return running()

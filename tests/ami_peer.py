@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import threading
 from pathlib import Path
 
 from callcenter_app.telephony.ami.protocol import FrameParser
@@ -228,3 +229,22 @@ class AmiPeer:
 				return
 		await writer.drain()
 		self.done.set()
+
+
+class PeerThread:
+	"""An AmiPeer on a loopback port in its own thread and loop, for blocking clients (the desk's one-shot
+	AMI session); ``with PeerThread(peer) as port``."""
+
+	def __init__(self, peer: AmiPeer):
+		self.peer = peer
+		self.loop = asyncio.new_event_loop()
+		self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+	def __enter__(self) -> int:
+		self.thread.start()
+		return asyncio.run_coroutine_threadsafe(self.peer.start(), self.loop).result(5)
+
+	def __exit__(self, *exc) -> None:
+		asyncio.run_coroutine_threadsafe(self.peer.close(), self.loop).result(5)
+		self.loop.call_soon_threadsafe(self.loop.stop)
+		self.thread.join(5)

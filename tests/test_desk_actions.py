@@ -3,11 +3,8 @@ them, over real TCP on loopback against the AMI peer."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
 import pytest
-from ami_peer import AmiPeer
+from ami_peer import AmiPeer, PeerThread
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,24 +24,6 @@ from callcenter_app.telephony.actions import (
 from callcenter_app.telephony.ami.client import AmiActionError, AmiAuthError, AmiConfig, AmiError
 from callcenter_app.telephony.ami.oneshot import AmiSession
 from callcenter_app.telephony.ami.protocol import encode_action
-
-# --- the peer in a thread: the session under test is blocking ----------------------------------------
-
-
-class PeerThread:
-	def __init__(self, peer: AmiPeer):
-		self.peer = peer
-		self.loop = asyncio.new_event_loop()
-		self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-	def __enter__(self) -> int:
-		self.thread.start()
-		return asyncio.run_coroutine_threadsafe(self.peer.start(), self.loop).result(5)
-
-	def __exit__(self, *exc) -> None:
-		asyncio.run_coroutine_threadsafe(self.peer.close(), self.loop).result(5)
-		self.loop.call_soon_threadsafe(self.loop.stop)
-		self.thread.join(5)
 
 
 def config(port: int, secret: str = "s3cret-pass") -> AmiConfig:

@@ -9,16 +9,12 @@ import pytest
 
 APP = pathlib.Path(__file__).resolve().parents[1] / "callcenter_app"
 PURE_PACKAGES = ("common", "telephony", "dialer", "tickets", "scheduling", "billing", "metrics")
-GLUE_FILES = {"service.py", "tasks.py"}  # the Frappe side of each engine, also any "<area>_service.py"
-
-
-def is_glue(path: pathlib.Path) -> bool:
-	return path.name in GLUE_FILES or path.name.endswith("_service.py")
+GLUE_FILES = {"service.py", "tasks.py"}  # the Frappe side of each engine (or of one area of it)
 
 
 def is_pure(path: pathlib.Path) -> bool:
 	rel = path.relative_to(APP)
-	return rel.parts[0] in PURE_PACKAGES and not is_glue(path) and "doctype" not in rel.parts
+	return rel.parts[0] in PURE_PACKAGES and path.name not in GLUE_FILES and "doctype" not in rel.parts
 
 
 def pure_modules() -> list[pathlib.Path]:

@@ -8,6 +8,7 @@ AMI session; an unreachable Asterisk is a clear message, never a traceback.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import frappe
 from frappe import _
@@ -15,7 +16,7 @@ from frappe import _
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.phones import normalize
 from callcenter_app.telephony import actions
-from callcenter_app.telephony import presence_service as presence
+from callcenter_app.telephony.presence import service as presence
 
 SUPERVISORS = ("System Manager", "Call Center Manager", "Agent Supervisor")
 RECORDING_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".gsm": "audio/x-gsm", ".ogg": "audio/ogg"}
@@ -43,29 +44,29 @@ def _sip_account(user: str, what: str = "sip_account") -> str:
 	return name
 
 
-def _send(*todo: actions.Action) -> None:
+@contextmanager
+def _pbx():
+	"""One short AMI session; Asterisk refusing or not answering becomes a message (never the secret)."""
 	from callcenter_app.telephony.ami.client import AmiError
 	from callcenter_app.telephony.ami.oneshot import AmiSession
 	from callcenter_app.telephony.service import ami_config
 
 	try:
 		with AmiSession(ami_config()) as ami:
-			for a in todo:
-				ami.action(a.name, a.fields, a.variables)
-	except AmiError as e:  # the secret is never part of these messages
+			yield ami
+	except AmiError as e:
 		frappe.throw(_("The phone system refused or did not answer: {0}").format(e), title=_("PBX"))
 
 
-def _live_call(agent_account: str) -> actions.LiveCall:
-	from callcenter_app.telephony.ami.client import AmiError
-	from callcenter_app.telephony.ami.oneshot import AmiSession
-	from callcenter_app.telephony.service import ami_config
+def _send(*todo: actions.Action) -> None:
+	with _pbx() as ami:
+		for a in todo:
+			ami.action(a.name, a.fields, a.variables)
 
-	try:
-		with AmiSession(ami_config()) as ami:
-			channels = ami.action_list("CoreShowChannels")
-	except AmiError as e:
-		frappe.throw(_("The phone system did not answer: {0}").format(e), title=_("PBX"))
+
+def _live_call(agent_account: str) -> actions.LiveCall:
+	with _pbx() as ami:
+		channels = ami.action_list("CoreShowChannels")
 	try:
 		return actions.agent_call(channels, agent_account)
 	except FieldError as e:

@@ -11,7 +11,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from callcenter_app.api import telephony as api
 from callcenter_app.telephony.service import upsert_call_logs
-from callcenter_app.test_utils import PeerThread, make_agent, make_user
+from callcenter_app.test_utils import make_agent, make_user, peer_thread
 
 
 class TestPhoneEndpoints(FrappeTestCase):
@@ -26,7 +26,7 @@ class TestPhoneEndpoints(FrappeTestCase):
 		frappe.db.rollback()
 
 	def test_listen_whisper_barge_are_for_supervisors_only(self):
-		with PeerThread() as peer:
+		with peer_thread() as peer:
 			frappe.set_user(self.ann)
 			for mode in ("listen", "whisper", "barge"):
 				with self.assertRaises(frappe.PermissionError):
@@ -43,14 +43,14 @@ class TestPhoneEndpoints(FrappeTestCase):
 	def test_spy_bad_mode_and_agent_without_phone_are_named(self):
 		frappe.set_user(self.sue)
 		with self.assertRaisesRegex(frappe.ValidationError, "mode: 'record' is not one of listen"):
-			with PeerThread():
+			with peer_thread():
 				api.spy(self.ann, "record")
 		phoneless = make_user("cc-api-nophone@example.com", ("Agent",))
 		with self.assertRaisesRegex(frappe.ValidationError, "agent: .*has no enabled CC SIP Account"):
 			api.spy(phoneless, "listen")
 
 	def test_click_to_call_rings_the_agent_and_checks_the_number_and_ticket(self):
-		with PeerThread() as peer:
+		with peer_thread() as peer:
 			frappe.set_user(self.ann)
 			result = api.click_to_call("8 600 12345")
 			(originate,) = [a for a in peer.received if a["Action"] == "Originate"]
@@ -68,7 +68,7 @@ class TestPhoneEndpoints(FrappeTestCase):
 			api.click_to_call("+37060012345", ticket=str(ticket.name))
 
 	def test_transfer_needs_a_live_call(self):
-		with PeerThread() as peer:
+		with peer_thread() as peer:
 			peer.live = {
 				"1": {"Channel": "PJSIP/trunk-00000001", "Uniqueid": "1", "Linkedid": "1", "BridgeId": "b"},
 				"2": {

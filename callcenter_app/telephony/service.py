@@ -389,57 +389,44 @@ def ami_config():
 	)
 
 
-class FrappeCallLogWriter:
-	"""The bridge's ``write``: each batch on a fresh site connection in the worker thread, committed once.
-	An outage raises, and the bridge keeps the batch in its spool. Calls → tickets run in the same
-	transaction, each call in its own savepoint (a failing ticket never loses a call log)."""
+def on_site(site: str, sites_path: str | None = None):
+	"""Wrap ``func`` so each call runs on a fresh connection to ``site`` in the calling thread (frappe.local
+	is per thread): what the AMI bridge hands its worker threads."""
 
-	def __init__(self, site: str, sites_path: str | None = None):
-		self.site, self.sites_path = site, sites_path
+	def wrap(func):
+		def run(*args):
+			frappe.init(site=site, sites_path=sites_path or ".")
+			try:
+				frappe.connect()
+				return func(*args)
+			finally:
+				frappe.destroy()
 
-	def __call__(self, batch: list[dict]) -> None:
-		from callcenter_app.telephony.ticket_service import link_calls_to_tickets
+		return run
 
-		with on_site(self.site, self.sites_path):
-			counts = upsert_call_logs(batch)
-			frappe.db.commit()
-			tickets = link_calls_to_tickets([r["linkedid"] for r in batch if r.get("complete", True)])
-			frappe.db.commit()
-			ami_log.info("call logs: %s; tickets: %s", counts, tickets)
-
-
-class on_site:
-	"""A site connection for one unit of work in a bridge thread (frappe.local is per thread)."""
-
-	def __init__(self, site: str, sites_path: str | None = None):
-		self.site, self.sites_path = site, sites_path
-
-	def __enter__(self):
-		frappe.init(site=self.site, sites_path=self.sites_path or ".")
-		frappe.connect()
-		return self
-
-	def __exit__(self, *exc):
-		frappe.destroy()
+	return wrap
 
 
-class FrappeNotifier:
-	"""The bridge's ``notify``: ring notices go to the agent's own realtime room, with the caller's contact
-	and open tickets (never broadcast: phone numbers stay with the agent rung); registration changes go
-	to a cache hash the PBX Agents report reads."""
+def write_call_logs(batch: list[dict]) -> None:
+	"""The bridge's ``write``: the batch's call logs committed at once (an outage raises, and the bridge
+	keeps the batch in its spool); then calls → tickets, each call in its own savepoint, so a failing
+	ticket never loses a call log."""
+	from callcenter_app.telephony.call_tickets.service import link_calls_to_tickets
 
-	def __init__(self, site: str, sites_path: str | None = None):
-		self.site, self.sites_path = site, sites_path
-
-	def __call__(self, notices: list[dict]) -> None:
-		with on_site(self.site, self.sites_path):
-			publish_notices(notices)
+	counts = upsert_call_logs(batch)
+	frappe.db.commit()
+	tickets = link_calls_to_tickets([r["linkedid"] for r in batch if r.get("complete", True)])
+	frappe.db.commit()
+	ami_log.info("call logs: %s; tickets: %s", counts, tickets)
 
 
 SIP_STATUS_KEY = "callcenter:sip_registrations"
 
 
 def publish_notices(notices: list[dict]) -> None:
+	"""The bridge's ``notify``: ring notices go to the agent rung alone, with the caller's contact and open
+	tickets (phone numbers are never broadcast); registration changes go to a cache hash the PBX Agents
+	report reads."""
 	agents = _agents_by_interface()
 	for notice in notices:
 		if notice["kind"] == "registration":
@@ -454,7 +441,7 @@ def publish_notices(notices: list[dict]) -> None:
 
 def caller_context(number: str, user: str) -> dict:
 	"""The caller's contact and their open tickets the agent may read (for the incoming-call popup)."""
-	from callcenter_app.telephony.ticket_service import contact_for_number, open_ticket_statuses
+	from callcenter_app.telephony.call_tickets.service import contact_for_number, open_ticket_statuses
 
 	contact = contact_for_number(number) if number else None
 	if not contact:
@@ -478,16 +465,3 @@ def sip_registrations() -> dict[str, dict]:
 	"""SIP account → its last registration notice (Redis hands the hash keys back as bytes)."""
 	raw = frappe.cache().hgetall(SIP_STATUS_KEY) or {}
 	return {(k.decode() if isinstance(k, bytes) else k): v for k, v in raw.items()}
-
-
-class FrappeDesiredMembers:
-	"""The bridge's ``desired_members``: the logged-in agents' queue memberships, read fresh each time."""
-
-	def __init__(self, site: str, sites_path: str | None = None):
-		self.site, self.sites_path = site, sites_path
-
-	def __call__(self):
-		from callcenter_app.telephony.presence_service import desired_members
-
-		with on_site(self.site, self.sites_path):
-			return desired_members()

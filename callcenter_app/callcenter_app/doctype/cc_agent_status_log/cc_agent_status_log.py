@@ -27,7 +27,7 @@ class CCAgentStatusLog(Document):
 		started: DF.Datetime
 		work_mode: DF.Link | None
 	# end: auto-generated types
-	"""One period an agent spent in one state; written by telephony/presence_service.py only."""
+	"""One period an agent spent in one state; written by telephony/presence/service.py only."""
 
 
 SUPERVISING = {"System Manager", "Call Center Manager", "Agent Supervisor"}

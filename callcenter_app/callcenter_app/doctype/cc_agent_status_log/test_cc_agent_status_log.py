@@ -7,8 +7,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from callcenter_app.api import telephony as api
-from callcenter_app.telephony import presence_service as presence
-from callcenter_app.test_utils import PeerThread, make_agent, make_call_queue, make_user
+from callcenter_app.telephony.presence import service as presence
+from callcenter_app.test_utils import make_agent, make_call_queue, make_user, peer_thread
 
 
 class TestPresence(FrappeTestCase):
@@ -101,7 +101,7 @@ class TestPresence(FrappeTestCase):
 	def test_asterisk_members_follow_the_logged_in_agents(self):
 		presence.set_presence(self.bob, True, "Available")
 		presence.set_presence(self.ann, True, "Break")
-		with PeerThread() as peer:
+		with peer_thread() as peer:
 			peer.members = [{"Queue": "cc-test-support", "StateInterface": "PJSIP/cc-bob", "Penalty": "1"}]
 			counts = presence.sync_queue_members(["cc-test-support"])
 			sent = [

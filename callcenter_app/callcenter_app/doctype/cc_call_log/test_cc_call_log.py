@@ -119,7 +119,7 @@ class TestCallsToTickets(FrappeTestCase):
 			**kw,
 		}
 		upsert_call_logs([record])
-		from callcenter_app.telephony.ticket_service import link_calls_to_tickets
+		from callcenter_app.telephony.call_tickets.service import link_calls_to_tickets
 
 		link_calls_to_tickets([record["linkedid"]])
 		return record["linkedid"]
@@ -169,7 +169,7 @@ class TestCallsToTickets(FrappeTestCase):
 		self.call(status="failed")
 		self.assertEqual(frappe.db.count("HD Ticket"), before)
 		linkedid = self.call()
-		from callcenter_app.telephony.ticket_service import link_calls_to_tickets
+		from callcenter_app.telephony.call_tickets.service import link_calls_to_tickets
 
 		self.assertEqual(link_calls_to_tickets([linkedid]), {"linked": 0, "skipped": 1, "failed": 0})
 		self.assertEqual(frappe.db.count("HD Ticket"), before + 1)
@@ -181,7 +181,7 @@ class TestCallsToTickets(FrappeTestCase):
 		self.assertIn("Outbound call", self.comments(first)[0] + self.comments(first)[-1])
 
 	def test_the_scheduled_job_links_calls_left_behind(self):
-		from callcenter_app.telephony.ticket_service import link_pending_calls
+		from callcenter_app.telephony.call_tickets.service import link_pending_calls
 
 		record = {**recorded_call(), "linkedid": "cc-test-pending.1", "caller": "+37060044444"}
 		upsert_call_logs([record])  # the writer failed before linking (an outage, a bug)

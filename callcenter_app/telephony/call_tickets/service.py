@@ -1,4 +1,4 @@
-"""Frappe glue for calls → tickets (rules in telephony/call_tickets.py): find the caller's contact by
+"""Frappe glue for calls → tickets (rules in this package's __init__.py): find the caller's contact by
 normalised number, their open ticket, then create or join it and put the call on its timeline.
 
 Each finished call is handled once: the CC Call Log row is locked, its ``ticket`` set (or ``ticket_checked``

@@ -134,6 +134,7 @@ def set_presence(
 		return state_dict(user)
 
 	now = frappe.utils.now_datetime()
+	queues = queues_of(user)
 	close_open_status(user, now)
 	mode = (
 		frappe.db.get_value(
@@ -154,7 +155,7 @@ def set_presence(
 			"started": now,
 			"changed_by": by or frappe.session.user,
 			"source": source,
-			"queues": ", ".join(queues_of(user)),
+			"queues": ", ".join(queues),
 		}
 	).insert(ignore_permissions=True)
 	frappe.db.set_value(
@@ -163,11 +164,11 @@ def set_presence(
 		{"cc_logged_in": 1 if logged_in else 0, "cc_work_mode": work_mode, "cc_status_since": now},
 		update_modified=False,
 	)
-	queues = queues_of(user)
 	if queues:
 		frappe.db.after_commit.add(lambda: sync_queue_members_quietly(queues, notify=user))
-	frappe.publish_realtime("callcenter:presence", state_dict(user), user=user, after_commit=True)
-	return state_dict(user)
+	state = state_dict(user)
+	frappe.publish_realtime("callcenter:presence", state, user=user, after_commit=True)
+	return state
 
 
 def close_open_status(user: str, now) -> None:
