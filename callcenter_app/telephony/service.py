@@ -326,7 +326,7 @@ def upsert_call_logs(records: list[dict]) -> dict[str, int]:
 	again changes nothing (not even ``modified``). A bad record is logged and skipped, the others written.
 	The caller commits."""
 	from callcenter_app.common.errors import FieldError
-	from callcenter_app.telephony.ami.call_log import call_log_values
+	from callcenter_app.telephony.ami.call_log import INT_FIELDS, call_log_values
 
 	timezone = frappe.utils.get_system_timezone()  # Frappe stores every Datetime in the system time zone
 	agents = _agents_by_interface()
@@ -339,6 +339,8 @@ def upsert_call_logs(records: list[dict]) -> dict[str, int]:
 			ami_log.error("call record refused: %s (linkedid %r)", e, record.get("linkedid"))
 			continue
 		values["agent"] = agents.get(values["agent_interface"])
+		for key in INT_FIELDS:  # Frappe's Int columns are NOT NULL: an unknown time is stored as 0
+			values[key] = values[key] or 0
 		name = values["linkedid"]
 		existing = frappe.db.get_value("CC Call Log", name, list(values), as_dict=True)
 		if existing is None:

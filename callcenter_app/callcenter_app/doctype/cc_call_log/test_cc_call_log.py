@@ -41,6 +41,13 @@ class TestCallLogUpsert(FrappeTestCase):
 		self.assertEqual(frappe.db.count("CC Call Log", {"linkedid": record["linkedid"]}), 1)
 		self.assertEqual(frappe.db.get_value("CC Call Log", record["linkedid"], "modified"), modified)
 
+	def test_unknown_times_are_idempotent_too(self):
+		# an abandoned call has no ring time; Frappe stores the Int as 0, and writing it again must not
+		# try to put NULL into the column (that failed the bridge's whole batch, again and again)
+		record = {**recorded_call(), "ring_s": None, "talk_s": None}
+		upsert_call_logs([record])
+		self.assertEqual(upsert_call_logs([record])["unchanged"], 1)
+
 	def test_a_later_record_updates_the_log(self):
 		record = recorded_call()
 		upsert_call_logs([{**record, "complete": False, "talk_s": None}])
