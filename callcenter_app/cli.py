@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import math
 import sys
 from zoneinfo import ZoneInfo
 
@@ -119,6 +120,154 @@ def ami_tail(args) -> int:
 	return 0
 
 
+SIM_STRATEGIES = ("predictive", "progressive", "preview", "adapt-tapered")
+SIM_DEFAULT_STRATEGIES = "predictive,adapt-tapered,progressive"
+
+
+def _sim_strategies(values: list[str] | None) -> list[str]:
+	"""The strategies named by repeated ``--strategy`` options and comma lists, in order, each once."""
+	names: list[str] = []
+	for value in values or [SIM_DEFAULT_STRATEGIES]:
+		for part in value.split(","):
+			name = part.strip().lower().replace("_", "-")
+			if not name:
+				continue
+			if name not in SIM_STRATEGIES:
+				raise FieldError("--strategy", f"{part.strip()!r} is not one of {', '.join(SIM_STRATEGIES)}")
+			if name not in names:
+				names.append(name)
+	if not names:
+		raise FieldError("--strategy", f"name at least one of {', '.join(SIM_STRATEGIES)}")
+	return names
+
+
+def _sim_number(option: str, text: str, kind: type = float, percent: bool = False) -> float:
+	"""``text`` as a finite number (a whole one when ``kind`` is int); a percentage may end with '%'."""
+	raw = text.strip()
+	if percent and raw.endswith("%"):
+		raw = raw[:-1].strip()
+	try:
+		value = kind(raw)
+	except ValueError:
+		what = "a whole number" if kind is int else "a number"
+		raise FieldError(option, f"must be {what}, not {text!r}") from None
+	if not math.isfinite(value):
+		raise FieldError(option, f"must be a finite number, not {text!r}")
+	return value
+
+
+def _sim_params(args) -> tuple:
+	"""The checked simulation parameters from the command line: (SimParams, days, seed, target %)."""
+	from callcenter_app.dialer.pacing import MAX_ABANDON_TARGET
+	from callcenter_app.dialer.simulator import DAY_S, SimParams
+
+	max_target = 100 * MAX_ABANDON_TARGET
+	operators = int(_sim_number("--operators", args.operators, int))
+	if not 1 <= operators <= 2000:
+		raise FieldError("--operators", f"must be from 1 to 2000, not {operators}")
+	answer = _sim_number("--answer-rate", args.answer_rate, percent=True)
+	if not 0 < answer <= 100:
+		raise FieldError(
+			"--answer-rate", f"must be a percentage of dials above 0 and at most 100, not {answer:g}"
+		)
+	talk = _sim_number("--talk-mean", args.talk_mean)
+	if talk <= 0:
+		raise FieldError("--talk-mean", f"must be more than 0 seconds, not {talk:g}")
+	wrapup = _sim_number("--wrapup", args.wrapup)
+	if wrapup <= 0:
+		raise FieldError(
+			"--wrapup", f"must be more than 0 seconds (wrap-up times are drawn log-normal), not {wrapup:g}"
+		)
+	days = int(_sim_number("--days", args.days, int))
+	if not 1 <= days <= 366:
+		raise FieldError("--days", f"must be from 1 to 366, not {days}")
+	seed = int(_sim_number("--seed", args.seed, int))
+	target = _sim_number("--abandon-target", args.abandon_target, percent=True)
+	if not 0 < target <= max_target:
+		raise FieldError(
+			"--abandon-target",
+			f"must be a percentage of answered calls above 0 and at most {max_target:g} (the legal limit "
+			f"for abandoned calls), not {target:g}",
+		)
+	start_s = SimParams.shift_start_s
+	max_hours = (DAY_S - start_s) / 3600
+	hours = _sim_number("--shift-hours", args.shift_hours)
+	if not 0 < hours <= max_hours:
+		raise FieldError(
+			"--shift-hours",
+			f"must be above 0 and at most {max_hours:g} (shifts start at {start_s / 3600:02.0f}:00 and end "
+			f"by midnight), not {hours:g}",
+		)
+	params = SimParams(
+		operators=operators,
+		answer_probability=answer / 100,
+		talk_mean_s=talk,
+		wrap_mean_s=wrapup,
+		shift_hours=hours,
+		target=target / 100,
+	)
+	return params, days, seed, target
+
+
+def dialer_sim(args) -> int:
+	"""Simulate an outbound campaign with each strategy on the same random days and compare them."""
+	import time
+
+	from callcenter_app.dialer.pacing import make_strategy
+	from callcenter_app.dialer.simulator import print_comparison, run
+
+	names = _sim_strategies(args.strategy)
+	params, days, seed, target = _sim_params(args)
+	shift_end = params.shift_start_s + params.shift_hours * 3600
+	latest = int(shift_end // 3600) * 100 + int(shift_end % 3600 // 60)  # HHMM, ADAPT_TAPERED's clock
+	show_progress = days > 1 and not args.quiet
+	if "preview" in names:
+		print(
+			"callcenter: preview: operators dial by hand, which the simulator does not model; "
+			"it places no calls",
+			file=sys.stderr,
+		)
+	results = []
+	for name in names:
+		kwargs = (
+			{"dropped_percentage": target, "latest_server_time": latest} if name == "adapt-tapered" else {}
+		)
+		started = time.perf_counter()
+
+		def progress(day, name=name, started=started) -> None:
+			print(
+				f"{name}: day {day.day + 1}/{days}  abandon {day.abandon_pct:.2f} %  "
+				f"talk occupancy {100 * day.occupancy_talk:.1f} %  [{time.perf_counter() - started:.1f} s]",
+				file=sys.stderr,
+				flush=True,
+			)
+
+		results.append(
+			run(
+				make_strategy(name, **kwargs),
+				params,
+				days=days,
+				seed=seed,
+				on_day=progress if show_progress else None,
+			)
+		)
+	if args.json:
+		print(json.dumps({"abandon_target_pct": target, "results": [r.as_dict() for r in results]}, indent=1))
+		return 0
+	print(
+		f"{params.operators} operators, {100 * params.answer_probability:g} % of dials answered, talk "
+		f"{params.talk_mean_s:g} s mean, wrap-up {params.wrap_mean_s:g} s mean, {days} day(s) of "
+		f"{params.shift_hours:g} h, seed {seed}, abandon target {target:g} % of answered calls"
+	)
+	print_comparison(results)
+	for r in results:
+		if r.total.abandon_pct > target:
+			print(
+				f"note: {r.strategy} abandoned {r.total.abandon_pct:.2f} % of answered calls, above the target"
+			)
+	return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
 	parser = argparse.ArgumentParser(prog="callcenter", description=__doc__)
 	parser.add_argument("--version", action="version", version=f"callcenter_app {__version__}")
@@ -162,6 +311,37 @@ def build_parser() -> argparse.ArgumentParser:
 	p.add_argument("--spool", default="./ami-spool", help="spool directory (records wait here until written)")
 	p.add_argument("--out", default="-", help="JSON lines file to append to ('-' = standard output)")
 	p.set_defaults(handler=ami_tail)
+
+	p = sub.add_parser(
+		"dialer-sim",
+		help="simulate an outbound campaign and compare pacing strategies on the same random days",
+		description="Simulate shifts of an outbound campaign (operators logged in from 09:00; an answer that "
+		"finds no operator free within 2 s is abandoned) with each strategy on the same seeded days, and "
+		"print one row per strategy: abandon % (of answered calls), worst day, occupancy, talk minutes, "
+		"contacts and dials per operator-hour.",
+	)
+	p.add_argument(
+		"--strategy",
+		action="append",
+		metavar="NAME[,NAME...]",
+		help=f"{', '.join(SIM_STRATEGIES)}; repeat or give a comma list to compare "
+		f"(default {SIM_DEFAULT_STRATEGIES})",
+	)
+	p.add_argument("--operators", default="20", help="operators logged in for the whole shift (default 20)")
+	p.add_argument("--answer-rate", default="30", help="percent of dials answered live (default 30)")
+	p.add_argument("--talk-mean", default="180", help="mean talk time in seconds (log-normal; default 180)")
+	p.add_argument("--wrapup", default="10", help="mean wrap-up time in seconds after a call (default 10)")
+	p.add_argument("--days", default="1", help="days (shifts) to simulate (default 1)")
+	p.add_argument("--shift-hours", default="8", help="length of each shift in hours (default 8)")
+	p.add_argument("--seed", default="0", help="random seed: the same seed gives the same days (default 0)")
+	p.add_argument(
+		"--abandon-target",
+		default="3",
+		help="abandoned calls allowed, percent of answered calls, at most 3 (default 3)",
+	)
+	p.add_argument("--json", action="store_true", help="print the results (with every day) as JSON")
+	p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on standard error")
+	p.set_defaults(handler=dialer_sim)
 	return parser
 
 

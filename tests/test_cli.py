@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -74,3 +75,74 @@ def test_route_test_bad_input_is_named(capsys, tmp_path):
 	assert "--at: 'yesterday' is not a date-time" in capsys.readouterr().err
 	assert main(["route-test", "--routes", EXAMPLE, "--did", "+37052999999"]) == 1
 	assert "not assigned to any route" in capsys.readouterr().out
+
+
+SHORT_SIM = ["dialer-sim", "--operators", "2", "--shift-hours", "0.5", "--seed", "7"]
+
+
+def test_dialer_sim_compares_strategies(capsys):
+	assert main([*SHORT_SIM, "--strategy", "predictive,progressive", "--strategy", "progressive"]) == 0
+	captured = capsys.readouterr()
+	lines = captured.out.splitlines()
+	assert lines[0].startswith("2 operators, 30 % of dials answered, talk 180 s mean, wrap-up 10 s mean")
+	assert lines[1].split()[:2] == ["strategy", "ops"]
+	rows = [line.split() for line in lines[3:] if not line.startswith("note:")]
+	assert [r[0] for r in rows] == ["predictive", "progressive"]  # each strategy once, in the order given
+	assert rows[1][1:5] == ["2", "1", "7", "0.00"]  # progressive never abandons
+	assert captured.err == ""  # one day: no progress lines
+
+
+def test_dialer_sim_json_and_progress(capsys):
+	args = [*SHORT_SIM, "--strategy", "adapt-tapered", "--days", "2", "--abandon-target", "2%", "--json"]
+	assert main(args) == 0
+	captured = capsys.readouterr()
+	data = json.loads(captured.out)
+	assert data["abandon_target_pct"] == 2.0
+	(result,) = data["results"]
+	assert result["strategy"] == "adapt_tapered" and result["params"]["target"] == 0.02
+	assert [d["day"] for d in result["days"]] == [1, 2]
+	total = result["total"]
+	assert total["answered"] == total["connected"] + total["abandoned"] > 0
+	assert total["dials"] == sum(d["dials"] for d in result["days"])
+	progress = captured.err.splitlines()
+	assert [line.split("  ")[0] for line in progress] == ["adapt-tapered: day 1/2", "adapt-tapered: day 2/2"]
+	assert main([*args, "--quiet"]) == 0
+	captured = capsys.readouterr()
+	assert captured.err == ""
+	assert json.loads(captured.out)["results"][0]["total"] == total  # the same seed gives the same days
+
+
+def test_dialer_sim_preview_says_it_places_no_calls(capsys):
+	assert main([*SHORT_SIM, "--strategy", "preview", "--json"]) == 0
+	captured = capsys.readouterr()
+	assert json.loads(captured.out)["results"][0]["total"]["dials"] == 0
+	assert "preview: operators dial by hand" in captured.err
+
+
+@pytest.mark.parametrize(
+	"extra, message",
+	[
+		(
+			["--abandon-target", "3.5"],
+			"--abandon-target: must be a percentage of answered calls above 0 and at most 3",
+		),
+		(["--abandon-target", "0"], "--abandon-target: must be a percentage"),
+		(["--abandon-target", "lots"], "--abandon-target: must be a number, not 'lots'"),
+		(["--strategy", "predictive,turbo"], "--strategy: 'turbo' is not one of predictive, progressive"),
+		(["--strategy", ","], "--strategy: name at least one of"),
+		(["--operators", "0"], "--operators: must be from 1 to 2000, not 0"),
+		(["--operators", "2.5"], "--operators: must be a whole number, not '2.5'"),
+		(["--answer-rate", "120"], "--answer-rate: must be a percentage of dials above 0 and at most 100"),
+		(["--answer-rate", "nan"], "--answer-rate: must be a finite number"),
+		(["--talk-mean", "-5"], "--talk-mean: must be more than 0 seconds, not -5"),
+		(["--wrapup", "0"], "--wrapup: must be more than 0 seconds"),
+		(["--days", "0"], "--days: must be from 1 to 366, not 0"),
+		(["--seed", "x"], "--seed: must be a whole number, not 'x'"),
+		(["--shift-hours", "16"], "--shift-hours: must be above 0 and at most 15"),
+	],
+)
+def test_dialer_sim_bad_input_is_named(capsys, extra, message):
+	assert main([*SHORT_SIM, *extra]) == 2
+	captured = capsys.readouterr()
+	assert captured.out == ""
+	assert message in captured.err

@@ -7,14 +7,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from callcenter_app.common.errors import FieldError
 from callcenter_app.metrics.qos import (
 	InboundCall,
 	QosParams,
+	QosSummary,
 	by_queue_and_period,
 	call_score,
+	combine,
 	period_start,
 	qos_by,
 	qos_percent,
+	queue_params,
+	summarize,
 )
 
 # Reference 20 s, limit 60 s, early factor 0.5 — every score below is computed by hand.
@@ -138,3 +143,68 @@ def test_scores_are_bounded_and_peak_at_the_reference(params, w1, w2):
 	# the early penalty is at most early_factor
 	if w1 < ref:
 		assert s1 >= 1.0 - params.early_factor - 1e-12
+
+
+def test_summary_counts_and_averages():
+	calls = [
+		InboundCall(False, 40.0),
+		InboundCall(True, 10.0, talk_s=60),
+		InboundCall(True, 20.0, talk_s=120),
+		InboundCall(True, 50.0),  # talk time unknown: not in the talk average
+	]
+	s = summarize(calls, PARAMS)
+	assert (s.calls, s.answered, s.unanswered, s.within_reference) == (4, 3, 1, 2)
+	assert s.average_wait_s == pytest.approx(80 / 3)  # answered calls only
+	assert s.average_talk_s == pytest.approx(90.0)
+	assert s.qos_percent == pytest.approx(100 * (0 + 0.75 + 1 + 0.25) / 4)
+	empty = summarize([], PARAMS)
+	assert (empty.qos_percent, empty.average_wait_s, empty.average_talk_s) == (None, None, None)
+
+
+def test_combine_weights_every_call_with_its_own_queue():
+	strict = QosParams(reference_wait_s=10, limit_wait_s=30, early_factor=0)
+	a = summarize([InboundCall(True, 20.0), InboundCall(False)], PARAMS)  # 1 + 0
+	b = summarize([InboundCall(True, 20.0)], strict)  # 1 - 10 / 20 = 0.5
+	total = combine([a, b])
+	assert (total.calls, total.answered, total.within_reference) == (3, 2, 1)
+	assert total.qos_percent == pytest.approx(50.0)  # (1 + 0 + 0.5) / 3, not the mean of 50 % and 50 %
+	assert total.average_wait_s == pytest.approx(20.0)
+	assert combine([]) == QosSummary(0, 0, 0.0)
+
+
+DEFAULTS = QosParams(reference_wait_s=20, limit_wait_s=60, early_factor=0.25)
+
+
+@pytest.mark.parametrize(
+	"fields, expected",
+	[
+		((15, 45, 0.5), QosParams(15, 45, 0.5)),
+		((0, 0, 0), QosParams(20, 60, 0.0)),  # waits at 0 take the defaults; a factor of 0 is a value
+		((None, None, None), DEFAULTS),
+		(("30", "", "1"), QosParams(30, 60, 1.0)),
+		((0, 90, 0.5), QosParams(20, 90, 0.5)),
+	],
+)
+def test_queue_params(fields, expected):
+	assert queue_params(*fields, DEFAULTS) == expected
+
+
+@pytest.mark.parametrize(
+	"fields, field, reason",
+	[
+		((30, 20, 0.5), "qos_limit_wait", "greater than the reference wait time (30 s), not 20 s"),
+		((60, 0, 0.5), "qos_limit_wait", "(60 s), not 60 s, the default from CC Settings"),
+		((0, 15, 0.5), "qos_limit_wait", "(20 s, the default from CC Settings), not 15 s"),
+		((-5, 30, 0.5), "qos_reference_wait", "0 or more, not -5"),
+		(("soon", 30, 0.5), "qos_reference_wait", "a number of seconds, not 'soon'"),
+		((10, math.inf, 0.5), "qos_limit_wait", "0 or more"),
+		((10, 30, 1.5), "qos_early_factor", "from 0 to 1, not 1.5"),
+		((10, 30, math.nan), "qos_early_factor", "from 0 to 1"),
+		((10, 30, "half"), "qos_early_factor", "a number from 0 to 1, not 'half'"),
+	],
+)
+def test_queue_params_refused_by_field(fields, field, reason):
+	with pytest.raises(FieldError) as e:
+		queue_params(*fields, DEFAULTS)
+	assert e.value.field == field
+	assert reason in e.value.reason

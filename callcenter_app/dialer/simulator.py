@@ -28,7 +28,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from callcenter_app.dialer.pacing import (
 	MAX_ABANDON_TARGET,
@@ -129,6 +129,24 @@ class DayResult:
 	def dials_per_hour(self) -> float:
 		return self.dials / (self.logged_in_s / 3600) if self.logged_in_s else 0.0
 
+	def as_dict(self) -> dict:
+		"""The counts and the figures derived from them, as plain data (percentages 0..100)."""
+		return {
+			"dials": self.dials,
+			"answered": self.answered,
+			"abandoned": self.abandoned,
+			"connected": self.connected,
+			"logged_in_s": round(self.logged_in_s, 3),
+			"talk_s": round(self.talk_s, 3),
+			"wrap_s": round(self.wrap_s, 3),
+			"abandon_pct": round(self.abandon_pct, 4),
+			"occupancy_talk_pct": round(100 * self.occupancy_talk, 4),
+			"occupancy_busy_pct": round(100 * self.occupancy_busy, 4),
+			"talk_min_per_hour": round(self.talk_min_per_hour, 4),
+			"contacts_per_hour": round(self.contacts_per_hour, 4),
+			"dials_per_hour": round(self.dials_per_hour, 4),
+		}
+
 
 @dataclass
 class SimResult:
@@ -153,6 +171,18 @@ class SimResult:
 
 	def days_over(self, pct: float) -> int:
 		return sum(1 for d in self.days if d.abandon_pct > pct)
+
+	def as_dict(self) -> dict:
+		"""Plain data for JSON: the strategy, the parameters, the overall figures and one entry per day."""
+		return {
+			"strategy": self.strategy,
+			"seed": self.seed,
+			"params": asdict(self.params),
+			"total": self.total.as_dict(),
+			"worst_day_abandon_pct": round(self.worst_day_abandon_pct, 4),
+			"days": [{"day": d.day + 1, **d.as_dict()} for d in self.days],
+			"wall_s": round(self.wall_s, 3),
+		}
 
 
 def _lognormal_params(mean: float, cv: float) -> tuple[float, float]:
@@ -354,14 +384,22 @@ def run(
 	days: int = 1,
 	seed: int = 0,
 	estimator: StatsEstimator | None = None,
+	on_day: Callable[[DayResult], None] | None = None,
 ) -> SimResult:
-	"""Simulate ``days`` shifts of one campaign dialed by ``strategy`` (an object, or a factory for one)."""
+	"""Simulate ``days`` shifts of one campaign dialed by ``strategy`` (an object, or a factory for one).
+
+	``on_day`` is called with each day's result as soon as that day is simulated (progress reports).
+	"""
 	params = params or SimParams()
 	is_object = hasattr(strategy, "decide") and not isinstance(strategy, type)
 	strat = strategy if is_object else strategy()
 	sim = _Sim(strat, params, seed, estimator)
 	t0 = time.perf_counter()
-	results = [sim.run_day(d) for d in range(days)]
+	results = []
+	for d in range(days):
+		results.append(sim.run_day(d))
+		if on_day is not None:
+			on_day(results[-1])
 	return SimResult(
 		strategy=getattr(strat, "name", type(strat).__name__),
 		params=params,

@@ -14,7 +14,12 @@ Per call:
   ``early_factor`` 0 early answers score 1 (the usual "service level" reading).
 
 Scores are clamped to [0, 1]. QoS % = mean score × 100, computed per group (queue, campaign, period …) by
-:func:`qos_by`, or over all calls by :func:`qos_percent`.
+:func:`qos_by`, or over all calls by :func:`qos_percent`. A :class:`QosSummary` also carries the counts and
+sums a queue report shows (answered within the reference, average wait to answer, average talk), and
+summaries computed with different parameters (one queue each) add up with :func:`combine`.
+
+:func:`queue_params` turns a queue's three QoS fields into :class:`QosParams`, a wait time left at 0 taking
+the call center's default.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import math
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
+
+from callcenter_app.common.errors import FieldError
 
 K = TypeVar("K", bound=Hashable)
 
@@ -58,6 +65,7 @@ class InboundCall:
 	queue: str = ""
 	campaign: str = ""
 	started_at: dt.datetime | None = None
+	talk_s: float | None = None  # answered calls: talk time, for the average (QoS does not use it)
 
 
 def call_score(answered: bool, wait_s: float | None, params: QosParams) -> float:
@@ -80,24 +88,99 @@ def call_score(answered: bool, wait_s: float | None, params: QosParams) -> float
 
 @dataclass(frozen=True)
 class QosSummary:
+	"""QoS of a group of calls, with the counts and sums behind a queue report's columns.
+
+	``within_reference``: answered calls that waited no longer than the reference wait time.
+	``answered_wait_sum``: total wait of the answered calls (for the average speed of answer).
+	``talk_sum`` / ``talk_count``: total talk time of the answered calls whose talk time is known.
+	"""
+
 	calls: int
 	answered: int
 	score_sum: float
+	within_reference: int = 0
+	answered_wait_sum: float = 0.0
+	talk_sum: float = 0.0
+	talk_count: int = 0
 
 	@property
 	def qos_percent(self) -> float | None:
 		"""Mean score × 100; None for no calls."""
 		return 100.0 * self.score_sum / self.calls if self.calls else None
 
+	@property
+	def unanswered(self) -> int:
+		return self.calls - self.answered
+
+	@property
+	def average_wait_s(self) -> float | None:
+		"""Mean wait of the answered calls (average speed of answer); None when none was answered."""
+		return self.answered_wait_sum / self.answered if self.answered else None
+
+	@property
+	def average_talk_s(self) -> float | None:
+		"""Mean talk time of the answered calls whose talk time is known; None when there are none."""
+		return self.talk_sum / self.talk_count if self.talk_count else None
+
+
+class _Tally:
+	"""Running sums for one group of calls scored with one set of parameters."""
+
+	__slots__ = ("answered", "calls", "params", "score_sum", "talk_count", "talk_sum", "wait_sum", "within")
+
+	def __init__(self, params: QosParams) -> None:
+		self.params = params
+		self.calls = self.answered = self.within = self.talk_count = 0
+		self.score_sum = self.wait_sum = self.talk_sum = 0.0
+
+	def add(self, call: InboundCall) -> None:
+		self.calls += 1
+		self.score_sum += call_score(call.answered, call.wait_s, self.params)  # checks the wait first
+		if call.answered:
+			self.answered += 1
+			self.wait_sum += call.wait_s
+			self.within += call.wait_s <= self.params.reference_wait_s
+			if call.talk_s is not None:
+				self.talk_sum += call.talk_s
+				self.talk_count += 1
+
+	def summary(self) -> QosSummary:
+		return QosSummary(
+			self.calls,
+			self.answered,
+			self.score_sum,
+			self.within,
+			self.wait_sum,
+			self.talk_sum,
+			self.talk_count,
+		)
+
 
 def summarize(calls: Iterable[InboundCall], params: QosParams) -> QosSummary:
-	n = answered = 0
-	total = 0.0
+	tally = _Tally(params)
 	for c in calls:
-		n += 1
-		answered += bool(c.answered)
-		total += call_score(c.answered, c.wait_s, params)
-	return QosSummary(n, answered, total)
+		tally.add(c)
+	return tally.summary()
+
+
+def combine(summaries: Iterable[QosSummary]) -> QosSummary:
+	"""One summary for the calls of several: counts and sums add up, so the QoS % of the result is the mean
+	score over all their calls (each call scored with its own group's parameters)."""
+	fields = [0, 0, 0.0, 0, 0.0, 0.0, 0]
+	for s in summaries:
+		for i, value in enumerate(
+			(
+				s.calls,
+				s.answered,
+				s.score_sum,
+				s.within_reference,
+				s.answered_wait_sum,
+				s.talk_sum,
+				s.talk_count,
+			)
+		):
+			fields[i] += value
+	return QosSummary(*fields)
 
 
 def qos_percent(calls: Iterable[InboundCall], params: QosParams) -> float | None:
@@ -112,18 +195,18 @@ def qos_by(
 
 	Groups come out sorted by key when the keys are comparable, in first-seen order otherwise.
 	"""
-	acc: dict[K, list] = {}
+	acc: dict[K, _Tally] = {}
 	for c in calls:
 		k = key(c)
-		slot = acc.setdefault(k, [0, 0, 0.0])
-		slot[0] += 1
-		slot[1] += bool(c.answered)
-		slot[2] += call_score(c.answered, c.wait_s, params)
+		tally = acc.get(k)
+		if tally is None:
+			tally = acc[k] = _Tally(params)
+		tally.add(c)
 	try:
 		keys = sorted(acc)
 	except TypeError:
 		keys = list(acc)
-	return {k: QosSummary(*acc[k]) for k in keys}
+	return {k: acc[k].summary() for k in keys}
 
 
 PERIODS = ("hour", "day", "week", "month")
@@ -156,3 +239,48 @@ def by_queue_and_period(
 		return c.queue, period_start(c.started_at, period)
 
 	return qos_by(calls, params, key)
+
+
+def queue_params(reference_wait, limit_wait, early_factor, defaults: QosParams) -> QosParams:
+	"""A queue's QoS parameters from its fields ``qos_reference_wait``, ``qos_limit_wait`` (whole seconds;
+	0 or empty takes the wait time from ``defaults``) and ``qos_early_factor`` (0 to 1; empty takes the
+	default, 0 is a value: early answers are not reduced).
+
+	Raises :class:`FieldError` naming the field and the reason.
+	"""
+	own_ref = _seconds("qos_reference_wait", reference_wait)
+	own_limit = _seconds("qos_limit_wait", limit_wait)
+	ref = own_ref or defaults.reference_wait_s
+	limit = own_limit or defaults.limit_wait_s
+	if limit <= ref:
+		ref_text = f"{ref:g} s" + ("" if own_ref else ", the default from CC Settings")
+		limit_text = f"{limit:g} s" + ("" if own_limit else ", the default from CC Settings")
+		raise FieldError(
+			"qos_limit_wait", f"must be greater than the reference wait time ({ref_text}), not {limit_text}"
+		)
+	if early_factor is None or early_factor == "":
+		factor = defaults.early_factor
+	else:
+		try:
+			factor = float(early_factor)
+		except (TypeError, ValueError):
+			raise FieldError(
+				"qos_early_factor", f"must be a number from 0 to 1, not {early_factor!r}"
+			) from None
+		if not 0.0 <= factor <= 1.0:  # NaN fails this too
+			raise FieldError("qos_early_factor", f"must be from 0 to 1, not {factor:g}")
+	return QosParams(reference_wait_s=ref, limit_wait_s=limit, early_factor=factor)
+
+
+def _seconds(field: str, value) -> float:
+	if value is None or value == "":
+		return 0
+	if isinstance(value, bool):
+		raise FieldError(field, f"must be a number of seconds, not {value!r}")
+	try:
+		number = float(value)
+	except (TypeError, ValueError):
+		raise FieldError(field, f"must be a number of seconds, not {value!r}") from None
+	if not math.isfinite(number) or number < 0:
+		raise FieldError(field, f"must be a number of seconds, 0 or more, not {value!r}")
+	return number

@@ -6,8 +6,11 @@ import re
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import flt
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.metrics.qos import queue_params
+from callcenter_app.metrics.service import default_params
 from callcenter_app.utils import throw_field_errors
 
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -29,6 +32,7 @@ class CCCallQueue(Document):
 		hd_team: DF.Link | None
 		max_wait: DF.Int
 		members: DF.Table[CCCallQueueMember]
+		qos_early_factor: DF.Float
 		qos_limit_wait: DF.Int
 		qos_reference_wait: DF.Int
 		queue_name: DF.Data
@@ -50,15 +54,22 @@ class CCCallQueue(Document):
 			)
 		if int(self.max_wait or 0) < 1:
 			errors.append(FieldError("max_wait", _("must be at least 1 second")))
-		if self.qos_reference_wait and self.qos_limit_wait and self.qos_limit_wait <= self.qos_reference_wait:
-			errors.append(
-				FieldError(
-					"qos_limit_wait",
-					_("must be greater than the reference wait time ({0} s)").format(self.qos_reference_wait),
-				)
-			)
+		errors += self.check_qos()
 		errors += self.check_members()
 		throw_field_errors(self.doctype, errors)
+
+	def check_qos(self) -> list[FieldError]:
+		"""The QoS fields must make valid parameters, wait times left at 0 taking the CC Settings defaults."""
+		try:
+			queue_params(
+				self.qos_reference_wait,
+				self.qos_limit_wait,
+				flt(self.qos_early_factor),  # what is stored: an empty Float is saved as 0
+				default_params(),
+			)
+		except FieldError as e:
+			return [e]
+		return []
 
 	def check_members(self) -> list[FieldError]:
 		errors, seen = [], {}
