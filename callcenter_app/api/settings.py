@@ -5,9 +5,10 @@ from callcenter_app.common.validators import known_timezones
 
 @frappe.whitelist()
 def timezones() -> list[str]:
-	"""Time zone names for the CC Settings and CC Time Condition forms."""
-	if not (
-		frappe.has_permission("CC Settings", "read") or frappe.has_permission("CC Time Condition", "read")
+	"""Time zone names for the CC Settings, CC Time Condition, CC Campaign and CC Campaign Contact forms."""
+	if not any(
+		frappe.has_permission(doctype, "read")
+		for doctype in ("CC Settings", "CC Time Condition", "CC Campaign", "CC Campaign Contact")
 	):
 		frappe.throw(frappe._("Not permitted"), frappe.PermissionError)
 	return known_timezones()

@@ -1,0 +1,81 @@
+# Copyright (c) 2026, callcenter_app developers
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from callcenter_app.common.errors import FieldError
+from callcenter_app.dialer import service
+from callcenter_app.utils import throw_field_errors
+
+
+class CCCallback(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		campaign: DF.Link
+		campaign_contact: DF.Link
+		due_at: DF.Datetime
+		full_name: DF.Data | None
+		note: DF.SmallText | None
+		owner_user: DF.Link | None
+		phone: DF.Data | None
+		status: DF.Literal["Open", "Done", "Cancelled"]
+		visibility: DF.Literal["Public", "Private"]
+	# end: auto-generated types
+	"""A time to call a contact again. Public: any operator of the campaign; private: only ``owner_user``.
+
+	Due callbacks are dialed before anything else (dialer/hopper.py: pick)."""
+
+	def validate(self):
+		errors = []
+		campaign = frappe.db.get_value("CC Campaign Contact", self.campaign_contact, "campaign")
+		if campaign and self.campaign != campaign:
+			errors.append(
+				FieldError(
+					"campaign",
+					_("contact {0} is in campaign {1}, not {2}").format(
+						self.campaign_contact, campaign, self.campaign
+					),
+				)
+			)
+		if self.visibility == "Private":
+			if not self.owner_user:
+				errors.append(FieldError("owner_user", _("is required for a private callback")))
+			elif not (
+				service.is_operator(self.campaign, self.owner_user) or service.is_manager(self.owner_user)
+			):
+				errors.append(
+					FieldError(
+						"owner_user",
+						_("{0} is not an active operator of campaign {1}").format(
+							self.owner_user, self.campaign
+						),
+					)
+				)
+		throw_field_errors(self.doctype, errors)
+
+
+def permission_query_conditions(user: str | None = None) -> str:
+	"""Operators see the public callbacks of their campaigns and their own private ones; managers see all."""
+	user = user or frappe.session.user
+	if service.is_manager(user):
+		return ""
+	mine = f"(`tabCC Callback`.`visibility` = 'Private' and `tabCC Callback`.`owner_user` = {frappe.db.escape(user)})"
+	public = service.operator_campaigns_condition("`tabCC Callback`.`campaign`", user)
+	return f"({mine} or (`tabCC Callback`.`visibility` = 'Public' and {public}))"
+
+
+def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if service.is_manager(user):
+		return True
+	if doc.visibility == "Private":
+		return doc.owner_user == user
+	return service.is_operator(doc.campaign, user)
