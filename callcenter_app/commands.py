@@ -193,4 +193,53 @@ def ami_bridge(context, spool=None):
 		raise SystemExit(1) from None
 
 
+@callcenter.command("dialer")
+@click.option("--spool", help="spool directory (default: the site's private/dialer-spool)")
+@click.option(
+	"--ring-timeout", type=click.IntRange(5, 120), default=25, show_default=True, help="seconds a call rings"
+)
+@pass_context
+def dialer(context, spool=None, ring_timeout=25):
+	"""Run the outbound dialer: about once a second per active progressive or predictive campaign it
+	reads the operators' state from Asterisk, paces, originates and records every attempt and outcome."""
+	import asyncio
+	import logging
+	import os
+	import signal
+
+	import frappe
+
+	from callcenter_app.dialer.process import AlreadyRunning, DialerProcess, single_instance
+	from callcenter_app.dialer.process.service import SiteStore
+	from callcenter_app.telephony.ami.client import AmiAuthError
+	from callcenter_app.telephony.ami.spool import Spool
+	from callcenter_app.telephony.service import ami_config
+
+	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+	with site_connection(context) as site:
+		config = ami_config()
+		spool_dir = os.path.abspath(spool or frappe.get_site_path("private", "dialer-spool"))
+		sites_path = os.path.abspath(frappe.local.sites_path)
+
+	async def main():
+		process = DialerProcess(
+			config, SiteStore(site, sites_path, ring_timeout), Spool(spool_dir, key="key")
+		)
+		loop = asyncio.get_running_loop()
+		for sig in (signal.SIGINT, signal.SIGTERM):
+			loop.add_signal_handler(sig, process.stop)
+		await process.run()
+
+	click.echo(f"Dialer for {site}: {config!r}, spool {spool_dir}")
+	try:
+		with single_instance(spool_dir):
+			asyncio.run(main())
+	except AlreadyRunning as e:
+		click.echo(f"{e}: one dialer per site", err=True)
+		raise SystemExit(1) from None
+	except AmiAuthError as e:
+		click.echo(str(e), err=True)
+		raise SystemExit(1) from None
+
+
 commands = [callcenter]

@@ -5,6 +5,11 @@ channels and queue callers its own stream has made live so far), and streams the
 ``drop_every`` closes the connection after that many frames, and the frames Asterisk would have sent
 while nobody was connected are lost (``gap`` of them), as a real Asterisk replays nothing; ``garbage``
 puts malformed frames into the stream.
+
+Calls the client originates: with ``on_originate`` set, an Originate is answered "successfully queued"
+and the events the function returns for it (``[(delay_s, event), …]``, each delay after the previous
+event) are then sent, as Asterisk sends OriginateResponse, channel, queue and hangup events for a call.
+``push(events)`` (on the peer's loop) sends events to every logged-in client at once.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import random
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from callcenter_app.telephony.ami.protocol import FrameParser
@@ -84,12 +90,17 @@ class AmiPeer:
 		self.garbage_sent = 0
 		self.server: asyncio.AbstractServer | None = None
 		self.done = asyncio.Event()
+		self.on_originate: Callable[[dict], list[tuple[float, dict]]] | None = None
+		self.writers: set[asyncio.StreamWriter] = set()  # logged-in clients
+		self._scripts: set[asyncio.Task] = set()
 
 	async def start(self) -> int:
 		self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
 		return self.server.sockets[0].getsockname()[1]
 
 	async def close(self) -> None:
+		for task in list(self._scripts):
+			task.cancel()
 		if self.server:
 			self.server.close()
 			await self.server.wait_closed()
@@ -130,6 +141,7 @@ class AmiPeer:
 					if name == "Login":
 						if action.get("Username") == self.username and action.get("Secret") == self.secret:
 							logged_in = True
+							self.writers.add(writer)
 							writer.write(
 								encode(
 									{
@@ -177,6 +189,19 @@ class AmiPeer:
 								}
 							)
 						)
+					elif name == "Originate" and self.on_originate is not None:
+						writer.write(
+							encode(
+								{
+									"Response": "Success",
+									"ActionID": aid,
+									"Message": "Originate successfully queued",
+								}
+							)
+						)
+						task = asyncio.create_task(self._play(writer, self.on_originate(action)))
+						self._scripts.add(task)
+						task.add_done_callback(self._scripts.discard)
 					elif name == "PJSIPShowContacts":
 						writer.write(encode({"Response": "Success", "ActionID": aid, "EventList": "start"}))
 						for c in self.contacts:
@@ -200,8 +225,26 @@ class AmiPeer:
 		except (ConnectionError, asyncio.CancelledError):
 			return
 		finally:
+			self.writers.discard(writer)
 			if streaming is not None:
 				streaming.cancel()
+
+	async def _play(self, writer: asyncio.StreamWriter, script: list[tuple[float, dict]]) -> None:
+		for delay, event in script:
+			await asyncio.sleep(delay)
+			self._track(event)
+			if writer.is_closing():
+				continue  # the call goes on in Asterisk; nobody hears of it
+			writer.write(encode(event))
+			await writer.drain()
+
+	def push(self, events: list[dict]) -> None:
+		"""Send ``events`` to every logged-in client now (call it on the peer's loop)."""
+		for event in events:
+			self._track(event)
+			for writer in list(self.writers):
+				if not writer.is_closing():
+					writer.write(encode(event))
 
 	async def stream(self, writer: asyncio.StreamWriter) -> None:
 		sent = 0

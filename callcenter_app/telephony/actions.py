@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.telephony.asterisk_config.render import AGENT_CONTEXT
+from callcenter_app.telephony.asterisk_config.render import AGENT_CONTEXT, DIALER_CONTEXT
 
 INTERNAL_CONTEXT = "cc-internal"
 SUPERVISOR_CONTEXT = "cc-supervisor"
@@ -67,6 +67,70 @@ def click_to_call(agent: str, number: str, caller_id: str | None = None, ticket:
 	}
 	if caller_id:
 		fields["CallerID"] = f"<{dial_target(caller_id, 'caller_id')}>"
+	return Action("Originate", fields, variables)
+
+
+# --- campaign calls (the dialer) ------------------------------------------------------------------------
+
+RECORD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,139}$")  # a Frappe hash or series name
+# Originate splits a Variable header on ',' (and strips quotes and backslashes), so a campaign name that
+# travels as CC_CAMPAIGN (the CC Call Log's campaign link) must hold none of them (the console's rule too).
+CAMPAIGN_NAME = re.compile(r"^[^\x00-\x1f\x7f,;|=\"'\\]{1,140}$")
+TRUNK_CHANNEL = "PJSIP/{number}@trunk"
+
+
+def originate_campaign_call(
+	number: str,
+	queue: str,
+	campaign: str,
+	contact: str,
+	attempt: str,
+	caller_id: str | None = None,
+	amd: bool = False,
+	timeout_s: int = 25,
+) -> Action:
+	"""Dial a campaign contact through the provider trunk; when answered, Asterisk runs ``s@cc-dialer``
+	(optional answering-machine detection, then ``queue`` for at most 2 s, else the abandon message).
+
+	Async: the response only says the call was queued; the OriginateResponse event (matched by ActionID)
+	says how it ended: answered (Reason 4), busy (5), no answer (3 or 0), congestion (8), failed (1).
+	CC_CAMPAIGN, CC_CONTACT and CC_ATTEMPT name the records, so the call log and the reports of the
+	dialplan (UserEvent CCDialer) lead back to them."""
+	if not CAMPAIGN_NAME.match(campaign or ""):
+		raise FieldError(
+			"campaign",
+			f"{campaign!r} cannot be dialed: its name must not contain , ; | = quotes or backslashes",
+		)
+	for what, value in (("contact", contact), ("attempt", attempt)):
+		if not RECORD_NAME.match(value or ""):
+			raise FieldError(what, f"{value!r} is not a record name")
+	if not QUEUE.match(queue or ""):
+		raise FieldError("call_queue", f"{queue!r} is not a queue name")
+	number = (number or "").strip()
+	if not DIALLED.match(number):
+		raise FieldError("phone", f"{number!r} is not a phone number")
+	if not isinstance(timeout_s, int) or not 5 <= timeout_s <= 120:
+		raise FieldError("ring_timeout", f"must be from 5 to 120 seconds, not {timeout_s!r}")
+	fields = {
+		"Channel": TRUNK_CHANNEL.format(number=number),
+		"Context": DIALER_CONTEXT,
+		"Exten": "s",
+		"Priority": 1,
+		"Timeout": timeout_s * 1000,
+		"Async": "true",
+	}
+	if caller_id:
+		caller = (caller_id or "").strip()
+		if not DIALLED.match(caller):
+			raise FieldError("caller_id", f"{caller_id!r} is not a phone number")
+		fields["CallerID"] = f"<{caller}>"
+	variables = {
+		"CC_CAMPAIGN": campaign,
+		"CC_CONTACT": contact,
+		"CC_ATTEMPT": attempt,
+		"CC_QUEUE": queue,
+		"CC_AMD": "1" if amd else "0",
+	}
 	return Action("Originate", fields, variables)
 
 

@@ -90,11 +90,25 @@ class AmiClient:
 		if self._writer is not None:
 			self._writer.close()
 
-	async def action(self, name: str, fields: dict | None = None, variables: dict | None = None) -> dict:
-		"""Send an action and wait for its response; an Error response raises AmiActionError."""
+	@property
+	def connected(self) -> bool:
+		"""Logged in or logging in: actions can be sent."""
+		return self._writer is not None
+
+	async def action(
+		self,
+		name: str,
+		fields: dict | None = None,
+		variables: dict | None = None,
+		action_id: str | None = None,
+	) -> dict:
+		"""Send an action and wait for its response; an Error response raises AmiActionError.
+
+		``action_id``: the caller's own ActionID (unique), when events it starts must be matched to it
+		before the response is back (Originate's OriginateResponse can arrive in the same read)."""
 		if self._writer is None:
 			raise AmiError("not connected")
-		action_id = next_action_id()
+		action_id = action_id or next_action_id()
 		future = asyncio.get_running_loop().create_future()
 		self._waiting[action_id] = future
 		try:

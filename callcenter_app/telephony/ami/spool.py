@@ -3,7 +3,8 @@
 ``records.jsonl`` gets one line per record; ``acked.txt`` one Linkedid per record the sink has written
 to Frappe. A restart reads both and hands back every record not yet acked, so an outage of Frappe, of
 the database or of the bridge itself loses nothing. Writing twice is harmless: the sink upserts by
-Linkedid. When everything is acked the two files are truncated, so the spool stays small.
+Linkedid. When everything is acked the two files are truncated, so the spool stays small. Records are
+named by their ``linkedid`` unless another ``key`` field is given (the dialer spools outcomes by its own).
 A torn last line (a crash mid-write) is skipped on reading and logged.
 """
 
@@ -20,10 +21,11 @@ log = logging.getLogger("callcenter.ami.spool")
 
 
 class Spool:
-	def __init__(self, directory: str, fsync: bool = True):
+	def __init__(self, directory: str, fsync: bool = True, key: str = "linkedid"):
 		os.makedirs(directory, exist_ok=True)
 		self.directory = directory
 		self.fsync = fsync
+		self.key = key  # the field that names a record (the dialer spools by its own key)
 		self.records_path = os.path.join(directory, "records.jsonl")
 		self.acked_path = os.path.join(directory, "acked.txt")
 		self._lock = threading.Lock()
@@ -42,7 +44,7 @@ class Spool:
 				for n, line in enumerate(f, 1):
 					try:
 						record = json.loads(line)
-						key = record["linkedid"]
+						key = record[self.key]
 					except (ValueError, KeyError, TypeError):
 						log.warning(
 							"spool: line %d of %s is torn or not a record; skipped", n, self.records_path
@@ -65,16 +67,16 @@ class Spool:
 		with self._lock:
 			for r in records:
 				self._records.write(json.dumps(r, separators=(",", ":"), sort_keys=True) + "\n")
-				self._pending[r["linkedid"]] = r
+				self._pending[r[self.key]] = r
 			self._sync(self._records)
 
 	def pending(self, limit: int = 500) -> list[dict]:
 		with self._lock:
 			return list(itertools.islice(self._pending.values(), limit))
 
-	def ack(self, linkedids: list[str]) -> None:
+	def ack(self, keys: list[str]) -> None:
 		with self._lock:
-			for key in linkedids:
+			for key in keys:
 				if self._pending.pop(key, None) is not None:
 					self._acked.write(key + "\n")
 			self._sync(self._acked)

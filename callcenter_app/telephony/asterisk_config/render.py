@@ -37,6 +37,10 @@ STRATEGIES = (
 INBOUND_CONTEXT = "cc-inbound"
 AGENT_CONTEXT = "cc-agents"
 SPY_CONTEXT = "cc-supervisor"
+DIALER_CONTEXT = "cc-dialer"
+# The abandon message of campaign calls: the CC Announcement named "Dialer abandoned" plays as this sound.
+DIALER_ABANDON_SOUND = "custom/cc-dialer-abandoned"
+DIALER_GRACE_S = 2  # an answered campaign call waits this long for a free operator, then is abandoned
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # no leading "_": a dialplan pattern
 _CODEC = re.compile(r"[a-z0-9_]{1,32}")
@@ -269,6 +273,23 @@ exten => _+X.,1,Set(__CC_DIRECTION=outbound)
 exten => _listen-.,1,ChanSpy(PJSIP/${{EXTEN:7}}-,qE)
 exten => _whisper-.,1,ChanSpy(PJSIP/${{EXTEN:8}}-,qwE)
 exten => _barge-.,1,ChanSpy(PJSIP/${{EXTEN:6}}-,qBE)
+
+; Campaign calls (bench --site SITE callcenter dialer originates PJSIP/<number>@trunk to s@{DIALER_CONTEXT} with
+; CC_CAMPAIGN, CC_CONTACT, CC_ATTEMPT, CC_QUEUE, CC_AMD). Answered: answering-machine detection if the campaign
+; asks (a machine is reported and hung up on), then the campaign's queue for at most {DIALER_GRACE_S} s; with nobody
+; free by then the call is reported abandoned and hears the CC Announcement "Dialer abandoned".
+[{DIALER_CONTEXT}]
+exten => s,1,NoOp(callcenter_app campaign call ${{CC_CAMPAIGN}} attempt ${{CC_ATTEMPT}})
+ same => n,Set(__CC_DIRECTION=outbound)
+ same => n,GotoIf($["${{CC_AMD}}" != "1"]?operator)
+ same => n,AMD()
+ same => n,GotoIf($["${{AMDSTATUS}}" != "MACHINE"]?operator)
+ same => n,UserEvent(CCDialer,Result: machine,Attempt: ${{CC_ATTEMPT}},AMDCause: ${{AMDCAUSE}})
+ same => n,Hangup()
+ same => n(operator),Queue(${{CC_QUEUE}},,,,{DIALER_GRACE_S})
+ same => n,UserEvent(CCDialer,Result: abandoned,Attempt: ${{CC_ATTEMPT}},QueueStatus: ${{QUEUESTATUS}})
+ same => n,Playback({DIALER_ABANDON_SOUND})
+ same => n,Hangup()
 
 [cc-internal]
 """,
