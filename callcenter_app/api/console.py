@@ -1,0 +1,176 @@
+"""Endpoints of the operator console (the desk page ``cc-console``). Each checks who may act first: an operator
+acts only in campaigns where they are an active operator; managers and supervisors may see every campaign.
+
+The work is in ``dialer/console/service.py`` (records) and ``dialer/service.py`` (contacts, attempts,
+outcomes); calls go through the same one-shot AMI session as the other phone actions (``api/telephony.py``).
+Every change is published to the operators concerned as ``callcenter:console`` after commit.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from callcenter_app.api import telephony
+from callcenter_app.common.errors import FieldError
+from callcenter_app.dialer import console
+from callcenter_app.dialer import service as dialer
+from callcenter_app.dialer.console import service as svc
+from callcenter_app.telephony import actions
+
+# --- campaigns -----------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["GET"])
+def my_campaigns() -> dict:
+	"""The campaigns the user may work in (managers: all), the one the console shows, and the phone state."""
+	svc.require_console_user(frappe.session.user)
+	return svc.campaigns_of(frappe.session.user)
+
+
+@frappe.whitelist(methods=["POST"])
+def join(campaign: str) -> dict:
+	"""Become an active operator of ``campaign`` (a manager must have listed the user): logs into the phone
+	if needed and joins the campaign's call queue."""
+	svc.require_console_user(frappe.session.user)
+	return svc.join(campaign, frappe.session.user)
+
+
+@frappe.whitelist(methods=["POST"])
+def leave(campaign: str) -> dict:
+	"""Stop working in ``campaign``: claimed contacts go back, the campaign's queue no longer rings the user."""
+	svc.require_console_user(frappe.session.user)
+	return svc.leave(campaign, frappe.session.user)
+
+
+@frappe.whitelist(methods=["POST"])
+def switch(campaign: str) -> dict:
+	"""Show ``campaign`` in the console (remembered per user)."""
+	svc.require_viewer(campaign, frappe.session.user)
+	svc.switch(campaign, frappe.session.user)
+	return svc.current(campaign, frappe.session.user)
+
+
+# --- the current contact -------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["GET"])
+def current(campaign: str, contact: str | None = None, attempt: str | None = None) -> dict:
+	"""The current contact (``contact`` when given, else the one the user is on) with its attempts, calls,
+	open tickets and callbacks, and the campaign's callbacks the user may see."""
+	svc.require_viewer(campaign, frappe.session.user)
+	return svc.current(campaign, frappe.session.user, contact or None, attempt or None)
+
+
+@frappe.whitelist(methods=["POST"])
+def take_call(
+	campaign: str, number: str | None = None, linkedid: str | None = None, attempt: str | None = None
+) -> dict:
+	"""A call of ``campaign`` reached the user: the dialer's connected ``attempt``, or a queue call from
+	``number``. The console then shows its contact; taking the same call again changes nothing."""
+	svc.require_operator(campaign, frappe.session.user)
+	return svc.take_call(campaign, frappe.session.user, number or None, linkedid or None, attempt or None)
+
+
+@frappe.whitelist(methods=["POST"])
+def next_preview(campaign: str) -> dict:
+	"""Preview mode: the contact the user is on, else the next one claimed for them (due callbacks first)."""
+	svc.require_operator(campaign, frappe.session.user)
+	return svc.next_preview(campaign, frappe.session.user)
+
+
+@frappe.whitelist(methods=["POST"])
+def dial(campaign: str, contact: str) -> dict:
+	"""Preview mode: ring the user's softphone, then dial the claimed ``contact`` (one CC Call Attempt).
+	Refused for a number on a do-not-call list or outside the calling window."""
+	user = frappe.session.user
+	svc.require_operator(campaign, user)
+	doc, row, attempt = svc.check_dial(campaign, contact, user)
+	account = telephony._sip_account(user)
+	try:
+		action = actions.click_to_call(account, row.phone, caller_id=doc.caller_id or None)
+		variables = {**action.variables, "__CC_CAMPAIGN": console.campaign_variable(doc.name)}
+	except FieldError as e:
+		svc.refuse([e])
+	attempt = attempt or dialer.create_attempt(row.name, operator=user)
+	telephony._send(actions.Action(action.name, action.fields, variables))
+	svc.publish([user], doc.name, "contact", row.name)
+	return {
+		"ringing": account,
+		"number": row.phone,
+		"attempt": attempt,
+		"console": svc.current(doc.name, user, row.name, attempt),
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+def set_outcome(
+	campaign: str,
+	contact: str,
+	outcome: str,
+	note: str | None = None,
+	callback_at: str | None = None,
+	private: bool = False,
+	attempt: str | None = None,
+) -> dict:
+	"""Record what the call with ``contact`` ended with: an outcome the operator may choose (never one the
+	dialer records, except the line results of their own preview call), a callback at a future time, public
+	or private to the user."""
+	svc.require_operator(campaign, frappe.session.user)
+	return svc.set_outcome(
+		campaign,
+		contact,
+		outcome,
+		frappe.session.user,
+		note=note,
+		callback_at=callback_at or None,
+		private=frappe.utils.sbool(private),
+		attempt=attempt or None,
+	)
+
+
+@frappe.whitelist(methods=["POST"])
+def skip(campaign: str, contact: str) -> dict:
+	"""Put the claimed ``contact`` back in the list without calling it."""
+	svc.require_operator(campaign, frappe.session.user)
+	return svc.skip(campaign, contact, frappe.session.user)
+
+
+# --- phone -----------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def pause(work_mode: str) -> dict:
+	"""Stop taking calls: switch to ``work_mode``, a mode that takes none."""
+	svc.require_some_campaign(frappe.session.user)
+	return svc.pause(work_mode, frappe.session.user)
+
+
+@frappe.whitelist(methods=["POST"])
+def resume() -> dict:
+	"""Take calls again, in the mode used before the pause (or the login default)."""
+	svc.require_some_campaign(frappe.session.user)
+	return svc.resume(frappe.session.user)
+
+
+@frappe.whitelist(methods=["POST"])
+def transfer(campaign: str, to_user: str, mode: str = "blind", contact: str | None = None) -> dict:
+	"""Transfer the user's current call to another active operator of ``campaign``: blind (at once) or
+	attended (talk first; hanging up completes it). The contact and its open call go to that operator."""
+	user = frappe.session.user
+	svc.require_operator(campaign, user)
+	svc.refuse(
+		console.transfer_errors(user, to_user, dialer.active_operators(campaign), mode),
+		title=_("Cannot transfer"),
+	)
+	contact = svc.transferred_contact(campaign, contact or None, user)
+	own = telephony._sip_account(user)
+	target = telephony._sip_account(to_user, "to_user")
+	call = telephony._live_call(own)
+	try:
+		action = (actions.attended_transfer if mode == "attended" else actions.blind_transfer)(call, target)
+	except FieldError as e:
+		svc.refuse([e])
+	telephony._send(action)
+	handed = svc.hand_over(campaign, contact, user, to_user)
+	return {"transferred": call.linkedid, "to": to_user, "mode": mode, "contact": handed}
