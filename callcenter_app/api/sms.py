@@ -1,0 +1,79 @@
+"""SMS endpoints: the provider's webhooks (incoming messages, delivery reports) and the agents' Send SMS.
+
+The webhooks are open to Guest (providers cannot log in) and POST only; each authenticates the request
+with the configured provider's adapter before it reads or writes anything: a missing or wrong token or
+signature answers 403, a malformed message 400, a repeated message 200 without changes. The logic is in
+``tickets/sms/service.py``; the adapters and rules in ``tickets/sms/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from werkzeug.wrappers import Response
+
+from callcenter_app.common.errors import FieldError
+from callcenter_app.tickets.sms import SmsAuthError, service
+
+
+class SmsWebhookRefused(frappe.PermissionError):
+	"""403: the request is not provably from the configured provider."""
+
+
+class SmsPayloadError(frappe.ValidationError):
+	"""400: the provider's request lacks a field or has a bad value (the message names it)."""
+
+	http_status_code = 400
+
+
+def _authenticated(kind: str):
+	"""The adapter and the request, once the request is proven to come from the provider."""
+	request = service.webhook_request(frappe.request)
+	try:
+		adapter = service.current_adapter()
+		adapter.authenticate(request)
+	except SmsAuthError as e:
+		service.refused(kind, e)
+		raise SmsWebhookRefused(_("Not permitted: {0}").format(e.field))
+	return adapter, request
+
+
+def _payload_error(kind: str, error: FieldError):
+	service.log().warning("rejected SMS %s webhook: %s: %s", kind, error.field, error.reason)
+	return SmsPayloadError(_("{0}: {1}").format(error.field, error.reason))
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def inbound() -> Response:
+	"""An incoming SMS from the provider: recorded once, then put on a ticket."""
+	adapter, request = _authenticated("inbound")
+	try:
+		outcome = service.receive(request, adapter)
+	except FieldError as e:
+		raise _payload_error("inbound", e)
+	content_type, body = adapter.inbound_reply()
+	if content_type == "application/json":
+		body = frappe.as_json(
+			{"ok": True, "action": outcome.action, "message": outcome.message, "ticket": outcome.ticket}
+		)
+	return Response(body, status=200, content_type=f"{content_type}; charset=utf-8")
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def status() -> dict:
+	"""A delivery report from the provider: the outbound message's status moves forward, or nothing
+	changes (repeated, late or unknown reports answer 200 so the provider stops retrying)."""
+	adapter, request = _authenticated("status")
+	try:
+		outcome = service.receive_status(request, adapter)
+	except FieldError as e:
+		raise _payload_error("status", e)
+	return {"ok": True, "action": outcome.action, "message": outcome.message}
+
+
+@frappe.whitelist(methods=["POST"])
+def send_reply(ticket: str, message: str) -> dict:
+	"""Text the ticket's customer through Frappe's SMS Settings; only for users who may write the ticket.
+	Returns the CC SMS Message, its status (Sent or Failed) and the gateway's answer."""
+	frappe.has_permission("HD Ticket", "write", ticket, throw=True)
+	return service.send_reply(ticket, message)
