@@ -33,30 +33,91 @@ doc_events["CC Call Queue"]["on_update"] = [
 	"callcenter_app.telephony.presence.service.on_queue_update",
 ]
 
-# New tickets: the source's keyword filters choose the team and set the weight (tickets/service.py).
-doc_events["HD Ticket"] = {"before_insert": "callcenter_app.tickets.service.apply_source_rules"}
+# Tickets (tickets/service.py, tickets/tasks.py): the source's keyword filters choose the team and weight;
+# reaction due time and cumulative handling time; distribution when a ticket arrives, is reopened or
+# resolved, or an agent's assignment closes; grouping and replies to closed tickets for incoming email.
+doc_events["HD Ticket"] = {
+	"before_insert": "callcenter_app.tickets.service.before_insert",
+	"after_insert": "callcenter_app.tickets.service.remember_new_ticket",
+	"before_save": "callcenter_app.tickets.service.before_save",
+	"on_update": "callcenter_app.tickets.tasks.on_ticket_change",
+}
+doc_events["HD Team"] = {
+	"validate": "callcenter_app.tickets.service.validate_team",
+	"on_update": "callcenter_app.tickets.service.on_team_update",
+}
+doc_events["HD Ticket Comment"] = {"after_insert": "callcenter_app.tickets.service.on_ticket_comment"}
+doc_events["Communication"] = {
+	"before_insert": [
+		"callcenter_app.tickets.service.on_incoming_communication",
+		# an agent's email on a ticket gets their CC Signature (tickets/signatures/service.py)
+		"callcenter_app.tickets.signatures.service.sign_communication",
+	],
+	"after_insert": "callcenter_app.tickets.service.on_communication",
+}
+# Helpdesk mails the reply text, not the Communication: the queued email gets the same signature.
+doc_events["Email Queue"] = {"before_insert": "callcenter_app.tickets.signatures.service.sign_outgoing_email"}
+doc_events["ToDo"] = {"on_update": "callcenter_app.tickets.tasks.on_todo_change"}
+# An agent who holds open tickets is deactivated, not deleted.
+doc_events["HD Agent"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
+doc_events["User"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
+# A campaign's active operators sit in its call queue (presence/service.py campaign_seats): Asterisk follows.
+doc_events["CC Campaign"] = {
+	"on_update": "callcenter_app.telephony.presence.service.on_campaign_update",
+	"on_trash": "callcenter_app.telephony.presence.service.on_campaign_update",
+}
 
 # Permissions
 # -----------
 # Agents see their own status periods; supervisors everyone's.
+# Agents see their own and their teams' tickets; Privileged Agents, supervisors and managers all of them.
+# Operators see their campaigns, their call lists and attempts, public callbacks and their own private ones.
 permission_query_conditions = {
 	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.permission_query_conditions",
+	"HD Ticket": "callcenter_app.tickets.service.ticket_query",
+	# SMS messages follow their ticket
+	"CC SMS Message": "callcenter_app.callcenter_app.doctype.cc_sms_message.cc_sms_message.permission_query_conditions",
+	"CC Campaign": "callcenter_app.callcenter_app.doctype.cc_campaign.cc_campaign.permission_query_conditions",
+	"CC Campaign Contact": "callcenter_app.callcenter_app.doctype.cc_campaign_contact.cc_campaign_contact.permission_query_conditions",
+	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.permission_query_conditions",
+	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.permission_query_conditions",
 }
 has_permission = {
 	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.has_permission",
+	"HD Ticket": "callcenter_app.tickets.service.ticket_permission",
+	"CC SMS Message": "callcenter_app.callcenter_app.doctype.cc_sms_message.cc_sms_message.has_permission",
+	"CC Campaign": "callcenter_app.callcenter_app.doctype.cc_campaign.cc_campaign.has_permission",
+	"CC Campaign Contact": "callcenter_app.callcenter_app.doctype.cc_campaign_contact.cc_campaign_contact.has_permission",
+	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.has_permission",
+	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.has_permission",
 }
 
 # Desk assets
 # -----------
 # The incoming-call popup and the phone actions (click-to-call, transfer, listen) on every desk page.
 app_include_js = "/assets/callcenter_app/js/callcenter.js"
-doctype_js = {"Contact": "public/js/contact.js"}
+doctype_js = {
+	"Contact": "public/js/contact.js",
+	# "Send SMS" on the ticket's desk form (Helpdesk's agent app is a Vue SPA we do not modify)
+	"HD Ticket": "public/js/hd_ticket.js",
+}
 
 # Scheduled jobs
 # --------------
 scheduler_events = {
 	"cron": {
 		# calls a failure or an outage left without their ticket
-		"*/5 * * * *": ["callcenter_app.telephony.call_tickets.service.link_pending_calls"],
+		"*/5 * * * *": [
+			"callcenter_app.telephony.call_tickets.service.link_pending_calls",
+			# open tickets past their reaction time: flagged, owner and team lead notified
+			"callcenter_app.tickets.tasks.flag_reaction_breaches",
+		],
+		# campaign contacts left Dialing by a killed dialer or an operator who walked away
+		"*/15 * * * *": ["callcenter_app.dialer.service.release_stale_contacts"],
+		# snoozed tickets whose time has come; a distribution pass as a safety net
+		"* * * * *": [
+			"callcenter_app.tickets.tasks.wake_snoozed_tickets",
+			"callcenter_app.tickets.tasks.enqueue_distribution",
+		],
 	},
 }

@@ -79,6 +79,232 @@ CUSTOM_FIELDS = {
 			"insert_after": "cc_weight",
 			"in_standard_filter": 1,
 		},
+		{
+			"fieldname": "cc_previous_ticket",
+			"fieldtype": "Link",
+			"label": "Previous ticket",
+			"options": "HD Ticket",
+			"read_only": 1,
+			"insert_after": "cc_callback",
+			"description": "The closed ticket this one continues (a reply to a closed ticket).",
+		},
+		{
+			"fieldname": "cc_merged_into",
+			"fieldtype": "Link",
+			"label": "Merged into",
+			"options": "HD Ticket",
+			"read_only": 1,
+			"insert_after": "cc_previous_ticket",
+		},
+		{
+			"fieldname": "cc_handling_section",
+			"fieldtype": "Section Break",
+			"label": "Reaction and handling time",
+			"insert_after": "cc_merged_into",
+			"collapsible": 1,
+		},
+		{
+			"fieldname": "cc_reaction_due",
+			"fieldtype": "Datetime",
+			"label": "Reaction due",
+			"read_only": 1,
+			"insert_after": "cc_handling_section",
+		},
+		{
+			"fieldname": "cc_reacted_at",
+			"fieldtype": "Datetime",
+			"label": "First reaction",
+			"read_only": 1,
+			"insert_after": "cc_reaction_due",
+		},
+		{
+			"fieldname": "cc_reaction_breached",
+			"fieldtype": "Check",
+			"label": "Reaction time breached",
+			"read_only": 1,
+			"insert_after": "cc_reacted_at",
+			"in_standard_filter": 1,
+		},
+		{
+			"fieldname": "cc_handling_column",
+			"fieldtype": "Column Break",
+			"insert_after": "cc_reaction_breached",
+		},
+		{
+			"fieldname": "cc_handling_seconds",
+			"fieldtype": "Duration",
+			"label": "Handling time (counted statuses)",
+			"read_only": 1,
+			"insert_after": "cc_handling_column",
+			"description": "Total time in the statuses CC Settings counts, up to the last status change.",
+		},
+		{
+			"fieldname": "cc_status_since",
+			"fieldtype": "Datetime",
+			"label": "Status since",
+			"read_only": 1,
+			"insert_after": "cc_handling_seconds",
+		},
+		{
+			"fieldname": "cc_snooze_section",
+			"fieldtype": "Section Break",
+			"label": "Snooze",
+			"insert_after": "cc_status_since",
+			"collapsible": 1,
+		},
+		{
+			"fieldname": "cc_snoozed",
+			"fieldtype": "Check",
+			"label": "Snoozed",
+			"read_only": 1,
+			"search_index": 1,
+			"in_standard_filter": 1,
+			"insert_after": "cc_snooze_section",
+		},
+		{
+			"fieldname": "cc_snoozed_until",
+			"fieldtype": "Datetime",
+			"label": "Snoozed until",
+			"read_only": 1,
+			"insert_after": "cc_snoozed",
+		},
+		{
+			"fieldname": "cc_snoozed_by",
+			"fieldtype": "Link",
+			"label": "Snoozed by",
+			"options": "User",
+			"read_only": 1,
+			"insert_after": "cc_snoozed_until",
+		},
+		{
+			"fieldname": "cc_snooze_reason",
+			"fieldtype": "Small Text",
+			"label": "Snooze reason",
+			"read_only": 1,
+			"insert_after": "cc_snoozed_by",
+		},
+	],
+	# Team policies: distribution, buffers, reaction time, grouping, replies to closed tickets.
+	"HD Team": [
+		{
+			"fieldname": "cc_section",
+			"fieldtype": "Section Break",
+			"label": "Call center: distribution",
+			"insert_after": "ignore_restrictions",
+		},
+		{
+			"fieldname": "cc_distribution",
+			"fieldtype": "Select",
+			"label": "Distribution",
+			"options": "\nAutomatic\nManual",
+			"insert_after": "cc_section",
+			"description": "Automatic: tickets go to logged-in agents below their buffer, heaviest source first, "
+			"then oldest. Manual: agents pull from the team queue. Empty: Helpdesk's assignment rule.",
+		},
+		{
+			"fieldname": "cc_default_buffer",
+			"fieldtype": "Int",
+			"label": "Default buffer",
+			"default": "5",
+			"non_negative": 1,
+			"insert_after": "cc_distribution",
+			"description": "The most open tickets of this team one agent holds, unless the agent has a row below.",
+		},
+		{
+			"fieldname": "cc_team_lead",
+			"fieldtype": "Link",
+			"label": "Team lead",
+			"options": "User",
+			"insert_after": "cc_default_buffer",
+		},
+		{
+			"fieldname": "cc_buffers",
+			"fieldtype": "Table",
+			"label": "Buffers per agent",
+			"options": "CC Agent Buffer",
+			"insert_after": "cc_team_lead",
+		},
+		{
+			"fieldname": "cc_reaction_section",
+			"fieldtype": "Section Break",
+			"label": "Call center: reaction time",
+			"insert_after": "cc_buffers",
+		},
+		{
+			"fieldname": "cc_reaction_minutes",
+			"fieldtype": "Int",
+			"label": "Reaction time (business minutes)",
+			"non_negative": 1,
+			"insert_after": "cc_reaction_section",
+			"description": "0: no reaction time. Counted in the working hours and holidays of the SLA below.",
+		},
+		{
+			"fieldname": "cc_calendar_sla",
+			"fieldtype": "Link",
+			"label": "Working hours from SLA",
+			"options": "HD Service Level Agreement",
+			"insert_after": "cc_reaction_minutes",
+			"description": "Its working hours and holiday list. Empty: the ticket's SLA, else round the clock.",
+		},
+		{
+			"fieldname": "cc_reaction_column",
+			"fieldtype": "Column Break",
+			"insert_after": "cc_calendar_sla",
+		},
+		{
+			"fieldname": "cc_react_reply",
+			"fieldtype": "Check",
+			"label": "A reply counts",
+			"default": "1",
+			"insert_after": "cc_reaction_column",
+		},
+		{
+			"fieldname": "cc_react_call",
+			"fieldtype": "Check",
+			"label": "A call counts",
+			"default": "1",
+			"insert_after": "cc_react_reply",
+		},
+		{
+			"fieldname": "cc_react_note",
+			"fieldtype": "Check",
+			"label": "A note counts",
+			"insert_after": "cc_react_call",
+		},
+		{
+			"fieldname": "cc_react_forward",
+			"fieldtype": "Check",
+			"label": "A forward counts",
+			"insert_after": "cc_react_note",
+		},
+		{
+			"fieldname": "cc_react_status_change",
+			"fieldtype": "Check",
+			"label": "A status change counts",
+			"insert_after": "cc_react_forward",
+		},
+		{
+			"fieldname": "cc_messages_section",
+			"fieldtype": "Section Break",
+			"label": "Call center: messages",
+			"insert_after": "cc_react_status_change",
+		},
+		{
+			"fieldname": "cc_grouping_window",
+			"fieldtype": "Int",
+			"label": "Grouping window (minutes)",
+			"non_negative": 1,
+			"insert_after": "cc_messages_section",
+			"description": "Emails and SMS from the same sender within this window join one open ticket. 0: off.",
+		},
+		{
+			"fieldname": "cc_closed_reply",
+			"fieldtype": "Select",
+			"label": "Reply to a closed ticket",
+			"options": "Reopen\nNew linked ticket",
+			"default": "Reopen",
+			"insert_after": "cc_grouping_window",
+		},
 	],
 }
 
@@ -113,6 +339,25 @@ def after_migrate():
 	ensure_custom_fields()
 	ensure_work_modes()
 	ensure_navbar_items()
+	ensure_status_rules()
+	ensure_preset_filters()
+	ensure_single_defaults()
+	ensure_outcomes()
+
+
+def ensure_outcomes() -> None:
+	"""Create each outcome the dialer knows (dialer/hopper.py DEFAULT_RULES) that is missing, found by code.
+
+	Existing outcomes are left as the admin set them; the known ones cannot be deleted, only disabled."""
+	from callcenter_app.dialer.campaigns import default_outcomes
+
+	present = set(frappe.get_all("CC Outcome", pluck="code"))
+	for values in default_outcomes():
+		if values["code"] in present:
+			continue
+		if frappe.db.exists("CC Outcome", values["outcome_name"]):  # the name is taken by another code
+			values = {**values, "outcome_name": f"{values['outcome_name']} ({values['code']})"}
+		frappe.get_doc({"doctype": "CC Outcome", **values}).insert(ignore_permissions=True)
 
 
 def ensure_navbar_items() -> None:
@@ -139,6 +384,75 @@ def ensure_work_modes() -> None:
 		return
 	for mode in DEFAULT_WORK_MODES:
 		frappe.get_doc({"doctype": "CC Work Mode", "enabled": 1, **mode}).insert(ignore_permissions=True)
+
+
+def ensure_status_rules() -> None:
+	"""Which ticket statuses count as handling time: filled once from the site's statuses (Open-category
+	statuses count); statuses added later (newer Helpdesk) are appended as not counted."""
+	from callcenter_app.tickets.service import default_status_rules
+
+	present = set(frappe.get_all("CC Status Rule", filters={"parent": "CC Settings"}, pluck="status"))
+	rules = [r for r in default_status_rules() if r["status"] not in present]
+	for idx, rule in enumerate(rules, start=len(present) + 1):
+		frappe.get_doc(
+			{
+				"doctype": "CC Status Rule",
+				"parent": "CC Settings",
+				"parenttype": "CC Settings",
+				"parentfield": "status_rules",
+				"idx": idx,
+				"status": rule["status"],
+				"counts": rule["counts"] if not present else 0,
+			}
+		).db_insert()
+	if rules:
+		frappe.clear_document_cache("CC Settings", "CC Settings")
+
+
+# Quick filters in Helpdesk's agent app: snoozed tickets stay out of the active list.
+PRESET_FILTERS = (
+	(
+		"My Active Tickets",
+		[
+			("Assigned To", "_assign", "is", "@me"),
+			("Status", "status", "is", "Open"),
+			("Snoozed", "cc_snoozed", "is", "0"),
+		],
+	),
+	("My Snoozed Tickets", [("Assigned To", "_assign", "is", "@me"), ("Snoozed", "cc_snoozed", "is", "1")]),
+)
+
+
+def ensure_preset_filters() -> None:
+	if not frappe.db.exists("DocType", "HD Preset Filter"):
+		return
+	for title, items in PRESET_FILTERS:
+		if frappe.db.exists("HD Preset Filter", {"title": title, "reference_doctype": "HD Ticket"}):
+			continue
+		frappe.get_doc(
+			{
+				"doctype": "HD Preset Filter",
+				"title": title,
+				"reference_doctype": "HD Ticket",
+				"type": "System",
+				"filters": [
+					{"label": label, "fieldname": field, "filter_type": op, "value": value}
+					for label, field, op, value in items
+				],
+			}
+		).insert(ignore_permissions=True)
+
+
+# CC Settings checks whose default must hold on sites that had CC Settings before the field existed.
+SINGLE_DEFAULTS = {"agents_see_own_teams_only": 1}
+
+
+def ensure_single_defaults() -> None:
+	for field, value in SINGLE_DEFAULTS.items():
+		if not frappe.db.sql(
+			"select 1 from `tabSingles` where doctype = 'CC Settings' and field = %s", (field,)
+		):
+			frappe.db.set_single_value("CC Settings", field, value)
 
 
 def ensure_roles() -> None:

@@ -114,3 +114,156 @@ def peer_thread(frames: list[dict] | None = None):
 			yield peer
 
 	return running()
+
+
+def make_campaign(name: str, operators: tuple[str, ...] = (), **values) -> str:
+	"""An active outbound preview campaign in UTC, open round the clock unless ``windows`` are given.
+
+	An existing campaign of that name is deleted first, with its call list (see :func:`delete_campaign`)."""
+	if frappe.db.exists("CC Campaign", name):
+		delete_campaign(name)
+	doc = frappe.get_doc(
+		{
+			"doctype": "CC Campaign",
+			"campaign_name": name,
+			"status": "Active",
+			"direction": "Outbound",
+			"dialer_mode": "Preview",
+			"default_timezone": "UTC",
+			"max_attempts": 3,
+			"check_dnc": 1,
+			"windows": [{"weekdays": "Mon-Sun", "start_time": "00:00:00", "end_time": "00:00:00"}],
+			"operators": [{"user": user, "active": 1} for user in operators],
+			**values,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def make_campaign_contact(campaign: str, phone: str, **values) -> str:
+	doc = frappe.get_doc({"doctype": "CC Campaign Contact", "campaign": campaign, "phone": phone, **values})
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def make_operator(email: str) -> str:
+	"""A desk user with the Operator role."""
+	return make_user(email, ("Operator",))
+
+
+def delete_campaign(name: str) -> None:
+	"""A campaign and everything under it (for tests that must commit, such as a Data Import)."""
+	for doctype in ("CC Call Attempt", "CC Callback", "CC DNC Number", "CC Campaign Contact"):
+		frappe.db.delete(doctype, {"campaign": name})
+	frappe.delete_doc("CC Campaign", name, force=True, ignore_permissions=True)
+
+
+def make_call_log(linkedid: str, start: str, **values) -> str:
+	"""A finished inbound CC Call Log (replaced if it exists); ``start`` is a naive system-zone datetime."""
+	if frappe.db.exists("CC Call Log", linkedid):
+		frappe.delete_doc("CC Call Log", linkedid, force=True, ignore_permissions=True)
+	doc = frappe.get_doc(
+		{
+			"doctype": "CC Call Log",
+			"linkedid": linkedid,
+			"direction": "inbound",
+			"status": "answered",
+			"caller": "5551001",
+			"start": start,
+			"complete": 1,
+			**values,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+SMS_TOKEN = "test-sms-webhook-token-0123456789"
+SMS_NUMBER = "+37052000000"
+SMS_BASE_URL = "https://sms.example.com"
+
+
+def make_sms_settings(provider: str = "Generic", secret: str = SMS_TOKEN, **values) -> None:
+	"""CC SMS Settings on, for ``provider`` with ``secret``, receiving on SMS_NUMBER at SMS_BASE_URL."""
+	settings = frappe.get_single("CC SMS Settings")
+	settings.update(
+		{
+			"enabled": 1,
+			"provider": provider,
+			"webhook_token": secret if provider == "Generic" else None,
+			"twilio_auth_token": secret if provider == "Twilio" else None,
+			"public_base_url": SMS_BASE_URL,
+			"receive_numbers": SMS_NUMBER,
+			"reply_via_sms_settings": 1,
+			**values,
+		}
+	)
+	settings.save(ignore_permissions=True)
+
+
+def make_sms_gateway(url: str = "https://gateway.example.com/send") -> None:
+	"""Frappe's SMS Settings pointed at a gateway (tests patch the HTTP call, never the database)."""
+	gateway = frappe.get_single("SMS Settings")
+	gateway.update(
+		{
+			"sms_gateway_url": url,
+			"message_parameter": "text",
+			"receiver_parameter": "to",
+			"use_post": 1,
+			"parameters": [
+				{"parameter": "from", "value": SMS_NUMBER, "header": 0},
+				{"parameter": "Authorization", "value": "Bearer gateway-secret", "header": 1},
+			],
+		}
+	)
+	gateway.save(ignore_permissions=True)
+
+
+def make_team(name: str, **values) -> str:
+	"""An HD Team (created, or updated with ``values``)."""
+	if not frappe.db.exists("HD Team", name):
+		frappe.get_doc({"doctype": "HD Team", "team_name": name, **values}).insert(ignore_permissions=True)
+	elif values:
+		team = frappe.get_doc("HD Team", name)
+		team.update(values)
+		team.save(ignore_permissions=True)
+	return name
+
+
+def make_sms_source(team: str, number: str = SMS_NUMBER, name: str = "CC Test SMS") -> str:
+	"""An enabled SMS CC Ticket Source for ``number`` whose default team is ``team``."""
+	if frappe.db.exists("CC Ticket Source", name):
+		frappe.delete_doc("CC Ticket Source", name, force=True, ignore_permissions=True)
+	frappe.get_doc(
+		{
+			"doctype": "CC Ticket Source",
+			"source_name": name,
+			"source_type": "SMS",
+			"sms_number": number,
+			"enabled": 1,
+			"weight": 3,
+			"default_team": team,
+		}
+	).insert(ignore_permissions=True)
+	return name
+
+
+def make_signature(name: str, agent: str | None = None, **values) -> str:
+	"""An active CC Signature (replaced if it exists) for every use."""
+	if frappe.db.exists("CC Signature", name):
+		frappe.delete_doc("CC Signature", name, force=True, ignore_permissions=True)
+	frappe.get_doc(
+		{
+			"doctype": "CC Signature",
+			"signature_name": name,
+			"agent": agent,
+			"active": 1,
+			"use_new": 1,
+			"use_reply": 1,
+			"use_forward": 1,
+			"html": f"<p>{name}</p>",
+			**values,
+		}
+	).insert(ignore_permissions=True)
+	return name

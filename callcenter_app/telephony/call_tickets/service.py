@@ -40,6 +40,7 @@ CALL_FIELDS = [
 	"did",
 	"start",
 	"end",
+	"answered_at",
 ]
 
 
@@ -152,6 +153,10 @@ def link_call(name: str) -> str | None:
 		if action.callback:
 			frappe.db.set_value("HD Ticket", ticket_name, "cc_callback", 1)
 	add_timeline(ticket_name, call, action.callback)
+	if call.agent and call.answered_at:  # an agent spoke with the customer: a reaction on the ticket
+		from callcenter_app.tickets.service import record_reaction, to_utc
+
+		record_reaction(ticket_name, "call", to_utc(call.answered_at))
 	frappe.db.set_value(
 		"CC Call Log",
 		name,

@@ -18,6 +18,7 @@ from callcenter_app.telephony.presence import AgentState, QueueSeat, WorkMode, d
 
 log = logging.getLogger("callcenter.presence")
 SOURCES = ("Desk", "Supervisor", "Bridge", "System")
+CAMPAIGN_SEAT_POSITION = 10_000  # a campaign operator's seat: level 0, after the queue's own members
 
 
 def work_modes(enabled_only: bool = False) -> dict[str, WorkMode]:
@@ -64,6 +65,12 @@ def queue_seats(queues: list[str] | None = None) -> list[QueueSeat]:
 		fields=["parent", "agent", "sip_account", "level", "position"],
 		order_by="parent, idx",
 	)
+	seated = {(r.parent, r.agent) for r in rows}
+	rows += [
+		frappe._dict(parent=queue, agent=user, sip_account=None, level=0, position=CAMPAIGN_SEAT_POSITION)
+		for queue, user in campaign_seats(queues)
+		if (queue, user) not in seated
+	]
 	own = {
 		a.user: a.name
 		for a in frappe.get_all(
@@ -92,6 +99,35 @@ def queue_seats(queues: list[str] | None = None) -> list[QueueSeat]:
 	]
 
 
+def campaign_seats(queues: list[str] | None = None, user: str | None = None) -> list[tuple[str, str]]:
+	"""(queue, user) for each active operator of an Active campaign with a call queue: the campaign's calls
+	(inbound, or answered by the progressive / predictive dialer) wait there for its operators, who join and
+	leave campaigns from the operator console. A queue's own member row for the same user wins."""
+	where = ["o.parenttype = 'CC Campaign'", "o.active = 1", "c.status = 'Active'", "c.call_queue != ''"]
+	values = {}
+	if queues is not None:
+		where.append("c.call_queue in %(queues)s")
+		values["queues"] = tuple(queues) or ("",)
+	if user is not None:
+		where.append("o.user = %(user)s")
+		values["user"] = user
+	rows = frappe.db.sql(
+		"select distinct c.call_queue, o.user from `tabCC Campaign Operator` o "
+		"join `tabCC Campaign` c on c.name = o.parent "
+		f"where {' and '.join(where)} order by c.call_queue, o.user",
+		values,
+	)
+	return [(queue, member) for queue, member in rows]
+
+
+def on_campaign_update(doc, method=None) -> None:
+	"""CC Campaign saved or deleted (operators, status, queue): the members of its queues follow after commit."""
+	before = doc.get_doc_before_save() if method != "on_trash" else None
+	queues = sorted({q for q in (doc.call_queue, before.call_queue if before else None) if q})
+	if queues:
+		frappe.db.after_commit.add(lambda: sync_queue_members_quietly(queues))
+
+
 def desired_members(queues: list[str] | None = None) -> tuple[list[Membership], frozenset[str]]:
 	"""The members Asterisk should have (the bridge's ``desired_members``), and the queues whose members
 	must keep their position order (linear strategy)."""
@@ -109,6 +145,7 @@ def queues_of(user: str) -> list[str]:
 				"CC Call Queue Member", filters={"agent": user, "parenttype": "CC Call Queue"}, pluck="parent"
 			)
 		)
+		| {queue for queue, _user in campaign_seats(user=user)}
 	)
 
 
@@ -166,6 +203,10 @@ def set_presence(
 	)
 	if queues:
 		frappe.db.after_commit.add(lambda: sync_queue_members_quietly(queues, notify=user))
+	if logged_in and mode and mode.receives_tickets:  # may take tickets now: the team queues are offered
+		from callcenter_app.tickets.tasks import on_presence_change
+
+		on_presence_change(user)
 	state = state_dict(user)
 	frappe.publish_realtime("callcenter:presence", state, user=user, after_commit=True)
 	return state
