@@ -95,6 +95,23 @@ def operator_campaigns_condition(column: str, user: str) -> str:
 	)
 
 
+def campaign_permissions(doctype: str, campaign_field: str = "campaign"):
+	"""The ``permission_query_conditions`` and ``has_permission`` hooks of a doctype that belongs to a
+	campaign: operators see the records of campaigns they work on, managers all."""
+
+	def query(user: str | None = None) -> str:
+		user = user or frappe.session.user
+		if is_manager(user):
+			return ""
+		return operator_campaigns_condition(f"`tab{doctype}`.`{campaign_field}`", user)
+
+	def check(doc, ptype: str = "read", user: str | None = None) -> bool:
+		user = user or frappe.session.user
+		return is_manager(user) or is_operator(doc.get(campaign_field), user)
+
+	return query, check
+
+
 def check_may_dial(campaign: str, operator: str | None = None, user: str | None = None) -> None:
 	"""Refuse unless ``user`` (the session user) is a manager, or an active operator of ``campaign`` acting
 	for themselves (``operator`` empty or themselves)."""

@@ -55,14 +55,5 @@ class CCCallAttempt(Document):
 		throw_field_errors(self.doctype, errors)
 
 
-def permission_query_conditions(user: str | None = None) -> str:
-	"""Operators see the attempts of their campaigns; managers see all."""
-	user = user or frappe.session.user
-	if service.is_manager(user):
-		return ""
-	return service.operator_campaigns_condition("`tabCC Call Attempt`.`campaign`", user)
-
-
-def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
-	user = user or frappe.session.user
-	return service.is_manager(user) or service.is_operator(doc.campaign, user)
+# Operators see the attempts of their campaigns; managers see all.
+permission_query_conditions, has_permission = service.campaign_permissions("CC Call Attempt")

@@ -84,14 +84,5 @@ class CCCampaign(Document):
 		return FieldError(match["table"], _("row {0}, {1}: {2}").format(match["idx"], label, error.reason))
 
 
-def permission_query_conditions(user: str | None = None) -> str:
-	"""Operators see the campaigns they work on; managers see all."""
-	user = user or frappe.session.user
-	if service.is_manager(user):
-		return ""
-	return service.operator_campaigns_condition("`tabCC Campaign`.`name`", user)
-
-
-def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
-	user = user or frappe.session.user
-	return service.is_manager(user) or service.is_operator(doc.name, user)
+# Operators see the campaigns they work on; managers see all.
+permission_query_conditions, has_permission = service.campaign_permissions("CC Campaign", "name")

@@ -75,14 +75,5 @@ def on_doctype_update():
 	frappe.db.add_index("CC Campaign Contact", ["campaign", "status", "next_attempt_at"])
 
 
-def permission_query_conditions(user: str | None = None) -> str:
-	"""Operators see the call lists of their campaigns; managers see all."""
-	user = user or frappe.session.user
-	if service.is_manager(user):
-		return ""
-	return service.operator_campaigns_condition("`tabCC Campaign Contact`.`campaign`", user)
-
-
-def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
-	user = user or frappe.session.user
-	return service.is_manager(user) or service.is_operator(doc.campaign, user)
+# Operators see the call lists of their campaigns; managers see all.
+permission_query_conditions, has_permission = service.campaign_permissions("CC Campaign Contact")
