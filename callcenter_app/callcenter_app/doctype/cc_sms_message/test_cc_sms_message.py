@@ -389,6 +389,7 @@ class TestReplies(SmsCase):
 		make_sms_gateway()
 		self.ticket = self.ticket_of(self.inbound(sms("r-1", "+37060040001", "Call me")))
 		self.agent = make_agent("cc-sms-agent@example.com")
+		make_team(TEAM, users=[{"user": self.agent}])  # agents see their own teams' tickets
 
 	def reply(self, user: str, text: str = "We will call you at 10:00") -> dict:
 		from callcenter_app.api.sms import send_reply
@@ -446,13 +447,14 @@ class TestReplies(SmsCase):
 			self.skipTest("CC Settings has no agents_see_own_teams_only on this site")
 		other = make_agent("cc-sms-other-team@example.com")
 		make_team("CC SMS Other Team", users=[{"user": other}])
-		frappe.set_user(other)
-		self.assertTrue(frappe.has_permission("HD Ticket", "write", self.ticket))  # an agent may, by default
-		frappe.set_user("Administrator")
 		before = frappe.db.get_single_value("CC Settings", "agents_see_own_teams_only")
-		frappe.db.set_single_value("CC Settings", "agents_see_own_teams_only", 1)
 		# singles are cached beyond the transaction: the value is put back after the rollback too
-		self.addCleanup(frappe.db.set_single_value, "CC Settings", "agents_see_own_teams_only", before or 0)
+		self.addCleanup(frappe.db.set_single_value, "CC Settings", "agents_see_own_teams_only", before)
+		frappe.db.set_single_value("CC Settings", "agents_see_own_teams_only", 0)
+		frappe.set_user(other)
+		self.assertTrue(frappe.has_permission("HD Ticket", "write", self.ticket))  # unrestricted: any agent
+		frappe.set_user("Administrator")
+		frappe.db.set_single_value("CC Settings", "agents_see_own_teams_only", 1)
 		with gateway(GatewayAnswer()) as call:
 			self.assertRaises(frappe.PermissionError, self.reply, other)
 		call.assert_not_called()
@@ -524,6 +526,7 @@ class TestMessagePermissions(SmsCase):
 		answer = self.inbound(sms("p-1", "+37060050001"))
 		message = frappe.get_doc("CC SMS Message", answer.json()["message"])
 		agent = make_agent("cc-sms-reader@example.com")
+		make_team(TEAM, users=[{"user": agent}])
 		outsider = make_user("cc-sms-nobody@example.com", ("Sales User",))
 		self.assertTrue(frappe.has_permission("CC SMS Message", "read", message, user=agent))
 		frappe.set_user(outsider)
