@@ -46,7 +46,7 @@ from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer.runner import CampaignConfig, Dialer, Outcome
 from callcenter_app.telephony.actions import originate_campaign_call
 from callcenter_app.telephony.ami.client import AmiActionError, AmiClient, AmiConfig, AmiError
-from callcenter_app.telephony.ami.spool import Spool
+from callcenter_app.telephony.ami.spool import Spool, SpoolWriter
 
 log = logging.getLogger("callcenter.dialer")
 
@@ -157,22 +157,21 @@ class DialerProcess:
 		self.spool = spool
 		self.dialer = dialer or Dialer()
 		self.tick_s, self.reload_s, self.report_s = tick_s, reload_s, report_s
-		self.retry_start, self.retry_max, self.batch = retry_start, retry_max, batch
 		self.linger_s, self.drain_timeout = linger_s, drain_timeout
 		self.clock = clock
 		self.client = AmiClient(config, self.on_event, self.on_connect)
 		self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cc-dialer-db")
 		self.originated = 0
 		self.originate_errors = 0
-		self.written = 0
-		self.write_failures = 0
 		self.reloads = 0
 		self._synced = -1  # client.connections when the last resync finished
 		self._dispatching: dict[str, asyncio.Task] = {}
 		self._refused: dict[str, str] = {}  # campaign → why it cannot be dialed (logged once)
 		self._stop = asyncio.Event()
 		self._stopping = False
-		self._wake = asyncio.Event()
+		self.writer = SpoolWriter(
+			spool, store.write, "dialer record", batch, retry_start, retry_max, self._db
+		)
 
 	# --- AMI ----------------------------------------------------------------------------------------------
 	def on_event(self, event: dict) -> None:
@@ -198,7 +197,7 @@ class DialerProcess:
 		tasks = [
 			asyncio.create_task(self.client.run(), name="dialer-ami"),
 			asyncio.create_task(self._ticker(), name="dialer-tick"),
-			asyncio.create_task(self._sink(), name="dialer-sink"),
+			asyncio.create_task(self.writer.run(), name="dialer-sink"),
 		]
 		stop = asyncio.create_task(self._stop.wait())
 		try:
@@ -369,53 +368,21 @@ class DialerProcess:
 
 	def _release(self, campaign: str, claims: list[Claim]) -> None:
 		if claims:
-			self.spool.append([release_record(campaign, c) for c in claims])
-			self._wake.set()
+			self.writer.append([release_record(campaign, c) for c in claims])
 			log.info("campaign %s: %d claimed contact(s) released undialed", campaign, len(claims))
 
 	# --- results ------------------------------------------------------------------------------------------
 	def _spool_outcomes(self, outcomes: list[Outcome | None]) -> None:
-		records = [outcome_record(o) for o in outcomes if o is not None]
-		if records:
-			self.spool.append(records)
-			self._wake.set()
+		self.writer.append([outcome_record(o) for o in outcomes if o is not None])
 
 	async def drain(self, timeout: float = 10.0) -> bool:
 		"""Write what is pending now (shutdown, tests); True when the spool is empty."""
-		loop = asyncio.get_running_loop()
-		deadline = loop.time() + timeout
-		while len(self.spool) and loop.time() < deadline:
-			if not await self._write_once():
-				await asyncio.sleep(0.05)
-		return not len(self.spool)
+		return await self.writer.drain(timeout)
 
-	async def _write_once(self) -> bool:
-		batch = self.spool.pending(self.batch)
-		if not batch:
-			return True
-		try:
-			done = await self._db(self.store.write, batch)
-		except Exception as e:
-			self.write_failures += 1
-			log.warning("writing %d dialer record(s) failed (%s); they stay in the spool", len(batch), e)
-			return False
-		self.spool.ack(list(done))
-		self.written += len(done)
-		if len(done) < len(batch):
-			self.write_failures += 1
-			return False
-		return True
+	@property
+	def written(self) -> int:
+		return self.writer.written
 
-	async def _sink(self) -> None:
-		delay = self.retry_start
-		while True:
-			if not len(self.spool):
-				self._wake.clear()
-				with contextlib.suppress(asyncio.TimeoutError):
-					await asyncio.wait_for(self._wake.wait(), 1.0)
-				continue
-			if await self._write_once():
-				delay = self.retry_start
-			else:
-				await asyncio.sleep(delay)
-				delay = min(delay * 2, self.retry_max)
+	@property
+	def write_failures(self) -> int:
+		return self.writer.write_failures

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from callcenter_app.telephony.actions import Membership, members_from_status, reconcile
 from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
 from callcenter_app.telephony.ami.client import AmiClient, AmiConfig, AmiError
-from callcenter_app.telephony.ami.spool import Spool
+from callcenter_app.telephony.ami.spool import Spool, SpoolWriter
 from callcenter_app.telephony.presence import Registrations, ring_notice
 
 log = logging.getLogger("callcenter.ami.bridge")
@@ -46,17 +46,14 @@ class Bridge:
 		self.spool = spool
 		self.write = write
 		self.tracker = tracker or CallTracker()
-		self.batch = batch
-		self.retry_start, self.retry_max, self.drain_timeout = retry_start, retry_max, drain_timeout
+		self.drain_timeout = drain_timeout
 		self.client = AmiClient(config, self.on_event, self.on_connect)
 		self.notify, self.desired_members = notify, desired_members
 		self.registrations = Registrations()
 		self.notices: list[dict] = []
 		self.notified = 0
 		self.member_actions = 0
-		self.written = 0
-		self.write_failures = 0
-		self._wake = asyncio.Event()
+		self.writer = SpoolWriter(spool, self._write_all, "call record", batch, retry_start, retry_max)
 		self._notice_wake = asyncio.Event()
 		self._stop = asyncio.Event()
 
@@ -117,14 +114,12 @@ class Bridge:
 			log.info("queue members reconciled with %d action(s)", len(actions))
 
 	def _spool(self, records: list[CallRecord]) -> None:
-		if records:
-			self.spool.append([r.as_dict() for r in records])
-			self._wake.set()
+		self.writer.append([r.as_dict() for r in records])
 
 	async def run(self) -> None:
 		tasks = [
 			asyncio.create_task(self.client.run(), name="ami-client"),
-			asyncio.create_task(self._sink(), name="ami-sink"),
+			asyncio.create_task(self.writer.run(), name="ami-sink"),
 			asyncio.create_task(self._tick(), name="ami-tick"),
 		]
 		if self.notify is not None:
@@ -149,40 +144,18 @@ class Bridge:
 
 	async def drain(self, timeout: float = 10.0) -> bool:
 		"""Write what is pending now (shutdown, tests); True when the spool is empty."""
-		loop = asyncio.get_running_loop()
-		deadline = loop.time() + timeout
-		while len(self.spool) and loop.time() < deadline:
-			if not await self._write_once():
-				await asyncio.sleep(0.05)
-		return not len(self.spool)
+		return await self.writer.drain(timeout)
 
-	async def _write_once(self) -> bool:
-		batch = self.spool.pending(self.batch)
-		if not batch:
-			return True
-		try:
-			await asyncio.get_running_loop().run_in_executor(None, self.write, batch)
-		except Exception as e:
-			self.write_failures += 1
-			log.warning("writing %d call record(s) failed (%s); they stay in the spool", len(batch), e)
-			return False
-		self.spool.ack([r["linkedid"] for r in batch])
-		self.written += len(batch)
-		return True
+	def _write_all(self, batch: list[dict]) -> None:
+		self.write(batch)  # the sink writes a batch whole or raises
 
-	async def _sink(self) -> None:
-		delay = self.retry_start
-		while True:
-			if not len(self.spool):
-				self._wake.clear()
-				with contextlib.suppress(asyncio.TimeoutError):
-					await asyncio.wait_for(self._wake.wait(), 1.0)
-				continue
-			if await self._write_once():
-				delay = self.retry_start
-			else:
-				await asyncio.sleep(delay)
-				delay = min(delay * 2, self.retry_max)
+	@property
+	def written(self) -> int:
+		return self.writer.written
+
+	@property
+	def write_failures(self) -> int:
+		return self.writer.write_failures
 
 	async def _notify_loop(self) -> None:
 		while True:

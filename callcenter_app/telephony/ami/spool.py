@@ -10,12 +10,15 @@ A torn last line (a crash mid-write) is skipped on reading and logged.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
 
 log = logging.getLogger("callcenter.ami.spool")
 
@@ -96,3 +99,82 @@ class Spool:
 		with self._lock:
 			self._records.close()
 			self._acked.close()
+
+
+class SpoolWriter:
+	"""Drains a :class:`Spool` into ``write(batch)`` in batches, off the event loop, retrying with backoff.
+
+	``write`` returns the keys it wrote (a failure of some records leaves them spooled) or None for "all of
+	them"; an exception leaves the whole batch spooled. ``run_blocking(func, batch)`` runs it off the loop
+	(default: the loop's executor). Shared by the AMI bridge (call records) and the dialer (outcomes).
+	"""
+
+	def __init__(
+		self,
+		spool: Spool,
+		write: Callable[[list[dict]], Iterable[str] | None],
+		what: str = "record",
+		batch: int = 200,
+		retry_start: float = 0.5,
+		retry_max: float = 30.0,
+		run_blocking: Callable[..., Awaitable] | None = None,
+	):
+		self.spool, self.write, self.what, self.batch = spool, write, what, batch
+		self.retry_start, self.retry_max = retry_start, retry_max
+		self.run_blocking = run_blocking or self._in_executor
+		self.written = 0
+		self.write_failures = 0
+		self._wake = asyncio.Event()
+
+	@staticmethod
+	async def _in_executor(func, *args):
+		return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+	def append(self, records: list[dict]) -> None:
+		"""Spool ``records`` (durably) and wake the writer."""
+		if records:
+			self.spool.append(records)
+			self._wake.set()
+
+	async def write_once(self) -> bool:
+		"""One batch; True when it was written whole (or there was nothing to write)."""
+		batch = self.spool.pending(self.batch)
+		if not batch:
+			return True
+		try:
+			done = await self.run_blocking(self.write, batch)
+		except Exception as e:
+			self.write_failures += 1
+			log.warning("writing %d %s(s) failed (%s); they stay in the spool", len(batch), self.what, e)
+			return False
+		keys = [r[self.spool.key] for r in batch] if done is None else list(done)
+		self.spool.ack(keys)
+		self.written += len(keys)
+		if len(keys) < len(batch):
+			self.write_failures += 1
+			return False
+		return True
+
+	async def drain(self, timeout: float = 10.0) -> bool:
+		"""Write what is pending now (shutdown, tests); True when the spool is empty."""
+		loop = asyncio.get_running_loop()
+		deadline = loop.time() + timeout
+		while len(self.spool) and loop.time() < deadline:
+			if not await self.write_once():
+				await asyncio.sleep(0.05)
+		return not len(self.spool)
+
+	async def run(self) -> None:
+		"""Write whenever records are spooled; back off exponentially while writes fail."""
+		delay = self.retry_start
+		while True:
+			if not len(self.spool):
+				self._wake.clear()
+				with contextlib.suppress(asyncio.TimeoutError):
+					await asyncio.wait_for(self._wake.wait(), 1.0)
+				continue
+			if await self.write_once():
+				delay = self.retry_start
+			else:
+				await asyncio.sleep(delay)
+				delay = min(delay * 2, self.retry_max)
