@@ -442,6 +442,77 @@ def test_resync_leaves_calls_that_began_during_it_alone():
 	assert r.complete and r.status == "answered"
 
 
+def _snapshot(frames):
+	"""CoreShowChannel entries for every channel the frames create (as a snapshot taken mid-call lists)."""
+	return [
+		{
+			"Uniqueid": m["Uniqueid"],
+			"Linkedid": m.get("Linkedid", m["Uniqueid"]),
+			"Channel": m.get("Channel", ""),
+		}
+		for m in frames
+		if m.get("Event") == "Newchannel"
+	]
+
+
+def test_resync_keeps_hangups_that_came_after_its_snapshot():
+	"""The snapshot lists every channel; their Hangups arrive before the resync is applied. The channels
+	stay hung up (a channel never comes back) and the call ends, complete (it used to hang forever)."""
+	frames = recorded_frames("answered")
+	snapshot = _snapshot(frames)
+	clock = [float(frames[-1]["Timestamp"])]  # the recording's own time: its grace has not run out
+	t = CallTracker(clock=lambda: clock[0])
+	assert t.feed_all(frames[:40]) == []
+	before = set(t.calls)  # the snapshot is asked for now
+	got = t.feed_all(frames[40:])  # everything else, hangups included, before the resync runs
+	assert got == []
+	(r,) = t.resync(snapshot, [], known_before=before)  # every channel has hung up: the call ends now
+	assert r.complete and r.status == "answered"
+	assert not t.calls
+
+
+def test_resync_hangs_up_the_known_channels_the_snapshot_lacks():
+	frames = recorded_frames("answered")
+	t = CallTracker()
+	t.feed_all(frames[:40])
+	live = _snapshot(frames[:40])[:1]  # only the first channel is still up
+	assert t.resync(live, [], known_before=set(t.calls)) == []
+	(call,) = t.calls.values()
+	assert [c.uniqueid for c in call.channels.values() if c.hung_up is None] == [live[0]["Uniqueid"]]
+	assert call.resynced
+
+
+def test_client_holds_events_that_arrive_during_on_connect(tmp_path):
+	"""The peer streams live events as soon as QueueStatus is answered, while on_connect still runs; they
+	reach on_event after on_connect returns, in order, none lost."""
+	frames = recorded_frames("penalties")
+	order = []
+
+	async def main():
+		peer = AmiPeer(frames)
+		port = await peer.start()
+
+		async def on_connect(client):
+			await client.action_list("CoreShowChannels")
+			await client.action_list("QueueStatus")
+			await asyncio.sleep(0.3)  # the stream has started meanwhile
+			order.append("resynced")
+
+		client = AmiClient(config(port), lambda e: order.append(e["Event"]), on_connect)
+		task = asyncio.create_task(client.run())
+		while len(order) < len(frames) + 1:
+			await asyncio.sleep(0.02)
+		client.stop()
+		await asyncio.wait_for(task, 5)
+		await peer.close()
+		return client
+
+	client = asyncio.run(asyncio.wait_for(main(), 20))
+	assert order[0] == "resynced"
+	assert order[1:] == [m["Event"] for m in frames]
+	assert client.events == len(frames)
+
+
 def test_bridge_reconciles_queue_members_and_passes_on_live_notices(tmp_path):
 	"""After connecting, Asterisk's dynamic members become the logged-in agents; the agent rung gets a
 	ringing notice, and SIP registrations (snapshot, then ContactStatus events) reach ``notify``."""

@@ -56,6 +56,7 @@ class Bridge:
 		self.writer = SpoolWriter(spool, self._write_all, "call record", batch, retry_start, retry_max)
 		self._notice_wake = asyncio.Event()
 		self._stop = asyncio.Event()
+		self._background: set[asyncio.Task] = set()
 
 	def on_event(self, event: dict) -> None:
 		self._spool(self.tracker.feed(event))
@@ -89,7 +90,11 @@ class Bridge:
 		)
 		self._spool(records)
 		if self.desired_members is not None:
-			await self._reconcile_members(client, members_from_status(status))
+			# not awaited: live events are held until on_connect returns, and reading the logged-in
+			# agents waits on the database
+			task = asyncio.create_task(self._reconcile_members(client, members_from_status(status)))
+			self._background.add(task)
+			task.add_done_callback(self._background.discard)
 
 	async def _reconcile_members(self, client: AmiClient, actual: list[Membership]) -> None:
 		try:

@@ -218,22 +218,26 @@ class CallTracker:
 	) -> list[CallRecord]:
 		"""After a reconnect: CoreShowChannel events (and QueueEntry events) describe what is live now.
 
-		Calls we knew that have no live channel any more ended while we were away: they are finished now,
-		marked incomplete. Live channels we did not know are added, so their calls finish normally later.
-		``known_before``: the calls known when the snapshot was asked for; a call whose first events came
-		in after that (live events keep flowing during the resync) is not in the snapshot and still live.
+		Channels we knew that are not live any more hung up while we were away: they are marked hung up now
+		and their calls marked incomplete (a call with no live channel left is finished at once). Live
+		channels we did not know are added, so their calls finish normally later. A channel whose Hangup we
+		have already seen stays hung up even if the snapshot lists it (the Hangup came after the snapshot:
+		a channel never comes back). ``known_before``: the calls known when the snapshot was asked for; a
+		call whose first events came in after that is not in the snapshot and is left alone.
 		"""
 		now = self.clock()
-		live_links: set[str] = set()
+		live_uids: set[str] = set()
 		for ch in live_channels:
 			linkedid = ch.get("Linkedid") or ch.get("Uniqueid") or ""
 			uid = ch.get("Uniqueid") or ""
 			if not linkedid or not uid or linkedid in self.finished:
 				continue
-			live_links.add(linkedid)
+			live_uids.add(uid)
 			call = self._call(linkedid)
 			self.linked[uid] = linkedid
 			known = call.channels.get(uid)
+			if known is not None and known.hung_up is not None:
+				continue
 			if known is None:
 				call.resynced = True
 				known = call.channels[uid] = _Channel(uid)
@@ -244,7 +248,6 @@ class CallTracker:
 			known.caller_name = known.caller_name or _num(ch.get("CallerIDName"))
 			if known.created is None:
 				known.created = now - _duration(ch.get("Duration"))
-			known.hung_up = None
 		for entry in queue_entries:
 			uid = entry.get("Uniqueid") or ""
 			linkedid = self.linked.get(uid) or entry.get("Linkedid") or ""
@@ -255,11 +258,12 @@ class CallTracker:
 					(now - wait, "QueueCallerJoin", {"Queue": entry.get("Queue", ""), "Uniqueid": uid})
 				)
 		for linkedid, call in list(self.calls.items()):
-			if linkedid not in live_links and (known_before is None or linkedid in known_before):
-				call.resynced = True
-				for ch in call.channels.values():
-					if ch.hung_up is None:
-						ch.hung_up = now
+			if known_before is not None and linkedid not in known_before:
+				continue
+			for ch in call.channels.values():
+				if ch.hung_up is None and ch.uniqueid not in live_uids:
+					ch.hung_up = now
+					call.resynced = True
 		return [self._finish(c) for c in list(self.calls.values()) if c.over()]
 
 	# --- bookkeeping ------------------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 
 Pure (no Frappe). Events go to ``on_event`` in the order Asterisk sent them; after every (re)connect and
 login, ``on_connect(client)`` runs, which the bridge uses to resynchronise (CoreShowChannels, QueueStatus)
-because Asterisk replays nothing after a reconnect. A refused login raises ``AmiAuthError`` at once
+because Asterisk replays nothing after a reconnect. Events that arrive while ``on_connect`` runs are held
+and delivered, in order, once it returns: a snapshot read during the resync is applied before what happened
+after it (otherwise a hangup that came in the same read as the end of the snapshot would be applied first,
+then undone by the older snapshot). A refused login raises ``AmiAuthError`` at once
 (retrying bad credentials only locks the account); network failures reconnect with exponential backoff.
 """
 
@@ -64,6 +67,7 @@ class AmiClient:
 		self._writer: asyncio.StreamWriter | None = None
 		self._waiting: dict[str, asyncio.Future] = {}
 		self._lists: dict[str, list[dict]] = {}
+		self._held: list[dict] | None = None  # events that came in while on_connect ran
 		self._stop = False
 
 	# --- public -----------------------------------------------------------------------------------------
@@ -154,7 +158,13 @@ class AmiClient:
 			self.connections += 1
 			log.info("AMI connected to %s (Asterisk Call Manager %s)", self.config, parser.banner)
 			if self.on_connect is not None:
-				await self.on_connect(self)
+				self._held = []
+				try:
+					await self.on_connect(self)
+				finally:
+					held, self._held = self._held, None
+					for message in held:  # delivered even if on_connect failed: they happened
+						self._deliver(message)
 			pinging = asyncio.create_task(self._keepalive())
 			done, _ = await asyncio.wait({reading, pinging}, return_when=asyncio.FIRST_COMPLETED)
 			for task in done:
@@ -223,6 +233,12 @@ class AmiClient:
 			else:
 				self._lists[action_id].append(message)
 			return
+		if self._held is not None:
+			self._held.append(message)
+			return
+		self._deliver(message)
+
+	def _deliver(self, message: dict) -> None:
 		self.events += 1
 		try:
 			self.on_event(message)
