@@ -12,6 +12,10 @@ Run: python benchmarks/bench_dialer.py [--seeds 20] [--days 30] [--operators 20,
 (d) --sensitivity: predictive with 20 operators when the simulated world changes (wrap-up, talk spread).
 (e) --vicidial-grid: ADAPT_TAPERED with a few of VICIdial's own settings changed, to check the baseline is
     not just badly configured.
+(f) --bounds: the predictive policy with a fixed risk threshold, swept, at three levels of knowledge (what a
+    dialer knows; plus every operator's exact free time; plus which dialed calls will be answered): the
+    abandon/occupancy frontier of each and the occupancy where it crosses 3% (see dialer_bounds.py).
+(g) --sizes: predictive at several operator counts (where talk occupancy reaches 87%).
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ from callcenter_app.dialer.pacing import (
 	VicidialConfig,
 )
 from callcenter_app.dialer.simulator import SimParams, SimResult, comparison_table, run
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dialer_bounds  # benchmark-only helpers, next to this file
 
 BASE = SimParams(operators=20, answer_probability=0.30, talk_mean_s=180.0, talk_cv=1.0, wrap_mean_s=10.0)
 SHIFT_END_HHMM = 1700  # shifts run 09:00–17:00; ADAPT_TAPERED tapers to its target by the end of the shift
@@ -239,6 +246,63 @@ def vicidial_grid(operators: list[int], seeds: int, days: int, jobs: int) -> Non
 		)
 
 
+BOUND_TAUS = (0.005, 0.01, 0.02, 0.03, 0.05)
+
+
+def one_bound(job: tuple[str, float, SimParams, int, int]) -> SimResult:
+	level, tau, params, days, seed = job
+	return dialer_bounds.run_level(level, tau, params, days, seed)
+
+
+def bounds(seeds: int, days: int, jobs: int) -> None:
+	print(
+		f"(f) what more knowledge would buy: 20 operators, {seeds} seeds x {days} days per point, fixed risk "
+		f"threshold tau (no controller, no back-off)"
+	)
+	jobs_list = [
+		(level, tau, BASE, days, seed)
+		for level in dialer_bounds.LEVELS
+		for tau in BOUND_TAUS
+		for seed in range(seeds)
+	]
+	with ProcessPoolExecutor(max_workers=jobs) as pool:
+		results = list(pool.map(one_bound, jobs_list, chunksize=1))
+	print(f"{'knowledge':<28}{'tau':>6}{'abandon %':>11}{'occ talk':>10}{'occ busy':>10}{'talk min/h':>12}")
+	crossings = []
+	for i in range(0, len(results), seeds):
+		level, tau = jobs_list[i][0], jobs_list[i][1]
+		total = pooled(results[i : i + seeds]).total
+		print(
+			f"{level:<28}{tau:>6.3f}{total.abandon_pct:>11.2f}{100 * total.occupancy_talk:>9.1f}%"
+			f"{100 * total.occupancy_busy:>9.1f}%{total.talk_min_per_hour:>12.1f}"
+		)
+		crossings.append((level, total.abandon_pct, 100 * total.occupancy_talk))
+	print("talk occupancy where each frontier crosses 3% abandon (linear interpolation):")
+	for level in dialer_bounds.LEVELS:
+		occ = dialer_bounds.at_target([(a, o) for lv, a, o in crossings if lv == level])
+		print(f"  {level:<28}{'not bracketed' if occ is None else f'{occ:.1f}%'}")
+
+
+def sizes(operators: list[int], seeds: int, days: int, jobs: int) -> None:
+	print(f"(g) predictive by operator count: {seeds} seeds x {days} days each")
+	jobs_list = [
+		("predictive", replace(BASE, operators=n), days, seed) for n in operators for seed in range(seeds)
+	]
+	with ProcessPoolExecutor(max_workers=jobs) as pool:
+		results = list(pool.map(one_run, jobs_list, chunksize=1))
+	print(
+		f"{'operators':>9}{'abandon % mean':>16}{'max':>7}{'occ talk mean':>15}{'min':>7}{'talk min/h':>12}"
+	)
+	for i, n in enumerate(operators):
+		rs = results[i * seeds : (i + 1) * seeds]
+		ab = [r.total.abandon_pct for r in rs]
+		occ = [100 * r.total.occupancy_talk for r in rs]
+		print(
+			f"{n:>9}{statistics.fmean(ab):>16.2f}{max(ab):>7.2f}{statistics.fmean(occ):>15.1f}{min(occ):>7.1f}"
+			f"{statistics.fmean(r.total.talk_min_per_hour for r in rs):>12.1f}"
+		)
+
+
 def main() -> None:
 	ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 	ap.add_argument("--seeds", type=int, default=20)
@@ -251,6 +315,12 @@ def main() -> None:
 	ap.add_argument("--vicidial-grid", action="store_true", help="also run (e)")
 	ap.add_argument("--grid-seeds", type=int, default=5)
 	ap.add_argument("--grid-days", type=int, default=10)
+	ap.add_argument("--bounds", action="store_true", help="also run (f)")
+	ap.add_argument("--bounds-seeds", type=int, default=4)
+	ap.add_argument("--bounds-days", type=int, default=5)
+	ap.add_argument("--sizes", default="", help="also run (g) for these operator counts, e.g. 20,25,30,40")
+	ap.add_argument("--sizes-seeds", type=int, default=3)
+	ap.add_argument("--sizes-days", type=int, default=10)
 	ap.add_argument("--skip-acceptance", action="store_true")
 	ap.add_argument("--skip-timing", action="store_true", help="skip (b) and (c)")
 	args = ap.parse_args()
@@ -268,6 +338,12 @@ def main() -> None:
 	if args.vicidial_grid:
 		print()
 		vicidial_grid([int(x) for x in args.operators.split(",")], args.grid_seeds, args.grid_days, args.jobs)
+	if args.bounds:
+		print()
+		bounds(args.bounds_seeds, args.bounds_days, args.jobs)
+	if args.sizes:
+		print()
+		sizes([int(x) for x in args.sizes.split(",")], args.sizes_seeds, args.sizes_days, args.jobs)
 
 
 if __name__ == "__main__":
