@@ -363,7 +363,7 @@ def _bernoulli(p: float) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class PredictiveConfig:
-	"""Knobs of :class:`Predictive` (defaults are the tuned ones; see benchmarks/RESULTS_dialer.md).
+	"""Knobs of :class:`Predictive` (defaults are the tuned ones; see benchmarks/RESULTS.md).
 
 	setpoint: the abandon rate aimed at, as a fraction of the target.
 	backoff_start / backoff_at: as the window's abandon rate rises from ``backoff_start`` × target to
