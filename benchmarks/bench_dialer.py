@@ -66,6 +66,17 @@ def one_run(job: tuple[str, SimParams, int, int]) -> SimResult:
 	return run(make(name), params, days=days, seed=seed)
 
 
+def parallel(fn, jobs_list: list, jobs: int) -> list[SimResult]:
+	"""``fn`` over ``jobs_list`` in ``jobs`` worker processes, results in order."""
+	with ProcessPoolExecutor(max_workers=jobs) as pool:
+		return list(pool.map(fn, jobs_list, chunksize=1))
+
+
+def by_seeds(results: list[SimResult], seeds: int) -> list[list[SimResult]]:
+	"""Consecutive groups of ``seeds`` results (one group per variant, in the order they were listed)."""
+	return [results[i : i + seeds] for i in range(0, len(results), seeds)]
+
+
 def pooled(results: list[SimResult]) -> SimResult:
 	first = results[0]
 	days = [d for r in results for d in r.days]
@@ -86,8 +97,7 @@ def acceptance(operators: list[int], seeds: int, days: int, jobs: int) -> None:
 		for seed in range(seeds)
 	]
 	t0 = time.perf_counter()
-	with ProcessPoolExecutor(max_workers=jobs) as pool:
-		results = list(pool.map(one_run, jobs_list, chunksize=1))
+	results = parallel(one_run, jobs_list, jobs)
 	elapsed = time.perf_counter() - t0
 	by_key: dict[tuple[int, str], list[SimResult]] = {}
 	for (s, p, _, _), r in zip(jobs_list, results, strict=True):
@@ -189,13 +199,11 @@ def sensitivity(seeds: int, days: int, jobs: int) -> None:
 		"grace 5 s (VICIdial default)": replace(BASE, grace_s=5.0),
 	}
 	jobs_list = [("predictive", p, days, seed) for p in variants.values() for seed in range(seeds)]
-	with ProcessPoolExecutor(max_workers=jobs) as pool:
-		results = list(pool.map(one_run, jobs_list, chunksize=1))
+	results = parallel(one_run, jobs_list, jobs)
 	print(
 		f"{'variant':<32}{'abandon % mean':>16}{'max':>7}{'occ talk mean':>15}{'occ busy':>10}{'talk min/h':>12}"
 	)
-	for i, label in enumerate(variants):
-		rs = results[i * seeds : (i + 1) * seeds]
+	for label, rs in zip(variants, by_seeds(results, seeds), strict=True):
 		ab = [r.total.abandon_pct for r in rs]
 		print(
 			f"{label:<32}{statistics.fmean(ab):>16.2f}{max(ab):>7.2f}"
@@ -232,8 +240,7 @@ def vicidial_grid(operators: list[int], seeds: int, days: int, jobs: int) -> Non
 		for g in VICIDIAL_GRID
 		for seed in range(seeds)
 	]
-	with ProcessPoolExecutor(max_workers=jobs) as pool:
-		results = list(pool.map(one_vicidial, jobs_list, chunksize=1))
+	results = parallel(one_vicidial, jobs_list, jobs)
 	print(f"{'operators':>9}  {'settings':<44}{'abandon % mean':>16}{'max':>7}{'occ talk mean':>15}")
 	for i in range(0, len(results), seeds):
 		g, p = jobs_list[i][0], jobs_list[i][1]
@@ -265,8 +272,7 @@ def bounds(seeds: int, days: int, jobs: int) -> None:
 		for tau in BOUND_TAUS
 		for seed in range(seeds)
 	]
-	with ProcessPoolExecutor(max_workers=jobs) as pool:
-		results = list(pool.map(one_bound, jobs_list, chunksize=1))
+	results = parallel(one_bound, jobs_list, jobs)
 	print(f"{'knowledge':<28}{'tau':>6}{'abandon %':>11}{'occ talk':>10}{'occ busy':>10}{'talk min/h':>12}")
 	crossings = []
 	for i in range(0, len(results), seeds):
@@ -288,13 +294,11 @@ def sizes(operators: list[int], seeds: int, days: int, jobs: int) -> None:
 	jobs_list = [
 		("predictive", replace(BASE, operators=n), days, seed) for n in operators for seed in range(seeds)
 	]
-	with ProcessPoolExecutor(max_workers=jobs) as pool:
-		results = list(pool.map(one_run, jobs_list, chunksize=1))
+	results = parallel(one_run, jobs_list, jobs)
 	print(
 		f"{'operators':>9}{'abandon % mean':>16}{'max':>7}{'occ talk mean':>15}{'min':>7}{'talk min/h':>12}"
 	)
-	for i, n in enumerate(operators):
-		rs = results[i * seeds : (i + 1) * seeds]
+	for n, rs in zip(operators, by_seeds(results, seeds), strict=True):
 		ab = [r.total.abandon_pct for r in rs]
 		occ = [100 * r.total.occupancy_talk for r in rs]
 		print(
@@ -310,17 +314,12 @@ def main() -> None:
 	ap.add_argument("--operators", default="20,50")
 	ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
 	ap.add_argument("--sensitivity", action="store_true", help="also run (d)")
-	ap.add_argument("--sensitivity-seeds", type=int, default=5)
-	ap.add_argument("--sensitivity-days", type=int, default=10)
 	ap.add_argument("--vicidial-grid", action="store_true", help="also run (e)")
-	ap.add_argument("--grid-seeds", type=int, default=5)
-	ap.add_argument("--grid-days", type=int, default=10)
 	ap.add_argument("--bounds", action="store_true", help="also run (f)")
-	ap.add_argument("--bounds-seeds", type=int, default=4)
-	ap.add_argument("--bounds-days", type=int, default=5)
 	ap.add_argument("--sizes", default="", help="also run (g) for these operator counts, e.g. 20,25,30,40")
-	ap.add_argument("--sizes-seeds", type=int, default=3)
-	ap.add_argument("--sizes-days", type=int, default=10)
+	for section, seeds, days in (("sensitivity", 5, 10), ("grid", 5, 10), ("bounds", 4, 5), ("sizes", 3, 10)):
+		ap.add_argument(f"--{section}-seeds", type=int, default=seeds)
+		ap.add_argument(f"--{section}-days", type=int, default=days)
 	ap.add_argument("--skip-acceptance", action="store_true")
 	ap.add_argument("--skip-timing", action="store_true", help="skip (b) and (c)")
 	args = ap.parse_args()
