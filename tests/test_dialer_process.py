@@ -55,6 +55,7 @@ class MemoryStore:
 		self.attempts: dict[str, dict] = {}
 		self.outcomes: dict[str, str] = {}  # attempt → outcome code recorded
 		self.updates: dict[str, dict] = {}  # attempt → the last values written to it
+		self.connected: dict[str, dict] = {}  # attempt → the record of its reaching an operator
 		self.written: list[str] = []  # keys, in write order
 		self.claimed: list[tuple[str, int, list[str]]] = []
 		self.fail_writes = 0
@@ -118,6 +119,8 @@ class MemoryStore:
 				self.updates[r["attempt"]] = r
 				if r["code"]:
 					self.record_outcome(r["contact"], r["code"], r["attempt"])
+			elif r["kind"] == "connected":
+				self.connected[r["attempt"]] = r
 			else:
 				self.release_contacts([r["contact"]])
 				self.attempts.pop(r["attempt"], None)
@@ -291,7 +294,14 @@ def test_a_progressive_campaign_dials_against_the_peer_and_records_the_scripted_
 	assert {a["ActionID"] for a in originates} == {a["action_id"] for a in store.attempts.values()}
 	runner = process.dialer.runners["Spring"]
 	assert (runner.window_answered, runner.window_abandoned) == (2, 1)
-	assert len(store.written) == len(set(store.written)) == 5
+	# the answered call reached its operator before it ended, and was written as such first
+	(connected,) = store.connected.values()
+	assert connected["attempt"] == next(a for a, u in store.updates.items() if u["code"] is None)
+	assert (connected["interface"], connected["linkedid"]) == ("PJSIP/op1", answered["linkedid"])
+	assert connected["connected_at"] == answered["connected_at"]
+	keys = store.written
+	assert keys.index(f"connected:{connected['attempt']}") < keys.index(f"outcome:{connected['attempt']}")
+	assert len(keys) == len(set(keys)) == 6
 
 
 def test_a_database_outage_delays_outcomes_and_loses_none(tmp_path):

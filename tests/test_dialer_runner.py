@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callcenter_app.dialer.pacing import Progressive, progressive_count
-from callcenter_app.dialer.runner import WINDOW_S, CampaignConfig, Dialer
+from callcenter_app.dialer.runner import WINDOW_S, CampaignConfig, Connected, Dialer, Outcome
 
 Q = "sales"
 T0 = 1_800_000_000.0
@@ -106,6 +106,10 @@ def run_call(d, fate, n, t=T0, campaign="Spring", operator="PJSIP/op1"):
 	return out, t
 
 
+def outcomes_of(records):
+	return [r for r in records if isinstance(r, Outcome)]
+
+
 # --- operators ------------------------------------------------------------------------------------------
 
 
@@ -183,9 +187,12 @@ def test_two_campaigns_on_one_queue_never_count_the_same_free_operator():
 def test_busy_no_answer_machine_abandoned_answered_give_their_outcomes():
 	d = dialer_with(free=1, configs=[config(amd=True)])
 	results = {}
+	connected = {}
 	for n, fate in enumerate(["busy", "no_answer", "congestion", "machine", "abandoned", "answered"]):
-		(outcome,), _ = run_call(d, fate, n)
+		records, _ = run_call(d, fate, n)
+		(outcome,) = outcomes_of(records)
 		results[fate] = outcome
+		connected[fate] = [r for r in records if isinstance(r, Connected)]
 	assert {f: o.code for f, o in results.items()} == {
 		"busy": "busy",
 		"no_answer": "no_answer",
@@ -194,6 +201,12 @@ def test_busy_no_answer_machine_abandoned_answered_give_their_outcomes():
 		"abandoned": "abandoned",
 		"answered": None,  # the operator records it
 	}
+	# only the answered call reached an operator, and said so when it did (before its outcome)
+	assert {f for f, c in connected.items() if c} == {"answered"}
+	(c,) = connected["answered"]
+	answered = results["answered"]
+	assert (c.attempt, c.interface, c.linkedid) == (answered.attempt, "PJSIP/op1", "17000.5")
+	assert c.answered_at == answered.answered_at and c.connected_at == answered.connected_at
 	assert results["busy"].reason == 5 and results["busy"].answered_at is None
 	assert results["no_answer"].ended_at - results["no_answer"].dialed_at == 25
 	machine, abandoned, answered = results["machine"], results["abandoned"], results["answered"]
@@ -227,7 +240,8 @@ def test_reason_zero_and_one(reason, after, code):
 
 def test_late_duplicate_and_foreign_events_change_nothing():
 	d = dialer_with(free=1)
-	(first,), t = run_call(d, "answered", 1)
+	records, t = run_call(d, "answered", 1)
+	(first,) = outcomes_of(records)
 	assert first.code is None
 	again = [
 		originate_response("act1", 4, "17000.1"),
@@ -342,7 +356,8 @@ def test_every_call_ends_with_exactly_one_outcome_and_the_window_adds_up(fates):
 	outcomes = []
 	for n, fate in enumerate(fates):
 		out, t = run_call(d, fate, n, t)
-		outcomes += out
+		outcomes += outcomes_of(out)
+		assert len(out) - len(outcomes_of(out)) == (fate == "answered")  # one Connected per operator call
 	assert [o.attempt for o in outcomes] == [f"att{n}" for n in range(len(fates))]
 	live = [f for f in fates if f in ("answered", "abandoned", "hangup_at_once")]
 	runner = d.runners["Spring"]

@@ -147,6 +147,31 @@ class Outcome:
 		}
 
 
+@dataclass(frozen=True)
+class Connected:
+	"""An answered call reached an operator (AgentConnect): the operator's console shows the contact now; the
+	call's :class:`Outcome` follows when it hangs up."""
+
+	attempt: str
+	contact: str
+	campaign: str
+	interface: str | None
+	linkedid: str | None
+	answered_at: float | None
+	connected_at: float
+
+	def as_dict(self) -> dict:
+		return {
+			"attempt": self.attempt,
+			"contact": self.contact,
+			"campaign": self.campaign,
+			"interface": self.interface,
+			"linkedid": self.linkedid,
+			"answered_at": self.answered_at,
+			"connected_at": self.connected_at,
+		}
+
+
 # --- queue members ----------------------------------------------------------------------------------------
 
 
@@ -490,8 +515,8 @@ class Dialer:
 			if (campaign is None or c.campaign == campaign) and c.state != CONNECTED
 		)
 
-	def feed(self, event: Mapping, now: float) -> list[Outcome]:
-		"""One AMI event; the outcomes of the calls it ended."""
+	def feed(self, event: Mapping, now: float) -> list[Outcome | Connected]:
+		"""One AMI event; the outcomes of the calls it ended, or the call it put through to an operator."""
 		name = event.get("Event")
 		self.members.observe_clock(event, now)
 		if name == "OriginateResponse":
@@ -517,6 +542,17 @@ class Dialer:
 				call.connected_at = now
 				call.interface = event.get("Interface") or event.get("MemberName")
 				self._count(call, now, abandoned=False)
+				return [
+					Connected(
+						call.attempt,
+						call.contact,
+						call.campaign,
+						call.interface,
+						call.uniqueid,
+						call.answered_at,
+						now,
+					)
+				]
 		elif name == "UserEvent" and event.get("UserEvent") == "CCDialer":
 			call = self._call_of(event) or self.calls.get(event.get("Attempt") or "")
 			if call is not None:

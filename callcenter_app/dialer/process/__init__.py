@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.dialer.runner import CampaignConfig, Dialer, Outcome
+from callcenter_app.dialer.runner import CampaignConfig, Connected, Dialer, Outcome
 from callcenter_app.telephony.actions import originate_campaign_call
 from callcenter_app.telephony.ami.client import AmiActionError, AmiClient, AmiConfig, AmiError
 from callcenter_app.telephony.ami.spool import Spool, SpoolWriter
@@ -78,12 +78,14 @@ class Store(Protocol):
 		"""(answered at, abandoned) of the campaign's live answered calls since ``since`` (epoch seconds)."""
 
 	def write(self, records: list[dict]) -> list[str]:
-		"""Write spooled records (``kind`` "outcome" or "release"); return the keys that are done (written,
+		"""Write spooled records (``kind`` "connected", "outcome" or "release"); return the keys that are done (written,
 		or refused for good and logged). Keys not returned are tried again later."""
 
 
-def outcome_record(outcome: Outcome) -> dict:
-	return {SPOOL_KEY: f"outcome:{outcome.attempt}", "kind": "outcome", **outcome.as_dict()}
+def outcome_record(outcome: Outcome | Connected) -> dict:
+	"""The spool record of a call's outcome, or of its reaching an operator (kind "connected")."""
+	kind = "connected" if isinstance(outcome, Connected) else "outcome"
+	return {SPOOL_KEY: f"{kind}:{outcome.attempt}", "kind": kind, **outcome.as_dict()}
 
 
 def release_record(campaign: str, claim: Claim) -> dict:
@@ -372,7 +374,7 @@ class DialerProcess:
 			log.info("campaign %s: %d claimed contact(s) released undialed", campaign, len(claims))
 
 	# --- results ------------------------------------------------------------------------------------------
-	def _spool_outcomes(self, outcomes: list[Outcome | None]) -> None:
+	def _spool_outcomes(self, outcomes: list[Outcome | Connected | None]) -> None:
 		self.writer.append([outcome_record(o) for o in outcomes if o is not None])
 
 	async def drain(self, timeout: float = 10.0) -> bool:

@@ -114,6 +114,8 @@ class FrappeStore:
 			try:
 				if record["kind"] == "outcome":
 					self._outcome(record)
+				elif record["kind"] == "connected":
+					self._connected(record)
 				else:
 					self._release(record)
 				frappe.db.commit()
@@ -146,22 +148,34 @@ class FrappeStore:
 		if r.get("linkedid") and frappe.db.exists("CC Call Log", r["linkedid"]):
 			values["call_log"] = r["linkedid"]
 		service.update_attempt(r["attempt"], **{k: v for k, v in values.items() if v is not None})
-		user = operator_of(r.get("interface"))
-		if user and not frappe.db.get_value(service.ATTEMPT, r["attempt"], "operator"):
-			frappe.db.set_value(service.ATTEMPT, r["attempt"], "operator", user, update_modified=False)
-			# the operator's console opens the contact (names only: the console re-reads with permissions)
-			frappe.publish_realtime(
-				"callcenter:campaign_call",
-				{
-					"campaign": frappe.db.get_value(service.ATTEMPT, r["attempt"], "campaign"),
-					"contact": r["contact"],
-					"attempt": r["attempt"],
-				},
-				user=user,
-				after_commit=True,
-			)
+		self._put_through(r)
 		if r.get("code"):
 			service.record_outcome(r["contact"], r["code"], attempt=r["attempt"], note=r.get("note") or "")
+
+	def _connected(self, r: dict) -> None:
+		"""The call reached an operator: the attempt gets its answer time and channel, the operator's console
+		the contact, now rather than when the call ends."""
+		values = {"answered_at": _utc(r.get("answered_at")), "linkedid": r.get("linkedid") or None}
+		service.update_attempt(r["attempt"], **{k: v for k, v in values.items() if v is not None})
+		self._put_through(r)
+
+	def _put_through(self, r: dict) -> None:
+		"""Record the operator on the attempt and open the contact on their console, once per attempt."""
+		user = operator_of(r.get("interface"))
+		if not user or frappe.db.get_value(service.ATTEMPT, r["attempt"], "operator"):
+			return
+		frappe.db.set_value(service.ATTEMPT, r["attempt"], "operator", user, update_modified=False)
+		# names only: the console re-reads them with the operator's permissions
+		frappe.publish_realtime(
+			"callcenter:campaign_call",
+			{
+				"campaign": frappe.db.get_value(service.ATTEMPT, r["attempt"], "campaign"),
+				"contact": r["contact"],
+				"attempt": r["attempt"],
+			},
+			user=user,
+			after_commit=True,
+		)
 
 	def _release(self, r: dict) -> None:
 		"""A claimed contact that was never dialed goes back to the list; its attempt never happened."""

@@ -222,6 +222,60 @@ class TestDialerProcess(FrappeTestCase):
 		frappe.db.set_value("CC Campaign", self.campaign, {"dialer_mode": "Predictive", "status": "Paused"})
 		self.assertNotIn(self.campaign, [c.name for c in store.campaigns()])
 
+	def test_the_operator_gets_the_contact_when_the_call_connects_not_when_it_ends(self):
+		from unittest.mock import patch
+
+		from callcenter_app.dialer.process import outcome_record
+		from callcenter_app.dialer.runner import Connected, Outcome
+
+		store = FrappeStore()
+		(claim,) = store.claim(self.campaign, ["ccd-connect-1"])
+		t0 = now_datetime().timestamp()
+		interface = f"PJSIP/{SIP}"
+		connected = Connected(
+			claim.attempt, claim.contact, self.campaign, interface, "1795.42", t0 + 8, t0 + 9
+		)
+		ended = Outcome(
+			claim.attempt,
+			claim.contact,
+			self.campaign,
+			None,
+			t0,
+			t0 + 70,
+			t0 + 8,
+			t0 + 9,
+			interface=interface,
+			linkedid="1795.42",
+		)
+		with patch("frappe.publish_realtime") as publish:
+			record = outcome_record(connected)
+			self.assertEqual(store.write([record]), [f"connected:{claim.attempt}"])
+			attempt = frappe.db.get_value(
+				"CC Call Attempt",
+				claim.attempt,
+				["operator", "linkedid", "answered_at", "ended_at"],
+				as_dict=True,
+			)
+			self.assertEqual(
+				(attempt.operator, attempt.linkedid, attempt.ended_at), (OPERATOR, "1795.42", None)
+			)
+			self.assertTrue(attempt.answered_at)
+
+			def told():
+				return [c for c in publish.call_args_list if c.args[0] == "callcenter:campaign_call"]
+
+			((_event, payload), kwargs) = told()[0]
+			self.assertEqual(
+				payload, {"campaign": self.campaign, "contact": claim.contact, "attempt": claim.attempt}
+			)
+			self.assertEqual((kwargs["user"], kwargs["after_commit"]), (OPERATOR, True))
+			# the same record again, then the call's end: written, and the console is not told twice
+			self.assertEqual(
+				store.write([record, outcome_record(ended)]), [record["key"], f"outcome:{claim.attempt}"]
+			)
+			self.assertEqual(len(told()), 1)
+		self.assertTrue(frappe.db.get_value("CC Call Attempt", claim.attempt, "ended_at"))
+
 	def test_a_claim_writes_attempts_and_a_release_undoes_it(self):
 		store = FrappeStore()
 		claims = store.claim(self.campaign, ["ccd-test-1", "ccd-test-2"])

@@ -567,7 +567,8 @@ callcenter.OperatorConsole = class OperatorConsole {
 					linkedid: data.linkedid,
 				}).then((view) => c.show(view));
 			} else {
-				// a dialer call: the dialer records this operator on its attempt, then current() finds it
+				// a dialer call: the dialer's callcenter:campaign_call (sent as it records this operator on the
+				// attempt, when the call connects) opens the contact; refresh in case that event was missed
 				setTimeout(() => c.refresh(), 2000);
 			}
 		});
