@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from callcenter_app.dialer.pacing import (
 	MAX_ABANDON_TARGET,
@@ -129,22 +129,7 @@ class Outcome:
 	note: str = ""
 
 	def as_dict(self) -> dict:
-		return {
-			"attempt": self.attempt,
-			"contact": self.contact,
-			"campaign": self.campaign,
-			"code": self.code,
-			"dialed_at": self.dialed_at,
-			"ended_at": self.ended_at,
-			"answered_at": self.answered_at,
-			"connected_at": self.connected_at,
-			"abandoned": self.abandoned,
-			"amd_status": self.amd_status,
-			"interface": self.interface,
-			"linkedid": self.linkedid,
-			"reason": self.reason,
-			"note": self.note,
-		}
+		return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -161,15 +146,7 @@ class Connected:
 	connected_at: float
 
 	def as_dict(self) -> dict:
-		return {
-			"attempt": self.attempt,
-			"contact": self.contact,
-			"campaign": self.campaign,
-			"interface": self.interface,
-			"linkedid": self.linkedid,
-			"answered_at": self.answered_at,
-			"connected_at": self.connected_at,
-		}
+		return asdict(self)
 
 
 # --- queue members ----------------------------------------------------------------------------------------
