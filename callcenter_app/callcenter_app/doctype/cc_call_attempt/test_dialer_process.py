@@ -140,7 +140,8 @@ class TestDialerProcess(FrappeTestCase):
 			loop = asyncio.get_running_loop()
 			deadline = loop.time() + 30
 			while loop.time() < deadline and not task.done():
-				if process.written >= 3 and not len(process.spool):
+				# three outcomes and the answered call's connecting, all written
+				if process.written >= 4 and not len(process.spool):
 					break
 				await asyncio.sleep(0.1)
 			process.stop()
