@@ -314,6 +314,51 @@ class PacingState:
 		return self.free_agents + len(self.wrapup_elapsed) + len(self.talking_elapsed)
 
 
+class AbandonWindow:
+	"""Answered calls over the regulatory window (rolling ``window_s`` seconds) and since the start.
+
+	``count(t, abandoned)`` once per live answered call (abandoned or put through), in time order;
+	``expire(now)`` drops what left the window. ``counters()`` are the :class:`PacingState` fields.
+	"""
+
+	__slots__ = ("_calls", "abandoned", "abandoned_total", "answered", "answered_total", "window_s")
+
+	def __init__(self, window_s: float) -> None:
+		self.window_s = window_s
+		self._calls: deque[tuple[float, int]] = deque()  # (time, 1 abandoned / 0 reached an operator)
+		self.answered = self.abandoned = 0  # in the window
+		self.answered_total = self.abandoned_total = 0  # since the start (monotonic)
+
+	def count(self, t: float, abandoned: bool) -> None:
+		self._calls.append((t, 1 if abandoned else 0))
+		self.answered += 1
+		self.answered_total += 1
+		if abandoned:
+			self.abandoned += 1
+			self.abandoned_total += 1
+
+	def expire(self, now: float) -> None:
+		cutoff = now - self.window_s
+		calls = self._calls
+		while calls and calls[0][0] <= cutoff:
+			_, abandoned = calls.popleft()
+			self.answered -= 1
+			self.abandoned -= abandoned
+
+	def rate(self, now: float) -> float:
+		"""Abandoned / answered over the window (0 with no answered call)."""
+		self.expire(now)
+		return self.abandoned / self.answered if self.answered else 0.0
+
+	def counters(self) -> dict[str, int]:
+		return {
+			"window_answered": self.answered,
+			"window_abandoned": self.abandoned,
+			"answered_total": self.answered_total,
+			"abandoned_total": self.abandoned_total,
+		}
+
+
 class PacingStrategy(Protocol):
 	name: str
 

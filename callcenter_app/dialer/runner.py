@@ -40,12 +40,12 @@ so two campaigns on one queue never both count the same free operator.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 from callcenter_app.dialer.pacing import (
 	MAX_ABANDON_TARGET,
+	AbandonWindow,
 	CallStats,
 	PacingState,
 	PacingStrategy,
@@ -306,11 +306,7 @@ class CampaignRunner:
 		self.window_s = window_s
 		self.strategy = strategy or make_strategy(MODES[config.mode.lower()])
 		self.estimator = StatsEstimator(prior)
-		self.window: deque[tuple[float, int]] = deque()  # (time, 1 abandoned / 0 reached an operator)
-		self.window_answered = 0
-		self.window_abandoned = 0
-		self.answered_total = 0
-		self.abandoned_total = 0
+		self.abandons = AbandonWindow(window_s)
 		self.active = True
 		self.total = Tally()
 		self.period = Tally()  # since the last progress report
@@ -322,22 +318,22 @@ class CampaignRunner:
 		self.config = config
 		self.active = True
 
+	@property
+	def window_answered(self) -> int:
+		return self.abandons.answered
+
+	@property
+	def window_abandoned(self) -> int:
+		return self.abandons.abandoned
+
 	def seed(self, entries: Iterable[tuple[float, bool]], now: float) -> None:
 		"""Answered calls already recorded in the window (time, abandoned), oldest first or not."""
 		for t, abandoned in sorted(entries):
 			if now - t < self.window_s:
-				self._count(t, abandoned)
-
-	def _count(self, t: float, abandoned: bool) -> None:
-		self.window.append((t, 1 if abandoned else 0))
-		self.window_answered += 1
-		self.answered_total += 1
-		if abandoned:
-			self.window_abandoned += 1
-			self.abandoned_total += 1
+				self.abandons.count(t, abandoned)
 
 	def count(self, t: float, abandoned: bool) -> None:
-		self._count(t, abandoned)
+		self.abandons.count(t, abandoned)
 		for tally in (self.total, self.period):
 			tally.answered += 1
 			if abandoned:
@@ -345,18 +341,9 @@ class CampaignRunner:
 			else:
 				tally.connected += 1
 
-	def expire(self, now: float) -> None:
-		cutoff = now - self.window_s
-		w = self.window
-		while w and w[0][0] <= cutoff:
-			_, abandoned = w.popleft()
-			self.window_answered -= 1
-			self.window_abandoned -= abandoned
-
 	def abandon_rate(self, now: float) -> float:
 		"""Abandoned / answered over the window (0 with no answered call)."""
-		self.expire(now)
-		return self.window_abandoned / self.window_answered if self.window_answered else 0.0
+		return self.abandons.rate(now)
 
 
 # --- the dialer -----------------------------------------------------------------------------------------------
@@ -429,7 +416,7 @@ class Dialer:
 				dialing.append(max(0.0, now - call.dialed_at))
 			elif call.state == ANSWERED:
 				waiting.add(call.uniqueid or call.attempt)
-		runner.expire(now)
+		runner.abandons.expire(now)
 		return PacingState(
 			free_agents=free,
 			wrapup_elapsed=wrapping,
@@ -437,11 +424,8 @@ class Dialer:
 			dialing_elapsed=dialing,
 			waiting_calls=len(waiting),
 			stats=runner.estimator.stats(),
-			window_answered=runner.window_answered,
-			window_abandoned=runner.window_abandoned,
 			target=runner.config.target,
-			answered_total=runner.answered_total,
-			abandoned_total=runner.abandoned_total,
+			**runner.abandons.counters(),
 			now=now,
 		)
 

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 
 from callcenter_app.dialer.pacing import (
 	MAX_ABANDON_TARGET,
+	AbandonWindow,
 	CallStats,
 	PacingState,
 	PacingStrategy,
@@ -213,11 +214,7 @@ class _Sim:
 		self.waiting: deque[tuple[int, float]] = deque()  # (call id, answered at)
 		self.waiting_ids: set[int] = set()
 		self.next_call = 0
-		self.window: deque[tuple[float, int]] = deque()  # (time, 0 answered / 1 abandoned)
-		self.win_answered = 0
-		self.win_abandoned = 0
-		self.answered_total = 0
-		self.abandoned_total = 0
+		self.abandons = AbandonWindow(params.window_s)
 		self.day: DayResult = DayResult(0)
 		self.shift_end = 0.0
 		self.today = [0, 0, 0]  # dialed, answered, abandoned (local day)
@@ -236,24 +233,12 @@ class _Sim:
 
 	# --- counters
 	def _count(self, t: float, abandoned: bool) -> None:
-		self.window.append((t, 1 if abandoned else 0))
-		self.win_answered += 1
-		self.answered_total += 1
+		self.abandons.count(t, abandoned)
 		self.day.answered += 1
 		self.today[1] += 1
 		if abandoned:
-			self.win_abandoned += 1
-			self.abandoned_total += 1
 			self.day.abandoned += 1
 			self.today[2] += 1
-
-	def _expire(self, t: float) -> None:
-		cutoff = t - self.p.window_s
-		w = self.window
-		while w and w[0][0] <= cutoff:
-			_, ab = w.popleft()
-			self.win_answered -= 1
-			self.win_abandoned -= ab
 
 	# --- events
 	def dial(self, t: float) -> None:
@@ -331,7 +316,7 @@ class _Sim:
 				self.grace_end(t, ref)
 
 	def state(self, t: float) -> PacingState:
-		self._expire(t)
+		self.abandons.expire(t)
 		return PacingState(
 			free_agents=len(self.free),
 			wrapup_elapsed=[t - s for s in self.wrapping.values()],
@@ -339,11 +324,8 @@ class _Sim:
 			dialing_elapsed=[t - s for s in self.dialing.values()],
 			waiting_calls=len(self.waiting_ids),
 			stats=self.est.stats(),
-			window_answered=self.win_answered,
-			window_abandoned=self.win_abandoned,
 			target=self.p.target,
-			answered_total=self.answered_total,
-			abandoned_total=self.abandoned_total,
+			**self.abandons.counters(),
 			now=t,
 			time_of_day_s=t % DAY_S,
 			today_dialed=self.today[0],
