@@ -443,19 +443,12 @@ def publish_notices(notices: list[dict]) -> None:
 
 def caller_context(number: str, user: str) -> dict:
 	"""The caller's contact and their open tickets the agent may read (for the incoming-call popup)."""
-	from callcenter_app.telephony.call_tickets.service import contact_for_number, open_ticket_statuses
+	from callcenter_app.telephony.call_tickets.service import contact_for_number, readable_open_tickets
 
 	contact = contact_for_number(number) if number else None
 	if not contact:
 		return {"contact": None, "contact_name": None, "tickets": []}
-	tickets = frappe.get_all(
-		"HD Ticket",
-		filters={"contact": contact, "status": ["in", open_ticket_statuses()]},
-		fields=["name", "subject", "status", "modified"],
-		order_by="modified desc",
-		limit=5,
-	)
-	readable = [t for t in tickets if frappe.has_permission("HD Ticket", "read", doc=t.name, user=user)]
+	readable = readable_open_tickets(contact, limit=5, user=user)
 	return {
 		"contact": contact,
 		"contact_name": frappe.db.get_value("Contact", contact, "full_name") or contact,

@@ -519,16 +519,9 @@ def tickets_of(row: frappe._dict) -> list[dict]:
 	contact = row.contact or contact_for(row.phone)
 	if not contact or not frappe.has_permission("HD Ticket", "read"):
 		return []
-	from callcenter_app.telephony.call_tickets.service import open_ticket_statuses
+	from callcenter_app.telephony.call_tickets.service import readable_open_tickets
 
-	tickets = frappe.get_list(
-		"HD Ticket",
-		filters={"contact": contact, "status": ["in", open_ticket_statuses()]},
-		fields=["name", "subject", "status", "modified"],
-		order_by="modified desc",
-		limit=10,
-	)
-	return [t for t in tickets if frappe.has_permission("HD Ticket", "read", doc=t.name)]
+	return readable_open_tickets(contact, limit=10)
 
 
 def contact_callbacks(contact: str) -> list[dict]:

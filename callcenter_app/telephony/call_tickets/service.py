@@ -61,6 +61,19 @@ def open_ticket_statuses() -> list[str]:
 	return ["Open", "Replied"]
 
 
+def readable_open_tickets(contact: str, limit: int, user: str | None = None) -> list[frappe._dict]:
+	"""The Contact's open HD Tickets that ``user`` (default: the session user) may read, newest first."""
+	tickets = frappe.get_list(
+		"HD Ticket",
+		filters={"contact": contact, "status": ["in", open_ticket_statuses()]},
+		fields=["name", "subject", "status", "modified"],
+		order_by="modified desc",
+		limit=limit,
+		user=user,
+	)
+	return [t for t in tickets if frappe.has_permission("HD Ticket", "read", doc=t.name, user=user)]
+
+
 def contact_for_number(number: str) -> str | None:
 	"""The Contact whose phone numbers include ``number`` once both are normalised (E.164); the most
 	recently modified when several share it. Stored numbers may be written any way ("8 600 00001")."""
