@@ -93,7 +93,7 @@ def agi_server(context, host=None, port=None):
 )
 @pass_context
 def render_asterisk(context, out_dir, agi_host=None):
-	"""Write pjsip.conf, queues.conf and extensions.conf from the CC records (files are mode 0600).
+	"""Write pjsip.conf, queues.conf, extensions.conf and features.conf from the CC records (mode 0600).
 
 	Nothing is written when any record is invalid; the errors name the record and the field. Secrets are
 	only in pjsip.conf, never printed.
@@ -111,7 +111,7 @@ def render_asterisk(context, out_dir, agi_host=None):
 	for path in write_files(rendered, out_dir):
 		click.echo(f"wrote {path}")
 	click.echo(rendered.summary())
-	click.echo("Reload Asterisk: asterisk -rx 'module reload res_pjsip.so app_queue.so pbx_config.so'")
+	click.echo("Reload Asterisk: asterisk -rx 'module reload res_pjsip.so app_queue.so pbx_config.so features'")
 
 
 @callcenter.command("import-routes")

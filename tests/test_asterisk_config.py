@@ -195,7 +195,12 @@ def test_files_are_private_and_replaced_atomically(tmp_path):
 	rendered = render_all(*sample())
 	(tmp_path / "pjsip.conf").write_text("old")
 	paths = write_files(rendered, str(tmp_path))
-	assert sorted(Path(p).name for p in paths) == ["extensions.conf", "pjsip.conf", "queues.conf"]
+	assert sorted(Path(p).name for p in paths) == [
+		"extensions.conf",
+		"features.conf",
+		"pjsip.conf",
+		"queues.conf",
+	]
 	for p in paths:
 		assert stat.S_IMODE(os.stat(p).st_mode) == 0o600
 	assert (tmp_path / "pjsip.conf").read_text() == rendered.files["pjsip.conf"]
@@ -204,4 +209,4 @@ def test_files_are_private_and_replaced_atomically(tmp_path):
 
 def test_ipv6_agi_host_is_bracketed():
 	text = render_all([], [], AgiTarget("::1", 4573)).files["extensions.conf"]
-	assert "AGI(agi://[::1]:4573/route,${EXTEN},${CALLERID(num)})" in text
+	assert "AGI(agi://[::1]:4573/route,${FILTER(+0-9,${EXTEN})},${FILTER(+0-9,${CALLERID(num)})})" in text

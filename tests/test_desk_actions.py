@@ -45,15 +45,14 @@ def test_session_sends_actions_and_reads_lists():
 		call = agent_call(channels, "ann")
 		action = blind_transfer(call, "+37060000001")
 		assert ami.action(action.name, action.fields)["Response"] == "Success"
-	redirect = [a for a in peer.received if a["Action"] == "Redirect"]
-	assert redirect == [
+	transfer = [a for a in peer.received if a["Action"] == "BlindTransfer"]
+	assert transfer == [
 		{
-			"Action": "Redirect",
-			"ActionID": redirect[0]["ActionID"],
-			"Channel": "PJSIP/trunk-00000001",
-			"Context": "cc-agents",
+			"Action": "BlindTransfer",
+			"ActionID": transfer[0]["ActionID"],
+			"Channel": "PJSIP/ann-00000002",
+			"Context": "cc-transfer",
 			"Exten": "+37060000001",
-			"Priority": "1",
 		}
 	]
 
@@ -148,7 +147,12 @@ def test_agent_call_matches_the_whole_account_name():
 
 def test_attended_transfer_is_atxfer_on_the_agents_channel():
 	a = attended_transfer(agent_call(CHANNELS, "ann"), "bob")
-	assert (a.name, a.fields["Channel"], a.fields["Exten"]) == ("Atxfer", "PJSIP/ann-00000002", "bob")
+	assert (a.name, a.fields["Channel"], a.fields["Exten"], a.fields["Context"]) == (
+		"Atxfer",
+		"PJSIP/ann-00000002",
+		"bob",
+		"cc-transfer",
+	)
 
 
 @pytest.mark.parametrize(

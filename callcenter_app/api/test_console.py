@@ -408,8 +408,11 @@ class TestTransferAndPause(ConsoleCase):
 				api.transfer(self.campaign, self.bob, contact=bobs)
 			self.assertEqual([a["Action"] for a in peer.received], [])
 			result = api.transfer(self.campaign, self.bob, contact=contact)
-			(redirect,) = [a for a in peer.received if a["Action"] == "Redirect"]
-		self.assertEqual((redirect["Channel"], redirect["Exten"]), ("PJSIP/trunk-00000001", "cc-con-bob"))
+			(transfer,) = [a for a in peer.received if a["Action"] == "BlindTransfer"]
+		self.assertEqual(
+			(transfer["Channel"], transfer["Context"], transfer["Exten"]),
+			("PJSIP/cc-con-ann-00000002", "cc-transfer", "cc-con-bob"),
+		)
 		self.assertEqual(result["contact"], contact)
 		self.assertEqual(contact_row(contact).dialing_operator, self.bob)
 		frappe.set_user(self.bob)

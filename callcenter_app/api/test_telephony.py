@@ -80,8 +80,11 @@ class TestPhoneEndpoints(FrappeTestCase):
 			}
 			frappe.set_user(self.ann)
 			self.assertEqual(api.transfer("cc-api-sue")["to"], "cc-api-sue")
-			(redirect,) = [a for a in peer.received if a["Action"] == "Redirect"]
-			self.assertEqual((redirect["Channel"], redirect["Exten"]), ("PJSIP/trunk-00000001", "cc-api-sue"))
+			(transfer,) = [a for a in peer.received if a["Action"] == "BlindTransfer"]
+			self.assertEqual(
+				(transfer["Channel"], transfer["Context"], transfer["Exten"]),
+				("PJSIP/cc-api-ann-00000002", "cc-transfer", "cc-api-sue"),
+			)
 			frappe.set_user(self.sue)
 			with self.assertRaisesRegex(frappe.ValidationError, "is not on a call"):
 				api.transfer("+37060012345", attended=True)

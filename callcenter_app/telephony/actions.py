@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.telephony.asterisk_config.render import AGENT_CONTEXT, DIALER_CONTEXT
+from callcenter_app.telephony.asterisk_config.render import AGENT_CONTEXT, DIALER_CONTEXT, TRANSFER_CONTEXT
 
 INTERNAL_CONTEXT = "cc-internal"
 SUPERVISOR_CONTEXT = "cc-supervisor"
@@ -168,17 +168,14 @@ def agent_call(channels: list[dict], agent: str) -> LiveCall:
 
 def blind_transfer(call: LiveCall, target: str) -> Action:
 	"""Send the agent's caller to ``target`` (a colleague's SIP account or an outside number) and free the
-	agent at once: Redirect of the bridged peer into cc-agents (which includes cc-internal)."""
+	agent at once: Asterisk's BlindTransfer on the agent's channel into cc-transfer. Unlike a Redirect of
+	the caller it is a real transfer: Asterisk reports BlindTransfer and ends the agent's queue call with
+	AgentComplete Reason=transfer, so the record has the transfer and the agent's own talk time."""
 	if not call.peer_channel:
 		raise FieldError("agent", "the call is not connected to anyone yet: nothing to transfer")
 	return Action(
-		"Redirect",
-		{
-			"Channel": call.peer_channel,
-			"Context": AGENT_CONTEXT,
-			"Exten": dial_target(target, "target"),
-			"Priority": 1,
-		},
+		"BlindTransfer",
+		{"Channel": call.agent_channel, "Context": TRANSFER_CONTEXT, "Exten": dial_target(target, "target")},
 	)
 
 
@@ -189,7 +186,7 @@ def attended_transfer(call: LiveCall, target: str) -> Action:
 		raise FieldError("agent", "the call is not connected to anyone yet: nothing to transfer")
 	return Action(
 		"Atxfer",
-		{"Channel": call.agent_channel, "Exten": dial_target(target, "target"), "Context": AGENT_CONTEXT},
+		{"Channel": call.agent_channel, "Exten": dial_target(target, "target"), "Context": TRANSFER_CONTEXT},
 	)
 
 

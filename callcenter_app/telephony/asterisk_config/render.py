@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.telephony.asterisk_config.dialplan import literal
 
 STRATEGIES = (
 	"linear",
@@ -96,7 +97,7 @@ class Rendered:
 		"""What may be logged: counts and file names, never file contents."""
 		return (
 			f"{self.endpoints} SIP endpoint(s) in pjsip.conf, {self.queues} queue(s) with {self.members} "
-			f"member(s) in queues.conf, extensions.conf → FastAGI"
+			f"member(s) in queues.conf, extensions.conf → FastAGI, features.conf (transfer codes)"
 		)
 
 
@@ -230,7 +231,9 @@ def render_queues(queues: Iterable[CallQueue]) -> str:
 		out.append(f"\n[{q.name}]\nstrategy={q.strategy}\ntimeout={q.ring_timeout}\nretry={q.retry}\n")
 		out.append(f"wrapuptime={q.wrapup_time}\nringinuse=no\njoinempty=yes\nleavewhenempty=no\n")
 		out.append("announce-frequency=0\nannounce-position=no\nsetinterfacevar=yes\nsetqueuevar=yes\n")
-		out.append("setqueueentryvar=yes\nreportholdtime=no\neventwhencalled=yes\neventmemberstatus=yes\n")
+		# Asterisk 22 always sends the Agent*/QueueMember* events: eventwhencalled and eventmemberstatus are
+		# gone ("Unknown keyword"), so they are not written.
+		out.append("setqueueentryvar=yes\nreportholdtime=no\n")
 		# Members are dynamic: agents log in from the desk (QueueAdd, penalty = level) and the AMI
 		# bridge reconciles Asterisk with the logged-in agents after every (re)connect.
 		for m in member_order(q.members):
@@ -239,66 +242,120 @@ def render_queues(queues: Iterable[CallQueue]) -> str:
 	return "".join(out)
 
 
+# Only these characters of a dialled number reach a dial string: ``&`` would add a second destination
+# (``1&Local/listen-bob@cc-supervisor``), ``,`` new application options. ``FILTER`` keeps them, and a number
+# that lost any character on the way is refused rather than dialled in part.
+NUMBER_CHARS = "+0-9"
+# '-' cannot end a FILTER range list literally: "--." is the range '-' to '.'.
+NAME_CHARS = "--.A-Za-z0-9_"
+TRANSFER_CONTEXT = "cc-transfer"
+AUTOANSWER_CONTEXT = "cc-autoanswer"
+FEATURES = {"blindxfer": "#1", "atxfer": "*2", "disconnect": "*0"}
+
+
+def _dial_out(exten: str, options: str, log: str) -> str:
+	"""An outside number from ``exten``: only digits and '+' reach Dial, anything else is refused."""
+	return (
+		f"exten => {exten},1,Set(CC_NUMBER=${{FILTER({NUMBER_CHARS},${{EXTEN}})}})\n"
+		" same => n,GotoIf($[${LEN(${CC_NUMBER})} != ${LEN(${EXTEN})}]?refuse)\n"
+		f"{log}"
+		f" same => n,Dial(PJSIP/${{CC_NUMBER}}@trunk,60{options})\n"
+		" same => n,Hangup()\n"
+		" same => n(refuse),Log(WARNING,callcenter_app: refused to dial a number with characters other than"
+		" digits and + from ${CHANNEL})\n"
+		" same => n,Hangup(21)\n"
+	)
+
+
+def _spy(mode: str, options: str) -> str:
+	"""``<mode>-<agent>`` in cc-supervisor: the prefix written so its letters mean themselves (``n`` in
+	"listen" is a digit 2-9 in a pattern), the agent's name filtered before it reaches ChanSpy."""
+	prefix = f"{mode}-"
+	agent = f"${{FILTER({NAME_CHARS},${{EXTEN:{len(prefix)}}})}}"
+	return f"exten => _{literal(prefix)}.,1,ChanSpy(PJSIP/{agent}-,{options})\n same => n,Hangup()\n"
+
+
 def render_extensions(agi: AgiTarget, accounts: Iterable[SipAccount] = ()) -> str:
 	host = f"[{agi.host}]" if ":" in agi.host else agi.host
 	agi_url = f"agi://{host}:{agi.port}/route"
+	inbound = (
+		f" same => n,AGI({agi_url},${{FILTER({NUMBER_CHARS},${{EXTEN}})}},"
+		f"${{FILTER({NUMBER_CHARS},${{CALLERID(num)}})}})\n"
+		" same => n,Hangup()\n"
+	)
+	outbound = " same => n,Set(__CC_DIRECTION=outbound)\n"
 	out = [
 		HEADER,
 		f"""
 ; Inbound calls: point the provider trunk's endpoint at context={INBOUND_CONTEXT}. The FastAGI route server
 ; (bench --site SITE callcenter agi-server) answers, plays menus, queues or forwards, and tags the call with
-; CC_ROUTE / CC_DID / CC_QUEUE for the AMI bridge.
+; CC_ROUTE / CC_DID / CC_QUEUE for the AMI bridge. Only digits and '+' of the number and the caller reach it.
 [{INBOUND_CONTEXT}]
-exten => _X.,1,NoOp(callcenter_app inbound ${{EXTEN}} from ${{CALLERID(num)}})
- same => n,AGI({agi_url},${{EXTEN}},${{CALLERID(num)}})
- same => n,Hangup()
-exten => _+X.,1,NoOp(callcenter_app inbound ${{EXTEN}} from ${{CALLERID(num)}})
- same => n,AGI({agi_url},${{EXTEN}},${{CALLERID(num)}})
- same => n,Hangup()
-
-; Agents' softphones: call each other by SIP account; anything else goes out through the trunk.
+exten => _X.,1,NoOp(callcenter_app inbound call)
+{inbound}exten => _+X.,1,NoOp(callcenter_app inbound call)
+{inbound}
+; Agents' softphones: call each other by SIP account; numbers (digits and '+' only) go out through the
+; trunk. The agent may transfer the call (T: features.conf's atxfer / blindxfer).
 [{AGENT_CONTEXT}]
 include => cc-internal
-exten => _X.,1,Set(__CC_DIRECTION=outbound)
- same => n,Dial(PJSIP/${{EXTEN}}@trunk,60)
- same => n,Hangup()
-exten => _+X.,1,Set(__CC_DIRECTION=outbound)
- same => n,Dial(PJSIP/${{EXTEN}}@trunk,60)
- same => n,Hangup()
-
-; Supervisors listen (q), whisper (w) or barge (B) on an agent's channel; the AMI bridge originates here
-; only for users with the Agent Supervisor role.
+{_dial_out("_X.", ",T", outbound)}{_dial_out("_+X.", ",T", outbound)}
+; Where transferred calls go (blind transfer and attended transfer from the desk): a colleague's SIP account
+; or an outside number. The caller being transferred gets no transfer feature of their own.
+[{TRANSFER_CONTEXT}]
+include => cc-internal
+{_dial_out("_X.", "", "")}{_dial_out("_+X.", "", "")}
+; Supervisors listen (q), whisper (w) or barge (B) on an agent's channel; the desk originates here only
+; for users with a supervisor role. The trailing '-' keeps agent "ann" from matching "anna"'s channels
+; (PJSIP/ann-00000012).
 [{SPY_CONTEXT}]
-; The trailing '-' keeps agent "ann" from matching "anna"'s channels (PJSIP/ann-00000012).
-exten => _listen-.,1,ChanSpy(PJSIP/${{EXTEN:7}}-,qE)
-exten => _whisper-.,1,ChanSpy(PJSIP/${{EXTEN:8}}-,qwE)
-exten => _barge-.,1,ChanSpy(PJSIP/${{EXTEN:6}}-,qBE)
+{_spy("listen", "qE")}{_spy("whisper", "qwE")}{_spy("barge", "qBE")}
+; Operators on progressive and predictive campaigns take calls without ringing: Queue's b() option runs
+; this on the operator's channel before it is called, asking the phone to answer at once (Call-Info
+; answer-after=0, understood by WebRTC phone bars, baresip with sip_autoanswer, Polycom/Yealink/Snom).
+[{AUTOANSWER_CONTEXT}]
+exten => s,1,Set(PJSIP_HEADER(add,Call-Info)=<sip:callcenter>\\;answer-after=0)
+ same => n,Set(PJSIP_HEADER(add,Alert-Info)=<http://callcenter/>\\;info=alert-autoanswer\\;delay=0)
+ same => n,Return()
 
 ; Campaign calls (bench --site SITE callcenter dialer originates PJSIP/<number>@trunk to s@{DIALER_CONTEXT} with
 ; CC_CAMPAIGN, CC_CONTACT, CC_ATTEMPT, CC_QUEUE, CC_AMD). Answered: answering-machine detection if the campaign
-; asks (a machine is reported and hung up on), then the campaign's queue for at most {DIALER_GRACE_S} s; with nobody
-; free by then the call is reported abandoned and hears the CC Announcement "Dialer abandoned".
+; asks (a machine is reported and hung up on), then the campaign's queue for at most {DIALER_GRACE_S} s (operators
+; auto-answer); with nobody free by then the call is reported abandoned and hears the CC Announcement "Dialer
+; abandoned".
 [{DIALER_CONTEXT}]
 exten => s,1,NoOp(callcenter_app campaign call ${{CC_CAMPAIGN}} attempt ${{CC_ATTEMPT}})
  same => n,Set(__CC_DIRECTION=outbound)
+ same => n,Set(CC_QUEUE=${{FILTER({NAME_CHARS},${{CC_QUEUE}})}})
  same => n,GotoIf($["${{CC_AMD}}" != "1"]?operator)
  same => n,AMD()
  same => n,GotoIf($["${{AMDSTATUS}}" != "MACHINE"]?operator)
  same => n,UserEvent(CCDialer,Result: machine,Attempt: ${{CC_ATTEMPT}},AMDCause: ${{AMDCAUSE}})
  same => n,Hangup()
- same => n(operator),Queue(${{CC_QUEUE}},,,,{DIALER_GRACE_S})
+ same => n(operator),Queue(${{CC_QUEUE}},tb({AUTOANSWER_CONTEXT}^s^1),,,{DIALER_GRACE_S})
+ same => n,GotoIf($["${{QUEUESTATUS}}" = ""]?done)
  same => n,UserEvent(CCDialer,Result: abandoned,Attempt: ${{CC_ATTEMPT}},QueueStatus: ${{QUEUESTATUS}})
  same => n,Playback({DIALER_ABANDON_SOUND})
- same => n,Hangup()
+ same => n(done),Hangup()
 
+; Colleagues by SIP account; the agent called may transfer the call (t).
 [cc-internal]
 """,
 	]
 	for a in sorted(accounts, key=lambda a: a.username):
 		if a.enabled:
 			out.append(f"exten => {a.username},hint,PJSIP/{a.username}\n")
-			out.append(f"exten => {a.username},1,Dial(PJSIP/{a.username},30)\n same => n,Hangup()\n")
+			out.append(f"exten => {a.username},1,Dial(PJSIP/{a.username},30,t)\n same => n,Hangup()\n")
 	return "".join(out)
+
+
+def render_features() -> str:
+	"""The feature codes the desk's transfers need: Asterisk's Atxfer action plays the ``atxfer`` code
+	on the agent's channel and refuses without one; only channels given t/T by Queue or Dial may use them."""
+	codes = "".join(f"{name} => {code}\n" for name, code in FEATURES.items())
+	return (
+		f"{HEADER}\n[general]\ntransferdigittimeout=3\natxfernoanswertimeout=20\natxferdropcall=no\n"
+		f"atxferabort=*1\natxfercomplete=*3\natxferthreeway=*4\n\n[featuremap]\n{codes}"
+	)
 
 
 def render_all(accounts: Sequence[SipAccount], queues: Sequence[CallQueue], agi: AgiTarget) -> Rendered:
@@ -319,6 +376,7 @@ def render_all(accounts: Sequence[SipAccount], queues: Sequence[CallQueue], agi:
 			"pjsip.conf": render_pjsip(enabled),
 			"queues.conf": render_queues(queues),
 			"extensions.conf": render_extensions(agi, enabled),
+			"features.conf": render_features(),
 		},
 		endpoints=len(enabled),
 		queues=len(queues),
