@@ -111,7 +111,9 @@ def render_asterisk(context, out_dir, agi_host=None):
 	for path in write_files(rendered, out_dir):
 		click.echo(f"wrote {path}")
 	click.echo(rendered.summary())
-	click.echo("Reload Asterisk: asterisk -rx 'module reload res_pjsip.so app_queue.so pbx_config.so features'")
+	click.echo(
+		"Reload Asterisk: asterisk -rx 'module reload res_pjsip.so app_queue.so pbx_config.so features'"
+	)
 
 
 @callcenter.command("import-routes")

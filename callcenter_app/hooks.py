@@ -72,24 +72,29 @@ doc_events["CC Campaign"] = {
 # Agents see their own status periods; supervisors everyone's.
 # Agents see their own and their teams' tickets; Privileged Agents, supervisors and managers all of them.
 # Operators see their campaigns, their call lists and attempts, public callbacks and their own private ones.
+# Calls: the ones an agent took, their campaigns' and their queues' inbound calls; supervisors all.
 permission_query_conditions = {
 	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.permission_query_conditions",
 	"HD Ticket": "callcenter_app.tickets.service.ticket_query",
+	"HD Ticket Comment": "callcenter_app.tickets.service.ticket_comment_query",
 	# SMS messages follow their ticket
 	"CC SMS Message": "callcenter_app.callcenter_app.doctype.cc_sms_message.cc_sms_message.permission_query_conditions",
 	"CC Campaign": "callcenter_app.callcenter_app.doctype.cc_campaign.cc_campaign.permission_query_conditions",
 	"CC Campaign Contact": "callcenter_app.callcenter_app.doctype.cc_campaign_contact.cc_campaign_contact.permission_query_conditions",
 	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.permission_query_conditions",
 	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.permission_query_conditions",
+	"CC Call Log": "callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log.permission_query_conditions",
 }
 has_permission = {
 	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.has_permission",
 	"HD Ticket": "callcenter_app.tickets.service.ticket_permission",
+	"HD Ticket Comment": "callcenter_app.tickets.service.ticket_comment_permission",
 	"CC SMS Message": "callcenter_app.callcenter_app.doctype.cc_sms_message.cc_sms_message.has_permission",
 	"CC Campaign": "callcenter_app.callcenter_app.doctype.cc_campaign.cc_campaign.has_permission",
 	"CC Campaign Contact": "callcenter_app.callcenter_app.doctype.cc_campaign_contact.cc_campaign_contact.has_permission",
 	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.has_permission",
 	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.has_permission",
+	"CC Call Log": "callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log.has_permission",
 }
 
 # Desk assets

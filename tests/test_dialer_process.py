@@ -444,18 +444,20 @@ def test_originate_campaign_call_carries_the_records_and_refuses_injection():
 
 def test_the_dialer_context_detects_machines_then_gives_operators_two_seconds():
 	text = render_extensions(AgiTarget("10.0.0.5", 4573))
-	block = text[text.index("[cc-dialer]") : text.index("[cc-internal]")]
+	block = text[text.index("[cc-dialer]") : text.index("[cc-internal]")].split("\n;")[0]
 	lines = [re.fullmatch(r"(?:exten => s,1| same => n(?:\(\w+\))?),(.+)", x) for x in block.splitlines()]
 	steps = [m.group(1) for m in lines if m]
 	assert steps == [
 		"NoOp(callcenter_app campaign call ${CC_CAMPAIGN} attempt ${CC_ATTEMPT})",
 		"Set(__CC_DIRECTION=outbound)",
+		"Set(CC_QUEUE=${FILTER(--.A-Za-z0-9_,${CC_QUEUE})})",
 		'GotoIf($["${CC_AMD}" != "1"]?operator)',
 		"AMD()",
 		'GotoIf($["${AMDSTATUS}" != "MACHINE"]?operator)',
 		"UserEvent(CCDialer,Result: machine,Attempt: ${CC_ATTEMPT},AMDCause: ${AMDCAUSE})",
 		"Hangup()",
-		"Queue(${CC_QUEUE},,,,2)",
+		"Queue(${CC_QUEUE},tb(cc-autoanswer^s^1),,,2)",
+		'GotoIf($["${QUEUESTATUS}" = ""]?done)',
 		"UserEvent(CCDialer,Result: abandoned,Attempt: ${CC_ATTEMPT},QueueStatus: ${QUEUESTATUS})",
 		"Playback(custom/cc-dialer-abandoned)",
 		"Hangup()",

@@ -417,6 +417,25 @@ def test_outbound_id_from_gateway_answers():
 	assert outbound_id("application/json", b'{"ok": true}') is None
 
 
+@pytest.mark.parametrize(
+	"value",
+	[
+		1e300,
+		float("inf"),
+		float("nan"),
+		"1e300",
+		"99999999999999999999",
+		"9999-12-31T00:00:00Z",
+		-5,
+		"1999-12-31T23:59:59Z",
+	],
+)
+def test_parse_time_refuses_impossible_times_by_name(value):
+	with pytest.raises(FieldError) as e:
+		parse_time(value)
+	assert e.value.field == "received_at"
+
+
 def test_parse_time_accepts_iso_with_offset_and_unix_seconds():
 	assert parse_time("2026-01-01T00:00:00Z") == datetime(2026, 1, 1, tzinfo=timezone.utc)
 	assert parse_time(1767225600) == datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -39,6 +39,8 @@ def test_snooze_records_who_why_and_until_when():
 		(TicketState("T2", "ann@x", closed=True), LATER, "r", "ann@x", "status", "is closed"),
 		(TICKET, LATER, "r", "", "by_user", "is required"),
 		(TICKET, datetime(2026, 3, 2, 12), "r", "ann@x", "snoozed_until", "time-zone-aware"),
+		(TICKET, datetime(9999, 12, 31, tzinfo=UTC), "r", "ann@x", "snoozed_until", "within 366 days"),
+		(TICKET, NOW + timedelta(days=367), "r", "ann@x", "snoozed_until", "within 366 days"),
 	],
 )
 def test_snooze_refuses_bad_input(state, until, reason, by, field, words):

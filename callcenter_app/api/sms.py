@@ -13,6 +13,7 @@ from frappe import _
 from werkzeug.wrappers import Response
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.tickets import service as tickets
 from callcenter_app.tickets.sms import SmsAuthError, service
 
 
@@ -73,7 +74,9 @@ def status() -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def send_reply(ticket: str, message: str) -> dict:
-	"""Text the ticket's customer through Frappe's SMS Settings; only for users who may write the ticket.
+	"""Text the ticket's customer through Frappe's SMS Settings; only for agents who may write the ticket
+	(a portal customer may write the tickets they raised, but never text through the company's gateway).
 	Returns the CC SMS Message, its status (Sent or Failed) and the gateway's answer."""
+	tickets.require_agent()
 	frappe.has_permission("HD Ticket", "write", ticket, throw=True)
 	return service.send_reply(ticket, message)

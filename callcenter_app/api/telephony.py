@@ -111,12 +111,14 @@ def set_presence(logged_in: bool, work_mode: str | None = None, agent: str | Non
 
 @frappe.whitelist(methods=["POST"])
 def click_to_call(number: str, ticket: str | None = None) -> dict:
-	"""Ring the user's softphone, then dial ``number``. From a ticket, the call joins that ticket."""
+	"""Ring the user's softphone, then dial ``number``. From a ticket, the call joins that ticket. The
+	do-not-call lists and the calling windows of the user's campaigns apply (dialer/manual.py)."""
 	_require_role("Agent", "Operator", *SUPERVISORS)
 	ticket = str(ticket) if ticket not in (None, "") else None
 	if ticket:
 		frappe.has_permission("HD Ticket", "read", doc=ticket, throw=True)
 	account = _sip_account(frappe.session.user)
+	from callcenter_app.dialer import service as dialer
 	from callcenter_app.telephony.service import default_region
 
 	try:
@@ -124,6 +126,9 @@ def click_to_call(number: str, ticket: str | None = None) -> dict:
 		action = actions.click_to_call(account, dialled, ticket=ticket)
 	except FieldError as e:
 		_refuse(e)
+	refused = dialer.manual_dial_refusal(dialled, frappe.session.user, from_ticket=bool(ticket))
+	if refused:
+		_refuse(refused)
 	_send(action)
 	return {"ringing": account, "number": dialled}
 
@@ -200,13 +205,20 @@ def recording_path(call_log: str) -> str:
 
 
 @frappe.whitelist(methods=["GET"])
-def recording(call_log: str) -> None:
-	"""Stream a call's recording (permission-checked; never a public file URL)."""
+def recording(call_log: str):
+	"""Stream a call's recording (permission-checked; never a public file URL). The file is sent in
+	chunks, never read whole into memory, and Range requests work, so the player can seek."""
+	from werkzeug.utils import send_file
+
 	path = recording_path(call_log)
-	with open(path, "rb") as f:
-		content = f.read()
-	frappe.local.response.filename = os.path.basename(path)
-	frappe.local.response.filecontent = content
-	frappe.local.response.type = "download"  # as_raw: our content type, shown inline for the player
-	frappe.local.response.content_type = RECORDING_TYPES[os.path.splitext(path)[1].lower()]
-	frappe.local.response.display_content_as = "inline"
+	response = send_file(
+		path,
+		frappe.request.environ,
+		mimetype=RECORDING_TYPES[os.path.splitext(path)[1].lower()],
+		as_attachment=False,
+		download_name=os.path.basename(path),
+		conditional=True,
+		max_age=0,
+	)
+	response.headers["Cache-Control"] = "private, no-store"
+	return response

@@ -78,7 +78,8 @@ def pull(ticket: str) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def snooze(ticket: str, until: str, reason: str) -> dict:
-	"""Put a ticket off until ``until`` (system time zone) with a reason."""
+	"""Put a ticket off until ``until`` (system time zone) with a reason; agents only."""
+	tickets.require_agent()
 	_ticket_for(ticket)
 	if not until:
 		_refuse(FieldError("until", _("is required")))
@@ -99,6 +100,7 @@ def snooze(ticket: str, until: str, reason: str) -> dict:
 @frappe.whitelist(methods=["POST"])
 def reactivate(ticket: str) -> dict:
 	"""End a snooze early: only the ticket's owner or whoever snoozed it (others are told who can)."""
+	tickets.require_agent()
 	_ticket_for(ticket)
 	state = tasks.ticket_state(ticket, for_update=True)
 	try:

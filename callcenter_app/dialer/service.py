@@ -106,8 +106,14 @@ def campaign_permissions(doctype: str, campaign_field: str = "campaign"):
 		return operator_campaigns_condition(f"`tab{doctype}`.`{campaign_field}`", user)
 
 	def check(doc, ptype: str = "read", user: str | None = None) -> bool:
+		# the stored campaign as well as the edited one: a set_value cannot move a record into reach
 		user = user or frappe.session.user
-		return is_manager(user) or is_operator(doc.get(campaign_field), user)
+		if is_manager(user):
+			return True
+		campaigns = {doc.get(campaign_field)}
+		if not doc.is_new() and doc.name:
+			campaigns.add(frappe.db.get_value(doctype, doc.name, campaign_field))
+		return all(is_operator(c, user) for c in campaigns if c) and bool(doc.get(campaign_field))
 
 	return query, check
 
@@ -689,3 +695,38 @@ def _summary(
 		"dnc": dnc,
 		"exhausted": exhausted,
 	}
+
+
+def manual_dial_refusal(number: str, user: str, from_ticket: bool) -> FieldError | None:
+	"""Why a click-to-call may not go out: the do-not-call lists or an operated campaign's calling window
+	(the rules: dialer/manual.py). ``number`` is in international form."""
+	from callcenter_app.dialer import manual
+
+	operated = frappe.get_all(
+		"CC Campaign Operator",
+		filters={"parenttype": CAMPAIGN, "user": user, "active": 1},
+		pluck="parent",
+		distinct=True,
+	)
+	rows = frappe.get_all(DNC, filters={"number": number}, fields=["campaign"])
+	on_global = any(not r.campaign for r in rows)
+	dnc_campaigns = [r.campaign for r in rows if r.campaign in operated]
+	contacts = []
+	if operated:
+		for row in frappe.get_all(
+			"CC Campaign Contact",
+			filters={"campaign": ["in", operated], "phone": number},
+			fields=["campaign", "timezone", "phone"],
+		):
+			plan = campaign_plan(row.campaign)
+			if plan.status != "Active":
+				continue
+			contacts.append(
+				manual.CampaignContact(
+					row.campaign,
+					(row.timezone,) if row.timezone else row.phone,
+					plan.windows,
+					plan.default_tz,
+				)
+			)
+	return manual.refusal(number, on_global, dnc_campaigns, contacts, from_ticket, utc_now())

@@ -438,18 +438,78 @@ def ticket_query(user: str | None = None, doctype: str | None = None) -> str | N
 	return "(" + " or ".join(conditions) + ")"
 
 
+def _may_see(user: str, row) -> bool:
+	if user in (row.get("owner"), row.get("raised_by")) or user in assignees(row):
+		return True
+	return not row.get("agent_group") or row.get("agent_group") in teams_of(user)
+
+
+def stored_row(doctype: str, doc, fields: list[str]):
+	"""The row as the database holds it, or None for a new document. Permission hooks must judge the
+	stored row: ``frappe.client.set_value`` asks them about the document *as the user is about to save
+	it*, so a check of ``doc`` alone lets a user edit their way into a record (set the team to their own)."""
+	if doc.is_new() or not doc.name:
+		return None
+	return frappe.db.get_value(doctype, doc.name, fields, as_dict=True)
+
+
 def ticket_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
 	"""``has_permission`` for HD Ticket: deny a restricted agent a ticket of another team that is not theirs
 	(tickets not yet sorted into a team stay visible to every agent); otherwise say nothing (Helpdesk
-	decides)."""
+	decides). Both the stored ticket and the edited one must pass."""
 	user = user or frappe.session.user
 	if not restricted_agent(user) or doc.is_new():
 		return None
-	if user in (doc.get("owner"), doc.get("raised_by")) or user in assignees(doc):
+	stored = stored_row("HD Ticket", doc, ["owner", "raised_by", "agent_group", "_assign"])
+	if stored is not None and not _may_see(user, stored):
+		return False
+	return None if _may_see(user, doc) else False
+
+
+def may_read_ticket(ticket: str | None, user: str | None = None) -> bool:
+	"""Whether ``user`` may read the ticket, by the stored row (for records that follow a ticket)."""
+	user = user or frappe.session.user
+	if not ticket:
+		return True
+	if not restricted_agent(user):
+		return bool(frappe.has_permission("HD Ticket", "read", doc=ticket, user=user))
+	row = frappe.db.get_value(
+		"HD Ticket", ticket, ["owner", "raised_by", "agent_group", "_assign"], as_dict=True
+	)
+	return bool(row) and _may_see(user, row)
+
+
+def ticket_comment_query(user: str | None = None, doctype: str | None = None) -> str | None:
+	"""``permission_query_conditions`` for HD Ticket Comment: a restricted agent reads the comments of
+	the tickets they may read (Helpdesk lets the Agent role read every comment)."""
+	user = user or frappe.session.user
+	tickets = ticket_query(user)
+	if not tickets:
 		return None
-	if not doc.get("agent_group") or doc.agent_group in teams_of(user):
+	return (
+		"`tabHD Ticket Comment`.`reference_ticket` in "
+		f"(select `tabHD Ticket`.`name` from `tabHD Ticket` where {tickets})"
+	)
+
+
+def ticket_comment_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
+	user = user or frappe.session.user
+	if not restricted_agent(user):
 		return None
-	return False
+	stored = stored_row("HD Ticket Comment", doc, ["reference_ticket"])
+	tickets = {doc.get("reference_ticket")} | ({stored.reference_ticket} if stored else set())
+	return None if all(may_read_ticket(t, user) for t in tickets) else False
+
+
+def require_agent(user: str | None = None) -> None:
+	"""Agents' tools (SMS replies, snooze) are for agents: a portal customer may write the tickets they
+	raised, but must not text people from the company's number or put tickets off."""
+	user = user or frappe.session.user
+	if user == "Administrator" or is_agent_user(user):
+		return
+	if set(frappe.get_roles(user)) & (PRIVILEGED_ROLES | {"Agent"}):
+		return
+	frappe.throw(_("Only agents may do this"), frappe.PermissionError)
 
 
 def assignees(doc) -> list[str]:

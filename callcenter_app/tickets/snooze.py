@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 from callcenter_app.common.errors import FieldError
@@ -31,6 +31,9 @@ class TicketState:
 	@property
 	def snoozed(self) -> bool:
 		return self.snoozed_until is not None
+
+
+MAX_SNOOZE = timedelta(days=366)
 
 
 class Wake(NamedTuple):
@@ -69,6 +72,11 @@ def snooze(state: TicketState, until_utc: datetime, reason: str, by_user: str, n
 	if until <= now:
 		raise FieldError(
 			"snoozed_until", f"must be in the future; {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC has passed"
+		)
+	if until > now + MAX_SNOOZE:
+		raise FieldError(
+			"snoozed_until",
+			f"must be within {MAX_SNOOZE.days} days; a ticket put off longer is closed, not snoozed",
 		)
 	text = (reason or "").strip()
 	if not text:

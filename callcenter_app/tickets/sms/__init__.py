@@ -220,22 +220,34 @@ def message_id(value: str | None, field_name: str) -> str:
 	return text
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
 def parse_time(value, field_name: str = "received_at") -> datetime | None:
-	"""ISO 8601 with an offset (``Z`` allowed) or Unix seconds, as UTC; empty → None."""
+	"""ISO 8601 with an offset (``Z`` allowed) or Unix seconds, as UTC; empty → None. Only times from
+	2000 to 2100 are a message's time: anything else (``1e300``, ``inf``, year 9999) is refused by name."""
 	if value in (None, ""):
 		return None
-	if isinstance(value, (int, float)) and not isinstance(value, bool):
-		return datetime.fromtimestamp(value, timezone.utc)
 	text = str(value).strip()
-	if re.fullmatch(r"\d+(\.\d+)?", text):
-		return datetime.fromtimestamp(float(text), timezone.utc)
 	try:
-		parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-	except ValueError:
-		raise FieldError(field_name, f"{text!r} is not an ISO 8601 date-time or Unix seconds") from None
+		if isinstance(value, (int, float)) and not isinstance(value, bool):
+			parsed = datetime.fromtimestamp(value, timezone.utc)
+		elif re.fullmatch(r"\d{1,12}(\.\d{1,9})?", text):
+			parsed = datetime.fromtimestamp(float(text), timezone.utc)
+		else:
+			parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+	except (ValueError, OverflowError, OSError):
+		raise FieldError(field_name, f"{text[:40]!r} is not an ISO 8601 date-time or Unix seconds") from None
 	if parsed.tzinfo is None:
 		raise FieldError(field_name, f"{text!r} has no time zone offset (add Z or +hh:mm)")
-	return parsed.astimezone(timezone.utc)
+	try:
+		parsed = parsed.astimezone(timezone.utc)
+	except OverflowError:
+		raise FieldError(field_name, f"{text[:40]!r} is out of range") from None
+	if not EARLIEST <= parsed < LATEST:
+		raise FieldError(field_name, f"{text[:40]!r} is not between 2000 and 2100")
+	return parsed
 
 
 def outbound_id(content_type: str, body: bytes | str) -> str | None:

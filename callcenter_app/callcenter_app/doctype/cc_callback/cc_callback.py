@@ -73,9 +73,22 @@ def permission_query_conditions(user: str | None = None) -> str:
 
 
 def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	"""Judged on the stored row as well as the edited one: otherwise a user could send
+	``visibility``/``campaign`` in a ``set_value`` and pass the check on values they chose."""
 	user = user or frappe.session.user
 	if service.is_manager(user):
 		return True
-	if doc.visibility == "Private":
-		return doc.owner_user == user
-	return service.is_operator(doc.campaign, user)
+	rows = [doc]
+	if not doc.is_new() and doc.name:
+		stored = frappe.db.get_value(
+			"CC Callback", doc.name, ["visibility", "owner_user", "campaign"], as_dict=True
+		)
+		if stored:
+			rows.append(stored)
+	return all(_may(row, user) for row in rows)
+
+
+def _may(row, user: str) -> bool:
+	if row.get("visibility") == "Private":
+		return row.get("owner_user") == user
+	return service.is_operator(row.get("campaign"), user)

@@ -45,6 +45,27 @@ class CCSettings(Document):
 		throw_field_errors(self.doctype, check_cc_settings(values))
 		throw_field_errors(self.doctype, check_status_rules(self.status_rules))
 		self.validate_secret_present()
+		self.validate_secret_follows_host()
+
+	def validate_secret_follows_host(self):
+		"""The bridge logs in with the stored secret wherever ami_host points: a changed host or port must
+		come with the secret typed again, or whoever may edit settings could send it to their own server.
+		(For a PBX on another machine, carry AMI over TLS: Asterisk's manager.conf tlsenable, tlsbindaddr.)"""
+		before = self.get_doc_before_save()
+		if not before or not (before.ami_host or before.get_password("ami_secret", raise_exception=False)):
+			return
+		moved = [
+			f
+			for f in ("ami_host", "ami_port")
+			if str(self.get(f) or "") != str(before.get(f) or "") and before.get(f)
+		]
+		if moved and (not self.ami_secret or is_masked_password(self.ami_secret)):
+			frappe.throw(
+				_(
+					"{0}: type the secret again when you change {1}; the stored secret is never sent to a new address"
+				).format(_("AMI Secret"), " / ".join(_(self.meta.get_label(f)) for f in moved)),
+				title=_("Invalid CC Settings"),
+			)
 
 	def validate_secret_present(self):
 		if self.pbx_enabled and not (

@@ -47,9 +47,12 @@ def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if overseer(user):
 		return True
-	if not doc.get("ticket"):
+	tickets = {doc.get("ticket")}
+	if not doc.is_new() and doc.name:  # the stored ticket too: set_value cannot move a message into reach
+		tickets.add(frappe.db.get_value("CC SMS Message", doc.name, "ticket"))
+	if not all(tickets):
 		return False
-	return bool(frappe.has_permission("HD Ticket", "read", doc.ticket, user=user))
+	return all(frappe.has_permission("HD Ticket", "read", t, user=user) for t in tickets)
 
 
 def permission_query_conditions(user: str | None = None) -> str:
