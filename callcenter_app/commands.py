@@ -5,6 +5,7 @@ site's connection before it blocks, so no database connection is held idle by a 
 """
 
 import contextlib
+import os
 
 import click
 from frappe.commands import get_site, pass_context
@@ -91,19 +92,29 @@ def agi_server(context, host=None, port=None):
 @click.option(
 	"--agi-host", help="address Asterisk reaches the AGI server at (default: CC Settings' bind address)"
 )
+@click.option(
+	"--sounds-dir",
+	type=click.Path(file_okay=False),
+	help="Asterisk's sounds folder (e.g. /var/lib/asterisk/sounds): announcements go to its custom/ "
+	"(default: OUT/sounds, to copy there)",
+)
 @pass_context
-def render_asterisk(context, out_dir, agi_host=None):
-	"""Write pjsip.conf, queues.conf, extensions.conf and features.conf from the CC records (mode 0600).
+def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
+	"""Write pjsip.conf, queues.conf, extensions.conf and features.conf from the CC records (mode 0600),
+	and every CC Announcement as 8 kHz mono WAV under SOUNDS_DIR/custom/ (what Playback finds).
 
 	Nothing is written when any record is invalid; the errors name the record and the field. Secrets are
 	only in pjsip.conf, never printed.
 	"""
 	from callcenter_app.telephony.asterisk_config.render import RenderError, render_all, write_files
+	from callcenter_app.telephony.pbx.service import announcement_audio
+	from callcenter_app.telephony.pbx.sounds import write_sounds
 	from callcenter_app.telephony.service import asterisk_inputs
 
 	try:
 		with site_connection(context):
 			rendered = render_all(*asterisk_inputs(agi_host))
+			audio = announcement_audio()
 	except RenderError as e:
 		for error in e.errors:
 			click.echo(str(error), err=True)
@@ -111,9 +122,45 @@ def render_asterisk(context, out_dir, agi_host=None):
 	for path in write_files(rendered, out_dir):
 		click.echo(f"wrote {path}")
 	click.echo(rendered.summary())
+	sounds, errors = write_sounds(sounds_dir or os.path.join(out_dir, "sounds"), audio)
+	click.echo(f"{len(sounds)} announcement(s) written as 8 kHz mono WAV")
+	for error in errors:
+		click.echo(str(error), err=True)
 	click.echo(
 		"Reload Asterisk: asterisk -rx 'module reload res_pjsip.so app_queue.so pbx_config.so features'"
 	)
+	if errors:
+		raise SystemExit(1)
+
+
+@callcenter.command("check-pbx")
+@pass_context
+def check_pbx(context):
+	"""Compare the site with the live PBX over AMI: permissions, contexts, the trunk, queues, sounds the
+	routes play and SIP endpoints. One line each; exits 1 when anything is missing."""
+	from callcenter_app.telephony.ami.client import AmiActionError, AmiError
+	from callcenter_app.telephony.ami.oneshot import AmiSession
+	from callcenter_app.telephony.pbx.check import findings, gather
+	from callcenter_app.telephony.pbx.service import expected
+	from callcenter_app.telephony.service import ami_config
+
+	with site_connection(context):
+		config = ami_config()
+		wanted = expected()
+	click.echo(f"PBX {config.host}:{config.port} as {config.username}")
+	try:
+		with AmiSession(config) as ami:
+			facts = gather(ami, wanted, errors=(AmiActionError,))
+	except AmiError as e:
+		click.echo(f"cannot check the PBX: {e}", err=True)
+		raise SystemExit(2) from None
+	results = findings(wanted, facts)
+	for finding in results:
+		click.echo(finding.line())
+	missing = sum(not f.ok for f in results)
+	click.echo(f"{len(results) - missing} ok, {missing} missing")
+	if missing:
+		raise SystemExit(1)
 
 
 @callcenter.command("import-routes")

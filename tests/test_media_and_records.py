@@ -204,3 +204,76 @@ def test_import_names_missing_announcements_and_prompts():
 	assert "announcement Closed: does not exist here" in text
 	assert "IVR menu Main Menu prompt: custom/main-menu is not the sound of any CC Announcement here" in text
 	assert "invalid prompt: custom/invalid" in text
+
+
+# --- conversion for the PBX ------------------------------------------------------------------------------
+import math as _math
+import struct as _struct
+from pathlib import Path as _Path
+
+from callcenter_app.telephony.media import to_pbx_wav, wav_pcm16
+
+_DATA = _Path(__file__).parent / "data"
+
+
+def _wav_header(wav: bytes) -> tuple[int, int, int, int]:
+	fmt, channels, rate = _struct.unpack("<HHI", wav[20:28])
+	bits = _struct.unpack("<H", wav[34:36])[0]
+	return fmt, channels, rate, bits
+
+
+def _crossings(wav: bytes) -> int:
+	"""Zero crossings with hysteresis (a swing past ±1000), so the codec's quiet noise does not count."""
+	samples = _struct.unpack(f"<{(len(wav) - 44) // 2}h", wav[44:])
+	crossings, state = 0, None
+	for v in samples:
+		side = 1 if v > 1000 else -1 if v < -1000 else None
+		if side is not None and side != state:
+			crossings += state is not None
+			state = side
+	return crossings
+
+
+def test_an_mp3_becomes_8khz_mono_pcm_with_its_sound_kept():
+	# tests/data/tone-440hz-1s-16k.mp3: 1 s of 440 Hz at 16 kHz mono, 32 kbit/s (made with lameenc)
+	wav, seconds = to_pbx_wav((_DATA / "tone-440hz-1s-16k.mp3").read_bytes())
+	assert _wav_header(wav) == (1, 1, 8000, 16)
+	assert 0.95 <= seconds <= 1.15  # the encoder adds a few ms of padding
+	assert 860 <= _crossings(wav) <= 900  # 1 s of 440 Hz: 880 zero crossings
+
+
+def test_a_stereo_44khz_wav_is_resampled_and_mixed_down():
+	rate = 44100
+	frames = b"".join(
+		_struct.pack("<hh", v, v)
+		for v in (int(9000 * _math.sin(2 * _math.pi * 300 * i / rate)) for i in range(rate // 2))
+	)
+	header = _struct.pack(
+		"<4sI4s4sIHHIIHH4sI",
+		b"RIFF",
+		36 + len(frames),
+		b"WAVE",
+		b"fmt ",
+		16,
+		1,
+		2,
+		rate,
+		rate * 4,
+		4,
+		16,
+		b"data",
+		len(frames),
+	)
+	wav, seconds = to_pbx_wav(header + frames)
+	assert _wav_header(wav) == (1, 1, 8000, 16)
+	assert abs(seconds - 0.5) < 0.01
+	assert 290 <= _crossings(wav) <= 310  # 0.5 s of 300 Hz: 300
+
+
+def test_undecodable_or_empty_audio_is_refused_by_field():
+	broken = wav_pcm16(b"", 8000)
+	with pytest.raises(FieldError) as e:
+		to_pbx_wav(broken, field="audio")
+	assert e.value.field == "audio"
+	with pytest.raises(FieldError):
+		to_pbx_wav(b"RIFF\x10\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00" + b"\x00" * 8)

@@ -1,4 +1,8 @@
-"""Audio files for announcements and IVR prompts: accept real WAV and MP3 only, judged by content."""
+"""Audio files for announcements and IVR prompts: accept real WAV and MP3 only, judged by content, and
+convert them to what Asterisk plays everywhere: 8 kHz mono 16-bit PCM WAV (format_wav). Asterisk plays
+no MP3 without the unsupported format_mp3, and a WAV at another rate or width is refused or transcoded
+badly; the conversion uses miniaudio (its dr_wav / dr_mp3 decoders and resampler, a wheel with no system
+dependency)."""
 
 from __future__ import annotations
 
@@ -77,3 +81,49 @@ def _mp3_frame(data: bytes, offset: int) -> bool:
 	version, layer = (b1 >> 3) & 0b11, (b1 >> 1) & 0b11
 	bitrate, rate = (b2 >> 4) & 0xF, (b2 >> 2) & 0b11
 	return version != 0b01 and layer in _MP3_LAYERS and bitrate not in (0, 15) and rate != 3
+
+
+PBX_RATE = 8000
+MAX_SECONDS = 15 * 60
+
+
+def to_pbx_wav(data: bytes, field: str = "audio") -> tuple[bytes, float]:
+	"""``(wav bytes, seconds)``: the upload (WAV or MP3, checked by :func:`sniff_audio`) as 8 kHz mono
+	16-bit PCM WAV. FieldError naming the field when it cannot be decoded or is too long."""
+	import miniaudio
+
+	sniff_audio(data, field)
+	try:
+		decoded = miniaudio.decode(
+			data, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=PBX_RATE
+		)
+	except miniaudio.DecodeError as e:
+		raise FieldError(field, f"could not be decoded as audio ({e})") from None
+	samples = decoded.samples.tobytes()
+	seconds = len(samples) / 2 / PBX_RATE
+	if not samples:
+		raise FieldError(field, "holds no sound")
+	if seconds > MAX_SECONDS:
+		raise FieldError(field, f"is {seconds / 60:.1f} minutes long; at most {MAX_SECONDS // 60} minutes")
+	return wav_pcm16(samples, PBX_RATE), seconds
+
+
+def wav_pcm16(samples: bytes, rate: int) -> bytes:
+	"""A RIFF/WAVE file around mono signed 16-bit little-endian ``samples``."""
+	header = struct.pack(
+		"<4sI4s4sIHHIIHH4sI",
+		b"RIFF",
+		36 + len(samples),
+		b"WAVE",
+		b"fmt ",
+		16,
+		1,  # PCM
+		1,  # mono
+		rate,
+		rate * 2,
+		2,
+		16,
+		b"data",
+		len(samples),
+	)
+	return header + samples
