@@ -93,6 +93,7 @@ class AmiPeer:
 		self.on_originate: Callable[[dict], list[tuple[float, dict]]] | None = None
 		self.writers: set[asyncio.StreamWriter] = set()  # logged-in clients
 		self._scripts: set[asyncio.Task] = set()
+		self._open: set[asyncio.StreamWriter] = set()  # every connection, logged in or not
 
 	async def start(self) -> int:
 		self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
@@ -103,7 +104,11 @@ class AmiPeer:
 			task.cancel()
 		if self.server:
 			self.server.close()
-			await self.server.wait_closed()
+			# Python 3.12.0/3.12.1's wait_closed() waits for every connection to end (it hung the suite
+			# on 3.12.1): close them first, and never wait for ever.
+			for writer in list(self._open):
+				writer.close()
+			await asyncio.wait_for(self.server.wait_closed(), 10)
 
 	def _track(self, m: dict) -> None:
 		name, uid = m.get("Event"), m.get("Uniqueid")
@@ -127,6 +132,7 @@ class AmiPeer:
 
 	async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
 		self.connections += 1
+		self._open.add(writer)
 		writer.write(b"Asterisk Call Manager/11.0.0\r\n")
 		parser = FrameParser()
 		logged_in = False
@@ -226,6 +232,7 @@ class AmiPeer:
 			return
 		finally:
 			self.writers.discard(writer)
+			self._open.discard(writer)
 			if streaming is not None:
 				streaming.cancel()
 
