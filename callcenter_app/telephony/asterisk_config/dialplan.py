@@ -6,6 +6,11 @@ zero or more; every other character stands for itself. A generated name such as 
 does not mean "listen-" followed by anything: its ``n`` is a digit 2-9 (the live fault: it matched
 ``liste5-ann``, never ``listen-ann``). ``literal`` writes a fixed prefix so that it means itself.
 
+``-`` is "eye candy" (``NXX-XXXX``): Asterisk skips it in the pattern *and* in the extension dialled
+(pbx.c, ``candidate_exten_advance``), so ``whisper-ann`` is matched as ``whisperann`` and a ``-`` can never
+be matched by anything, not even ``[-]`` (the second live fault: ``_whisper[-].`` matched nothing on
+Asterisk 22, so every listen/whisper/barge was "Extension does not exist"). ``${EXTEN}`` keeps the dash.
+
 Pure: no Frappe, no Asterisk.
 """
 
@@ -14,11 +19,12 @@ from __future__ import annotations
 import re
 
 _LETTERS = {"x": "[0-9]", "z": "[1-9]", "n": "[2-9]"}
-_SPECIAL = set("xXzZnN.![]-_")
+_SPECIAL = set("xXzZnN.![]_")
 
 
 def literal(text: str) -> str:
-	"""``text`` written as pattern characters that match exactly ``text`` (pattern letters in brackets)."""
+	"""``text`` written as pattern characters that match exactly ``text`` (pattern letters in brackets; a
+	``-`` stays bare: Asterisk skips it on both sides, and ``[-]`` would match nothing)."""
 	out = []
 	for c in text:
 		if c in "[]":
@@ -28,9 +34,10 @@ def literal(text: str) -> str:
 
 
 def to_regex(pattern: str) -> re.Pattern:
-	"""The regular expression equivalent to an extension (pattern or plain name)."""
+	"""The regular expression equivalent to an extension (pattern or plain name), for an extension whose
+	dashes were removed first (``matches`` does it), as Asterisk skips them."""
 	if not pattern.startswith("_"):
-		return re.compile(re.escape(pattern))
+		return re.compile(re.escape(pattern.replace("-", "")))
 	out, i, body = [], 0, pattern[1:]
 	while i < len(body):
 		c = body[i]
@@ -40,6 +47,8 @@ def to_regex(pattern: str) -> re.Pattern:
 			out.append(".+")
 		elif c == "!":
 			out.append(".*")
+		elif c == "-":
+			pass  # eye candy: skipped
 		elif c == "[":
 			end = body.index("]", i)
 			out.append("[" + "".join("\\" + ch if ch in "\\^" else ch for ch in body[i + 1 : end]) + "]")
@@ -51,7 +60,8 @@ def to_regex(pattern: str) -> re.Pattern:
 
 
 def matches(pattern: str, exten: str) -> bool:
-	return to_regex(pattern).fullmatch(exten) is not None
+	"""Whether Asterisk would run ``pattern`` for the dialled ``exten`` (dashes skipped in both)."""
+	return to_regex(pattern).fullmatch(exten.replace("-", "")) is not None
 
 
 def extensions(text: str) -> dict[str, list[str]]:
