@@ -88,12 +88,13 @@ PERSON, MACHINE, SILENT, MUTE = "1", "2", "3", "4"
 def callee(kind: str, hold_digit: int = 3) -> str:
 	"""A number the carrier answers as ``kind``: person ("Hello?" then silence), answering machine (a 4 s
 	greeting and a beep, then silence), silent person (silence frames only), mute line (no audio at all)."""
-	return f"+3706000000{kind}{hold_digit}"
+	return f"+370600000{kind}{hold_digit}"
 
 
-# The carrier's amd.conf is not involved; this is the PBX's (see tests/e2e/README.md for why these values).
+# The PBX's amd.conf: Asterisk's own defaults (app_amd.c, the same as amd.conf.sample), written out. The app
+# renders no amd.conf, so this is what a site gets; the lab measures what it does (docs/pbx-lab-results.md).
 AMD_CONF = """[general]
-; Answering-machine detection of campaign calls (cc-dialer runs AMD() with no arguments, so these apply).
+; cc-dialer runs AMD() with no arguments, so these apply to every campaign call with AMD on.
 total_analysis_time = 5000
 silence_threshold = 256
 initial_silence = 2500
@@ -101,7 +102,7 @@ after_greeting_silence = 800
 greeting = 1500
 min_word_length = 100
 between_words_silence = 50
-maximum_number_of_words = 3
+maximum_number_of_words = 2
 maximum_word_length = 5000
 """
 
@@ -138,8 +139,7 @@ def wait_until(check: Callable[[], object], timeout: float, what: str, every: fl
 # --- sounds ---------------------------------------------------------------------------------------------
 SPEECH = {
 	"lab/hello": "Hello?",
-	"lab/machine": "Hi, you have reached the voicemail of John Smith. I can not take your call right now. "
-	"Please leave a message after the tone, and I will call you back.",
+	"lab/machine": "Hi, this is John Smith. I can not take your call now, please leave a message.",
 	"lab/agent": "Good morning, this is the call center, how can I help you?",
 	"lab/caller": "Hello, I am calling about my order.",
 	"custom/cc-dialer-abandoned": "All our operators are busy. We will call you back.",
