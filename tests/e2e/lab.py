@@ -207,6 +207,13 @@ def make_sounds(data_dir: Path) -> dict[str, Path]:
 			["sox", *[str(path) if a == "{out}" else a for a in args]], check=True, capture_output=True
 		)
 		out[name] = path
+	# baresip ends a call when its aufile source runs out: the agents' source is their sentence, then
+	# two minutes of silence
+	long = sounds / "lab" / "agent-call.wav"
+	subprocess.run(
+		["sox", str(out["lab/agent"]), str(long), "pad", "0", "120"], check=True, capture_output=True
+	)
+	out["lab/agent-call"] = long
 	return out
 
 
@@ -807,7 +814,10 @@ class Lab:
 		self.start_tail()
 		for account in AGENTS.values():
 			phone = Phone(
-				account, self.run / "phones" / account.username, self.ports.pbx_sip, self.sounds["lab/agent"]
+				account,
+				self.run / "phones" / account.username,
+				self.ports.pbx_sip,
+				self.sounds["lab/agent-call"],
 			)
 			self.phones[account.username] = phone
 			phone.start()
