@@ -23,7 +23,7 @@ def throw_field_errors(doctype: str, errors: Iterable[FieldError], title: str | 
 		return
 	lines = [_("{0}: {1}").format(field_label(doctype, e.field), e.reason) for e in errors]
 	message = (
-		lines[0]
+		frappe.utils.escape_html(lines[0])
 		if len(lines) == 1
 		else "<ul>" + "".join(f"<li>{frappe.utils.escape_html(line)}</li>" for line in lines) + "</ul>"
 	)
