@@ -16,6 +16,12 @@ def field_label(doctype: str, fieldname: str) -> str:
 	return _(df.label) if df and df.label and "[" not in fieldname else fieldname
 
 
+def _markup_free(text: str) -> str:
+	"""Values echoed in a message (a pattern, a name) cannot become markup in the desk's dialog; quotes
+	stay readable."""
+	return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def throw_field_errors(doctype: str, errors: Iterable[FieldError], title: str | None = None) -> None:
 	"""Refuse the save with every problem, each naming its field's label and the reason."""
 	errors = list(errors)
@@ -23,9 +29,9 @@ def throw_field_errors(doctype: str, errors: Iterable[FieldError], title: str | 
 		return
 	lines = [_("{0}: {1}").format(field_label(doctype, e.field), e.reason) for e in errors]
 	message = (
-		lines[0]
+		_markup_free(lines[0])
 		if len(lines) == 1
-		else "<ul>" + "".join(f"<li>{frappe.utils.escape_html(line)}</li>" for line in lines) + "</ul>"
+		else "<ul>" + "".join(f"<li>{_markup_free(line)}</li>" for line in lines) + "</ul>"
 	)
 	frappe.throw(message, frappe.ValidationError, title=title or _("Invalid {0}").format(_(doctype)))
 

@@ -233,6 +233,7 @@ class AmiPeer:
 		finally:
 			self.writers.discard(writer)
 			self._open.discard(writer)
+			writer.close()  # a half-closed transport would keep Server.wait_closed() waiting (3.12.1)
 			if streaming is not None:
 				streaming.cancel()
 

@@ -211,9 +211,10 @@ def recording(call_log: str):
 	from werkzeug.utils import send_file
 
 	path = recording_path(call_log)
+	request = getattr(frappe.local, "request", None)
 	response = send_file(
 		path,
-		frappe.request.environ,
+		request.environ if request is not None else {"REQUEST_METHOD": "GET"},
 		mimetype=RECORDING_TYPES[os.path.splitext(path)[1].lower()],
 		as_attachment=False,
 		download_name=os.path.basename(path),

@@ -97,14 +97,15 @@ class TestStoredRowDecides(SecurityTestCase):
 				{"doctype": "HD Ticket Comment", "reference_ticket": ticket, "content": f"note on {ticket}"}
 			).insert(ignore_permissions=True)
 		frappe.set_user(ANN)
-		seen = set(
-			frappe.get_list(
+		seen = {
+			str(t)
+			for t in frappe.get_list(
 				"HD Ticket Comment",
 				filters={"reference_ticket": ["in", [blue, red]]},
 				pluck="reference_ticket",
 			)
-		)
-		self.assertEqual(seen, {red})
+		}
+		self.assertEqual(seen, {str(red)})
 		comment = frappe.get_all("HD Ticket Comment", filters={"reference_ticket": blue}, pluck="name")[0]
 		self.assertFalse(frappe.has_permission("HD Ticket Comment", "read", doc=comment))
 

@@ -111,9 +111,9 @@ class TestPhoneEndpoints(FrappeTestCase):
 			api.recording("cc-api-rec.1")
 		for user in (self.ann, self.sue):
 			frappe.set_user(user)
-			api.recording("cc-api-rec.1")
-			self.assertEqual(frappe.local.response.filecontent, b"RIFF0000WAVEfmt ")
-			self.assertEqual(frappe.local.response.content_type, "audio/wav")
+			response = api.recording("cc-api-rec.1")
+			self.assertEqual(b"".join(response.response), b"RIFF0000WAVEfmt ")
+			self.assertEqual(response.headers["Content-Type"], "audio/wav")
 		frappe.set_user(self.sue)
 		with self.assertRaises(frappe.ValidationError):  # basename only, and never outside the folder
 			api.recording("cc-api-rec.2")

@@ -5,22 +5,28 @@ sources are distributed first), a default team and ordered keyword **rules**. Th
 the message sets the team; when none does, the source's default team gets it. Every comparison ignores
 case.
 
-Rules are checked when they are saved (:func:`check_rules`): a regex must compile, be at most
-:data:`MAX_REGEX_LENGTH` characters and must not be able to backtrack catastrophically (a repeat inside a
-repeat that can match the same text two ways, like ``(a+)+`` or ``(\\w+\\s?)+``; alternatives that can
-start alike inside a repeat, like ``(a|a)+``; two unbounded repeats separated only by text both could
-match, like ``.*a.*``). Python's ``re`` has no timeout, so a regex also only ever looks at the first
-:data:`REGEX_TEXT_LIMIT` characters of a field; ``contains`` and ``equals`` see all of it. A rule that fails
-the checks never matches in :func:`route` (it cannot have been saved, but the core does not trust that).
+Rules are checked when they are saved (:func:`check_rules`). A regex is written in Python's syntax, is at
+most :data:`MAX_REGEX_LENGTH` characters, and is matched by RE2 (google-re2), an automaton engine whose
+time is linear in the text whatever the pattern, so no pattern can backtrack catastrophically (``(a|aa)+$``
+is as cheap as ``refund``). Python's parser reads the pattern and :class:`_RE2Writer` writes it out for RE2
+with the same meaning (Unicode ``\\d``, ``\\w``, ``\\s`` and ``\\b`` as in Python); what RE2 cannot run
+(backreferences, lookahead and lookbehind, conditional and atomic groups, counts above
+:data:`MAX_REPEAT_COUNT`) is refused with the reason. A regex looks at the first :data:`REGEX_TEXT_LIMIT`
+characters of a field; ``contains`` and ``equals`` see all of it. A rule that fails the checks never
+matches in :func:`route` (it cannot have been saved, but the core does not trust that).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any, NoReturn
+
+import re2
 
 from callcenter_app.common.errors import FieldError
 
@@ -35,7 +41,7 @@ SOURCE_TYPES = ("email", "sms", "phone", "web_form")
 FIELDS = ("subject", "body", "sender", "sender_domain")
 OPERATORS = ("contains", "equals", "regex")
 MAX_REGEX_LENGTH = 500
-REGEX_TEXT_LIMIT = 2000  # characters of a field a regex looks at: re.search is quadratic at worst
+REGEX_TEXT_LIMIT = 2000  # characters of a field a regex looks at: bounds the work of each regex rule
 
 
 @dataclass(frozen=True)
@@ -138,19 +144,13 @@ def check_source(source: Source) -> list[FieldError]:
 
 
 def regex_problem(pattern: str) -> str | None:
-	"""Why ``pattern`` cannot be a filter, or None when it can (length, compiles, cannot blow up)."""
+	"""Why ``pattern`` cannot be a filter, or None when it can (length, syntax, what the engine can run)."""
 	if len(pattern) > MAX_REGEX_LENGTH:
 		return f"regex is {len(pattern)} characters long; the limit is {MAX_REGEX_LENGTH}"
 	try:
-		re.compile(pattern, re.IGNORECASE)
-		parsed = _sre_parse.parse(pattern, re.IGNORECASE)
-	except re.error as e:
-		return f"regex {pattern!r} is invalid: {e}"
-	except (RecursionError, OverflowError):
-		return f"regex {pattern!r} is nested too deeply"
-	hazard = _ReDoS(parsed).hazard()
-	if hazard:
-		return f"regex {pattern!r} can take exponential or polynomial time ({hazard}); rewrite it"
+		compile_regex(pattern)
+	except RegexRefused as e:
+		return f"regex {pattern!r} {e}"
 	return None
 
 
@@ -200,228 +200,433 @@ def matches(rule: Rule, message: Message) -> bool:
 	if rule.operator == "equals":
 		return rule.value.strip().casefold() == text.strip().casefold()
 	if rule.operator == "regex":
-		return _compiled(rule.value).search(text[:REGEX_TEXT_LIMIT]) is not None
+		return compile_regex(rule.value).search(text)
 	raise FieldError("operator", f"must be one of {', '.join(OPERATORS)}, not {rule.operator!r}")
 
 
+# --- the regex engine -------------------------------------------------------------------------------------
+#
+# Admins write Python regex syntax. Python's own parser reads a pattern (it never runs it); the parse tree is
+# written out again as an RE2 pattern, and RE2, an automaton engine whose time is linear in the text whatever
+# the pattern, does all the matching. What RE2 cannot run (backreferences, lookaround, ...) is refused with
+# the reason. Python's ``re`` runs only the fixed patterns of this module.
+
+MARKER = "\ufdd0"  # a noncharacter; put into the text at each word boundary when a pattern has \b or \B
+MAX_REPEAT_COUNT = 1000  # the largest count in {m,n} that RE2 takes
+_M = r"\x{FDD0}"
+_STRAY = re.compile("[\ud800-\udfff\ufdd0]")  # lone surrogates (UTF-8 cannot carry them) and the marker
+_BOUNDARY = re.compile(r"\b")  # Python's Unicode word boundary, the one the patterns mean
+_ATOMS = frozenset({_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN})
+_REPEATS = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT})
+_POSSESSIVE = getattr(_sre, "POSSESSIVE_REPEAT", None)  # Python 3.11+
+_ATOMIC = getattr(_sre, "ATOMIC_GROUP", None)  # Python 3.11+
+_NONE: frozenset[str] = frozenset()
+
+
+class RegexRefused(ValueError):
+	"""Why a regex cannot be a filter: a sentence that follows the pattern ("uses a backreference ...")."""
+
+
+@dataclass(frozen=True)
+class CompiledRegex:
+	"""A filter regex, compiled for RE2. ``re2_pattern`` is what RE2 runs; with ``boundaries`` the text gets a
+	:data:`MARKER` at each Unicode word boundary first (RE2's own ``\\b`` knows only ASCII letters)."""
+
+	pattern: str
+	re2_pattern: str
+	boundaries: bool
+	regex: Any  # re2's compiled pattern
+
+	def search(self, text: str) -> bool:
+		"""Whether the pattern matches in the first :data:`REGEX_TEXT_LIMIT` characters of ``text``."""
+		text = _STRAY.sub("\ufffd", text[:REGEX_TEXT_LIMIT])
+		if self.boundaries:
+			text = _BOUNDARY.sub(MARKER, text)
+		return self.regex.search(text) is not None
+
+
 @lru_cache(maxsize=1024)
-def _compiled(pattern: str) -> re.Pattern[str]:
-	return re.compile(pattern, re.IGNORECASE)
+def compile_regex(pattern: str) -> CompiledRegex:
+	"""``pattern`` (Python syntax, matched ignoring case) compiled for RE2, or :class:`RegexRefused`."""
+	if len(pattern) > MAX_REGEX_LENGTH:
+		raise RegexRefused(f"is {len(pattern)} characters long; the limit is {MAX_REGEX_LENGTH}")
+	try:
+		with warnings.catch_warnings():
+			# what Python only warns about (a "[" that may one day open a nested set; on 3.10, a flag in the
+			# middle of the pattern, an error from 3.11) is refused, the same on every version
+			warnings.simplefilter("error")
+			parsed = _sre_parse.parse(pattern, re.IGNORECASE)
+		writer = _RE2Writer(_has_boundary(parsed))
+		source = writer.pattern(parsed)
+	except (re.error, OverflowError) as e:
+		raise RegexRefused(f"is invalid: {e}")
+	except Warning as e:
+		raise RegexRefused(f"is ambiguous: {e}")
+	except RecursionError:
+		raise RegexRefused("is nested too deeply")
+	try:
+		regex = re2.compile(source, _RE2_OPTIONS)
+	except re2.error as e:
+		raise RegexRefused(_re2_reason(e))
+	return CompiledRegex(pattern, source, writer.boundaries, regex)
 
 
-# --- catastrophic backtracking ---------------------------------------------------------------------------
-
-_REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT}
-_POSSESSIVE = getattr(_sre, "POSSESSIVE_REPEAT", None)
-_ATOMIC = getattr(_sre, "ATOMIC_GROUP", None)
-_UNBOUNDED = 50  # a repeat allowing this many or more counts as unbounded
-_CATEGORIES = {
-	_sre.CATEGORY_DIGIT: r"\d",
-	_sre.CATEGORY_NOT_DIGIT: r"\D",
-	_sre.CATEGORY_SPACE: r"\s",
-	_sre.CATEGORY_NOT_SPACE: r"\S",
-	_sre.CATEGORY_WORD: r"\w",
-	_sre.CATEGORY_NOT_WORD: r"\W",
-}
+def _re2_options():
+	options = re2.Options()
+	options.log_errors = False  # the reason goes to the admin, not to stderr
+	return options
 
 
-class _ReDoS:
-	"""A static look for the shapes that make a backtracking matcher blow up.
+_RE2_OPTIONS = _re2_options()
 
-	Character sets are computed exactly over a finite universe: Latin-1 and the next few blocks, plus every
-	character the pattern names, so ``\\w`` and ``é`` overlap as they do for ``re``.
+
+def _re2_reason(error: Exception) -> str:
+	message = error.args[0] if error.args else ""
+	if isinstance(message, bytes):
+		message = message.decode("utf-8", "replace")
+	if "too large" in message:
+		return (
+			"is too large for the filter engine once compiled (a big count on a class, like \\w{1,500}); "
+			"use smaller counts"
+		)
+	if "repetition" in message:
+		return (
+			f"repeats too much: nested counts multiply to more than {MAX_REPEAT_COUNT}, "
+			"the filter engine's limit"
+		)
+	return f"is refused by the filter engine: {message}"
+
+
+def _refuse(reason: str) -> NoReturn:
+	raise RegexRefused(reason)
+
+
+@dataclass(frozen=True)
+class _Shape:
+	"""What a part of a pattern looks like from outside: whether it can match without consuming a character,
+	and which zero-width assertions ("boundary" for \\b and \\B, "begin" for ^ and \\A, "end" for $ and \\Z)
+	it can reach before its first and after its last character."""
+
+	empty: bool
+	starts: frozenset[str] = _NONE
+	ends: frozenset[str] = _NONE
+
+
+_CHAR = _Shape(False)
+
+
+def _meet(before: frozenset[str], after: frozenset[str]) -> bool:
+	"""Whether assertions of two parts that can sit at one place would be written in the wrong order: a \\b
+	takes the place's marker, so nothing after it may test the place again, and ^ must come before it."""
+	return ("boundary" in before and bool({"boundary", "begin"} & after)) or (
+		"end" in before and "boundary" in after
+	)
+
+
+class _RE2Writer:
+	"""Writes Python's parse tree of a pattern as an RE2 pattern with the same matches.
+
+	Character classes are spelled out from Python's own definitions (``\\d`` is every decimal digit, ``\\w``
+	every letter, digit and ``_`` of Unicode, ``\\s`` every Unicode space), so they mean what they meant.
+	Case folding is RE2's (Unicode simple case folding).
+
+	Word boundaries: RE2's ``\\b`` only knows ASCII letters, so when the pattern has ``\\b`` or ``\\B`` the
+	text gets a :data:`MARKER` at every place where Python sees a word boundary, and the written pattern lets
+	each character be preceded by a marker (``M?c``); ``\\b`` becomes ``M`` (takes the place's marker) and
+	``\\B`` makes the next character take none. Classes never match the marker.
 	"""
 
-	def __init__(self, parsed):
-		self.parsed = parsed
-		universe = set(range(0x300))
-		self._collect(parsed, universe)
-		for c in list(universe):
-			universe.update(ord(v) for v in (chr(c).lower(), chr(c).upper()) if len(v) == 1)
-		self.universe = frozenset(universe)
-		self.problem: str | None = None
-		self._classes: dict[int, frozenset[int]] = {}  # by id() of the parse tree's lists, alive meanwhile
+	def __init__(self, boundaries: bool):
+		self.boundaries = boundaries
 
-	def hazard(self) -> str | None:
-		self._walk(list(self.parsed), follow=None)
-		return self.problem
-
-	# the universe and character sets
-
-	def _collect(self, seq, out: set[int]) -> None:
-		for op, av in seq:
-			if op in (_sre.LITERAL, _sre.NOT_LITERAL):
-				out.add(av)
-			elif op == _sre.RANGE:
-				out.update((av[0], av[1]))
-			elif op == _sre.IN:
-				self._collect(av, out)
-			for child in self._children(op, av):
-				self._collect(child, out)
+	def pattern(self, parsed) -> str:
+		flags = parsed.state.flags
+		self._check_flags(flags)
+		body, _ = self.seq(list(parsed), flags, last=True)
+		# with markers, a match must start where a place starts (not between a marker and its character)
+		start = rf"(?:\A|[^{_M}])" if self.boundaries else ""
+		return ("(?i)" if flags & re.IGNORECASE else "") + start + body
 
 	@staticmethod
-	def _children(op, av) -> list:
-		if op in _REPEATS or op == _POSSESSIVE:
-			return [av[2]]
-		if op == _sre.SUBPATTERN:
-			return [av[-1]]
-		if op == _ATOMIC:
-			return [av]
-		if op == _sre.BRANCH:
-			return list(av[1])
-		if op in (_sre.ASSERT, _sre.ASSERT_NOT):
-			return [av[1]]
-		if op == _sre.GROUPREF_EXISTS:
-			return [p for p in av[1:] if p is not None]
-		return []
+	def _check_flags(flags: int) -> None:
+		if flags & re.ASCII:
+			_refuse("uses the ASCII flag (?a), which filters do not support; write [0-9] for an ASCII digit")
+		if flags & re.LOCALE:
+			_refuse("uses the locale flag (?L), which filters do not support")
 
-	def _variants(self, c: int) -> set[int]:
-		return {c} | {ord(v) for v in (chr(c).lower(), chr(c).upper()) if len(v) == 1}
-
-	def _class(self, items) -> frozenset[int]:
-		cached = self._classes.get(id(items))
-		if cached is None:
-			cached = self._classes[id(items)] = self._compute_class(items)
-		return cached
-
-	def _compute_class(self, items) -> frozenset[int]:
-		chars: set[int] = set()
-		negate = False
-		for op, av in items:
-			if op == _sre.NEGATE:
-				negate = True
-			elif op == _sre.LITERAL:
-				chars |= self._variants(av)
-			elif op == _sre.RANGE:
-				for c in self.universe:
-					if av[0] <= c <= av[1]:
-						chars |= self._variants(c)
-			elif op == _sre.CATEGORY and av in _CATEGORIES:
-				pattern = re.compile(_CATEGORIES[av])
-				chars |= {c for c in self.universe if pattern.match(chr(c))}
-			else:
-				chars |= self.universe
-		return self.universe - chars if negate else frozenset(chars)
-
-	def chars(self, op, av) -> frozenset[int]:
-		"""Every character the item can consume (anywhere, not only first)."""
-		if op == _sre.LITERAL:
-			return frozenset(self._variants(av))
-		if op == _sre.NOT_LITERAL:
-			return self.universe - self._variants(av)
-		if op == _sre.ANY:
-			return self.universe
-		if op == _sre.IN:
-			return self._class(av)
-		if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
-			return frozenset()
-		if op == _sre.GROUPREF:
-			return self.universe
-		out: frozenset[int] = frozenset()
-		for child in self._children(op, av):
-			for item in child:
-				out |= self.chars(*item)
-		return out
-
-	def first(self, seq) -> tuple[frozenset[int], bool]:
-		"""The characters ``seq`` can start with, and whether it can match the empty string."""
-		out: frozenset[int] = frozenset()
-		for op, av in seq:
-			chars, nullable = self._first_item(op, av)
-			out |= chars
-			if not nullable:
-				return out, False
-		return out, True
-
-	def _first_item(self, op, av) -> tuple[frozenset[int], bool]:
-		if op in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN):
-			return self.chars(op, av), False
-		if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
-			return frozenset(), True
-		if op in _REPEATS or op == _POSSESSIVE:
-			chars, nullable = self.first(av[2])
-			return chars, nullable or av[0] == 0
-		if op == _sre.SUBPATTERN:
-			return self.first(av[-1])
-		if op == _ATOMIC:
-			return self.first(av)
-		if op == _sre.BRANCH:
-			firsts = [self.first(alt) for alt in av[1]]
-			return frozenset().union(*(f[0] for f in firsts)), any(f[1] for f in firsts)
-		if op == _sre.GROUPREF_EXISTS:
-			yes = self.first(av[1])
-			no = self.first(av[2]) if av[2] is not None else (frozenset(), True)
-			return yes[0] | no[0], yes[1] or no[1]
-		return self.universe, True  # a back-reference: anything, possibly nothing
-
-	# the walk
-
-	def _flag(self, reason: str) -> None:
-		if self.problem is None:
-			self.problem = reason
-
-	def _walk(self, seq: list, follow: frozenset[int] | None) -> None:
-		"""``follow`` is None outside any repeat; inside one, the characters that may come after ``seq``
-		(the next round of the repeat, among others)."""
-		for i, (op, av) in enumerate(seq):
-			if self.problem:
-				return
-			after = None
-			if follow is not None:
-				rest, nullable = self.first(seq[i + 1 :])
-				after = rest | follow if nullable else rest
-			if op in _REPEATS:
-				low, high, body = av
-				if after is not None and high > low and self.chars(op, av) & after:
-					self._flag("a repeat inside a repeat can match the same text in more than one way")
-					return
-				self._polynomial(seq, i)
-				if high > 1:
-					inner_follow = self.first(body)[0] | (after or frozenset())
-					self._walk(list(body), inner_follow)
+	def seq(self, items: list, flags: int, last: bool) -> tuple[str, _Shape]:
+		"""``last``: nothing of the pattern can come after this sequence."""
+		parts: list[tuple[str, _Shape]] = []
+		i = 0
+		while i < len(items):
+			op, av = items[i]
+			if op == _sre.AT:
+				j = i
+				while j < len(items) and items[j][0] == _sre.AT:
+					j += 1
+				after = items[j] if j < len(items) else None
+				text, kinds, bare = self.assertions(
+					[a for _, a in items[i:j]], flags, after, last and not after
+				)
+				if bare:  # \B and the character after it
+					parts.append((text + self.atom(*items[j], flags, gap=False), _Shape(False, kinds)))
+					j += 1
 				else:
-					self._walk(list(body), after)
-			elif op == _POSSESSIVE or op == _ATOMIC:
-				self._walk(list(av[2] if op == _POSSESSIVE else av), None)
-			elif op == _sre.BRANCH:
-				if after is not None:
-					firsts = [self.first(alt) for alt in av[1]]
-					if sum(1 for _, nullable in firsts if nullable) > 1 or any(
-						a[0] & b[0] for j, a in enumerate(firsts) for b in firsts[j + 1 :]
-					):
-						self._flag("alternatives inside a repeat can match the same text")
-						return
-				for alt in av[1]:
-					self._walk(list(alt), after)
-			else:
-				if op == _sre.SUBPATTERN:
-					self._polynomial(seq, i)
-				for child in self._children(op, av):
-					self._walk(list(child), after)
-
-	@staticmethod
-	def _unbounded(op, av) -> bool:
-		"""An unbounded backtracking repeat, bare or as the only thing in a group."""
-		while op == _sre.SUBPATTERN and len(av[-1]) == 1:
-			op, av = av[-1][0]
-		return op in _REPEATS and av[1] >= _UNBOUNDED
-
-	def _polynomial(self, seq: list, i: int) -> None:
-		"""Two unbounded repeats with nothing between them that only one of them could match."""
-		op, av = seq[i]
-		if not self._unbounded(op, av):
-			return
-		common = self.chars(op, av)
-		for op2, av2 in seq[i + 1 :]:
-			if self._unbounded(op2, av2):
-				if common & self.chars(op2, av2):
-					self._flag("two unbounded repeats can share the same text")
-				return
-			if op2 in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+					parts.append((text, _Shape(True, kinds, kinds)))
+				i = j
 				continue
-			common = common & self.chars(op2, av2)
-			if not common:
-				return
+			parts.append(self.item(op, av, flags, last and i == len(items) - 1))
+			i += 1
+		shapes = [shape for _, shape in parts]
+		if self.boundaries:
+			reach = _NONE
+			for shape in shapes:
+				if _meet(reach, shape.starts):
+					_refuse(
+						"puts \\b or \\B where another assertion can be at the same place with nothing "
+						"between them; write the assertions together, once"
+					)
+				reach = (reach | shape.ends) if shape.empty else shape.ends
+		starts: set[str] = set()
+		for shape in shapes:
+			starts |= shape.starts
+			if not shape.empty:
+				break
+		ends: set[str] = set()
+		for shape in reversed(shapes):
+			ends |= shape.ends
+			if not shape.empty:
+				break
+		empty = all(shape.empty for shape in shapes)
+		return "".join(text for text, _ in parts), _Shape(empty, frozenset(starts), frozenset(ends))
+
+	def assertions(self, codes: list, flags: int, after, at_end: bool) -> tuple[str, frozenset[str], bool]:
+		"""A run of zero-width assertions at one place: the RE2 text, their kinds, and whether the next
+		character must be written without its marker (after \\B)."""
+		multiline = bool(flags & re.MULTILINE)
+		begin: dict[str, None] = {}
+		end: dict[str, None] = {}
+		boundary: set[str] = set()
+		for code in codes:
+			if code == _sre.AT_BEGINNING:
+				begin["(?m:^)" if multiline else r"\A"] = None
+			elif code == _sre.AT_BEGINNING_STRING:
+				begin[r"\A"] = None
+			elif code == _sre.AT_END and multiline:
+				end["(?m:$)"] = None
+			elif code == _sre.AT_END:
+				if not at_end:  # Python's $ is also true before a final newline, which RE2 cannot look at
+					_refuse(
+						"uses $ before the end of the pattern; filters take $ only at the end, or with (?m)"
+					)
+				end[r"\n?\z"] = None
+			elif code == _sre.AT_END_STRING:
+				end[r"\z"] = None
+			elif code == _sre.AT_BOUNDARY:
+				boundary.add("b")
+			elif code == _sre.AT_NON_BOUNDARY:
+				boundary.add("B")
+			else:
+				_refuse(f"uses the assertion {code}, which filters do not support")
+		kinds = frozenset(
+			kind for kind, present in (("begin", begin), ("end", end), ("boundary", boundary)) if present
+		)
+		if boundary == {"b", "B"}:
+			_refuse("puts \\b and \\B at the same place, so it can never match")
+		bare = False
+		if "b" in boundary:
+			place = _M
+		elif "B" in boundary:
+			place = ""
+			if end:
+				pass  # the end comes next: no marker may be taken
+			elif after is not None and after[0] in _ATOMS:
+				bare = True
+			elif at_end:
+				place = rf"(?:[^{_M}]|\z)"
+			else:
+				_refuse(
+					"uses \\B before something other than a character, a class or the end; "
+					"filters take \\B only there"
+				)
+		else:
+			place = f"{_M}?" if self.boundaries and end else ""
+		return "".join(begin) + place + "".join(end), kinds, bare
+
+	def item(self, op, av, flags: int, last: bool) -> tuple[str, _Shape]:
+		if op in _ATOMS:
+			return self.atom(op, av, flags, gap=True), _CHAR
+		if op == _sre.BRANCH:
+			alternatives = [self.seq(list(alt), flags, last) for alt in av[1]]
+			shape = _Shape(
+				any(s.empty for _, s in alternatives),
+				frozenset().union(*(s.starts for _, s in alternatives)),
+				frozenset().union(*(s.ends for _, s in alternatives)),
+			)
+			return "(?:" + "|".join(text for text, _ in alternatives) + ")", shape
+		if op == _sre.SUBPATTERN:
+			_group, add, remove, body = av
+			self._check_flags(add)
+			text, shape = self.seq(list(body), (flags | add) & ~remove, last)
+			opening = "(?i:" if add & re.IGNORECASE else "(?-i:" if remove & re.IGNORECASE else "(?:"
+			return opening + text + ")", shape
+		if op in _REPEATS:
+			low, high, body = av
+			for count in (low, high):
+				if count != _sre.MAXREPEAT and count > MAX_REPEAT_COUNT:
+					_refuse(f"uses the count {count}; filters count to {MAX_REPEAT_COUNT} at most")
+			text, shape = self.seq(list(body), flags, last and high <= 1)
+			if self.boundaries and high > 1 and _meet(shape.ends, shape.starts):
+				_refuse(
+					"repeats a part that starts and ends with \\b or \\B, so two can be at the same place; "
+					"write the assertions outside the repeat"
+				)
+			return f"(?:{text}){_quantifier(low, high)}", _Shape(
+				low == 0 or shape.empty, shape.starts, shape.ends
+			)
+		if op == _POSSESSIVE or op == _ATOMIC:
+			_refuse(
+				"uses an atomic group (?>...) or a possessive repeat (*+, ++, ?+), "
+				"which filters do not support"
+			)
+		if op == _sre.GROUPREF:
+			_refuse("uses a backreference (\\1 or (?P=name)): backreferences are not supported")
+		if op == _sre.GROUPREF_EXISTS:
+			_refuse("uses a conditional group (?(1)...): conditional groups are not supported")
+		if op in (_sre.ASSERT, _sre.ASSERT_NOT):
+			kind = ("lookahead" if av[0] > 0 else "lookbehind") + (" (?=...)" if av[0] > 0 else " (?<=...)")
+			if op == _sre.ASSERT_NOT:
+				kind = "negative " + kind.replace("=", "!")
+			_refuse(f"uses a {kind}: lookahead and lookbehind are not supported")
+		_refuse(f"uses {op}, which filters do not support")
+
+	def atom(self, op, av, flags: int, gap: bool) -> str:
+		if op == _sre.LITERAL:
+			text = _char(av)
+		elif op == _sre.NOT_LITERAL:
+			text = f"[^{_char(av)}{_M}]"
+		elif op == _sre.ANY:
+			text = f"[^{_M}]" if flags & re.DOTALL else rf"[^\n{_M}]"
+		else:
+			text = _char_class(av)
+		return f"(?:{_M}?{text})" if self.boundaries and gap else text
+
+
+def _quantifier(low: int, high: int) -> str:
+	if high == _sre.MAXREPEAT:
+		return {0: "*", 1: "+"}.get(low, f"{{{low},}}")
+	if (low, high) == (0, 1):
+		return "?"
+	return f"{{{low}}}" if low == high else f"{{{low},{high}}}"
+
+
+def _char(code: int) -> str:
+	if 0xD800 <= code <= 0xDFFF or code == ord(MARKER):
+		_refuse(f"names the code point U+{code:04X}, which never occurs in a text that filters see")
+	return f"\\x{{{code:X}}}"
+
+
+def _char_class(items) -> str:
+	"""A class. Python does not case-fold ``\\d``, ``\\s`` and ``\\w`` (RE2 would: U+0345 folds to the
+	letter ι), so a class of those alone is written case-sensitive; in a class that mixes them with
+	characters RE2 folds it all, which differs from Python only for U+0345 and the Greek iotas."""
+	negate = False
+	parts: list[str] = []
+	categories_only = True
+	for op, av in items:
+		if op == _sre.NEGATE:
+			negate = True
+		elif op == _sre.CATEGORY:
+			parts.append(_category(av))
+		else:
+			categories_only = False
+			if op == _sre.LITERAL:
+				parts.append(_char(av))
+			elif op == _sre.RANGE:
+				parts.append(_spans(_without_strays([av])))
+			else:
+				_refuse(f"uses {op} in a class, which filters do not support")
+	body = "".join(parts)
+	if negate:
+		text = f"[^{body}{_M}]"
+	else:
+		text = (
+			f"[{body}]" if body else r"[^\x{0}-\x{10FFFF}]"
+		)  # only code points no text holds: never matches
+	return f"(?-i:{text})" if categories_only else text
+
+
+def _spans(spans: Iterable[tuple[int, int]]) -> str:
+	return "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in spans)
+
+
+def _without_strays(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+	"""The spans less the surrogates and the marker (the text a regex sees holds neither)."""
+	out = []
+	for a, b in spans:
+		for low, high in ((a, min(b, 0xD7FF)), (max(a, 0xE000), min(b, 0xFDCF)), (max(a, 0xFDD1), b)):
+			if low <= high:
+				out.append((low, high))
+	return out
+
+
+@cache
+def _category(code) -> str:
+	"""Python's ``\\d``, ``\\s``, ``\\w`` (and ``\\D``, ``\\S``, ``\\W``) for str patterns, as RE2 spans."""
+	positive = {
+		_sre.CATEGORY_DIGIT: r"\d+",
+		_sre.CATEGORY_SPACE: r"\s+",
+		_sre.CATEGORY_WORD: r"\w+",
+	}
+	negative = {
+		_sre.CATEGORY_NOT_DIGIT: _sre.CATEGORY_DIGIT,
+		_sre.CATEGORY_NOT_SPACE: _sre.CATEGORY_SPACE,
+		_sre.CATEGORY_NOT_WORD: _sre.CATEGORY_WORD,
+	}
+	if code in negative:
+		spans = _category_spans(positive[negative[code]])
+		gaps, start = [], 0
+		for a, b in spans:
+			if a > start:
+				gaps.append((start, a - 1))
+			start = b + 1
+		if start <= 0x10FFFF:
+			gaps.append((start, 0x10FFFF))
+		return _spans(_without_strays(gaps))
+	if code in positive:
+		return _spans(_without_strays(_category_spans(positive[code])))
+	_refuse(f"uses the class {code}, which filters do not support")
+
+
+@cache
+def _category_spans(fixed_pattern: str) -> tuple[tuple[int, int], ...]:
+	every = "".join(map(chr, range(0x110000)))
+	return tuple((m.start(), m.end() - 1) for m in re.finditer(fixed_pattern, every))
+
+
+def _has_boundary(parsed) -> bool:
+	for op, av in parsed:
+		if op == _sre.AT and av in (_sre.AT_BOUNDARY, _sre.AT_NON_BOUNDARY):
+			return True
+		if any(_has_boundary(child) for child in _children(op, av)):
+			return True
+	return False
+
+
+def _children(op, av) -> list:
+	if op in _REPEATS or op == _POSSESSIVE:
+		return [av[2]]
+	if op == _sre.SUBPATTERN:
+		return [av[-1]]
+	if op == _ATOMIC:
+		return [av]
+	if op == _sre.BRANCH:
+		return list(av[1])
+	if op in (_sre.ASSERT, _sre.ASSERT_NOT):
+		return [av[1]]
+	if op == _sre.GROUPREF_EXISTS:
+		return [p for p in av[1:] if p is not None]
+	return []
 
 
 def unique_teams(sources: Iterable[Source]) -> list[str]:

@@ -98,10 +98,10 @@ class TestTicketSources(FrappeTestCase):
 	def test_bad_rules_are_refused_naming_row_and_column(self):
 		with self.assertRaises(frappe.ValidationError) as e:
 			self.source(
-				rules=[{"field": "subject", "operator": "regex", "value": "(a+)+$", "team": self.vip}]
+				rules=[{"field": "subject", "operator": "regex", "value": r"(re: )\1", "team": self.vip}]
 			)
 		self.assertIn("row 1", str(e.exception))
-		self.assertIn("exponential", str(e.exception))
+		self.assertIn("backreferences are not supported", str(e.exception))
 		self.assertFalse(frappe.db.exists("CC Ticket Source", "CC Support mail"))
 
 	def test_one_source_per_mailbox(self):
