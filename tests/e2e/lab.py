@@ -17,6 +17,7 @@ The tests use it through ``tests/e2e/conftest.py`` (CC_LAB=1). See tests/e2e/REA
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -664,6 +665,8 @@ allow=ulaw
 aors={endpoint}
 direct_media=no
 rtp_symmetric=yes
+media_address={HOST}
+bind_rtp_to_media_address=yes
 
 [{endpoint}]
 type=aor
@@ -766,6 +769,7 @@ class Lab:
 
 	# --- start / stop -----------------------------------------------------------------------------------
 	def start(self) -> Lab:
+		atexit.register(self.stop)  # an interpreter that exits without teardown still stops the processes
 		try:
 			self._start()
 		except BaseException:
@@ -1027,6 +1031,11 @@ def main(argv: list[str] | None = None) -> int:
 	parser = argparse.ArgumentParser(description="Start the PBX lab and keep it up until Ctrl-C.")
 	parser.add_argument("--keep", action="store_true", help="keep the run directory afterwards")
 	args = parser.parse_args(argv)
+
+	def interrupted(signum, frame):
+		raise KeyboardInterrupt
+
+	signal.signal(signal.SIGTERM, interrupted)
 	lab = Lab().start()
 	print(lab.describe(), flush=True)
 	print(f"started in {lab.started_in:.1f} s; Ctrl-C stops everything", flush=True)
