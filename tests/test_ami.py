@@ -14,7 +14,7 @@ from callcenter_app.telephony.ami.bridge import Bridge
 from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
 from callcenter_app.telephony.ami.client import AmiAuthError, AmiClient, AmiConfig
 from callcenter_app.telephony.ami.protocol import FrameParser, ProtocolError, encode_action
-from callcenter_app.telephony.ami.spool import Spool
+from callcenter_app.telephony.ami.spool import Spool, WriteResult
 
 NAMES = ("answered", "abandoned", "penalties")
 
@@ -563,3 +563,26 @@ def test_bridge_reconciles_queue_members_and_passes_on_live_notices(tmp_path):
 		("registration", "bob", "unregistered"),
 	]
 	assert notices[1]["caller"] == "+37060000001" and notices[0]["rtt_ms"] == 8.0
+
+
+def test_a_record_the_writer_refuses_for_good_is_set_aside_and_the_rest_written(tmp_path):
+	frames = merged([recorded_frames("answered"), recorded_frames("abandoned"), recorded_frames("penalties")])
+	expected = records_of(frames)
+	bad = sorted(expected)[1]
+	written = {}
+
+	def write(batch):
+		done, poison = [], {}
+		for r in batch:
+			if r["linkedid"] == bad:
+				poison[bad] = "ValueError: this record breaks the sink"
+			else:
+				written[r["linkedid"]] = r
+				done.append(r["linkedid"])
+		return WriteResult(done, poison)
+
+	bridge = run_bridge(peer := AmiPeer(frames), tmp_path, write, lambda b: len(written) + b.parked >= 4)
+	assert peer.done.is_set() and set(written) == set(expected) - {bad}
+	assert bridge.parked == 1 and len(bridge.spool) == 0
+	(letter,) = (tmp_path / "spool" / "dead-letters.jsonl").read_text().splitlines()
+	assert json.loads(letter)["record"] == expected[bad].as_dict()

@@ -11,6 +11,9 @@ Two optional doors more, both fed from the same event stream:
 - ``desired_members()`` returns the queue members the logged-in agents should be; after every (re)connect
   the bridge compares it with Asterisk's (QueueStatus) and sends QueueAdd/Remove/Pause/Penalty, so
   Asterisk restarts and missed desk actions heal themselves.
+
+``write`` may return a :class:`~callcenter_app.telephony.ami.spool.WriteResult`: records it calls poison
+go to the spool's dead letters and the rest of the batch is acknowledged (see spool.py).
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from callcenter_app.telephony.actions import Membership, members_from_status, reconcile
 from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
 from callcenter_app.telephony.ami.client import AmiClient, AmiConfig, AmiError
-from callcenter_app.telephony.ami.spool import Spool, SpoolWriter
+from callcenter_app.telephony.ami.spool import Spool, SpoolWriter, WriteResult
 from callcenter_app.telephony.presence import Registrations, ring_notice
 
 log = logging.getLogger("callcenter.ami.bridge")
@@ -34,7 +37,7 @@ class Bridge:
 		self,
 		config: AmiConfig,
 		spool: Spool,
-		write: Callable[[list[dict]], None],
+		write: Callable[[list[dict]], WriteResult | Iterable[str] | None],
 		tracker: CallTracker | None = None,
 		batch: int = 200,
 		retry_start: float = 0.5,
@@ -151,8 +154,8 @@ class Bridge:
 		"""Write what is pending now (shutdown, tests); True when the spool is empty."""
 		return await self.writer.drain(timeout)
 
-	def _write_all(self, batch: list[dict]) -> None:
-		self.write(batch)  # the sink writes a batch whole or raises
+	def _write_all(self, batch: list[dict]) -> WriteResult | Iterable[str] | None:
+		return self.write(batch)  # all (None), the keys written, or a WriteResult; raises for an outage
 
 	@property
 	def written(self) -> int:
@@ -161,6 +164,10 @@ class Bridge:
 	@property
 	def write_failures(self) -> int:
 		return self.writer.write_failures
+
+	@property
+	def parked(self) -> int:
+		return self.writer.parked
 
 	async def _notify_loop(self) -> None:
 		while True:
