@@ -87,7 +87,7 @@ def agi_serve(args) -> int:
 
 
 def ami_tail(args) -> int:
-	"""Run the AMI bridge without Frappe: finished calls as JSON lines, spooled first, until interrupted."""
+	"""Run the AMI bridge without Frappe: finished calls as JSON lines, spooled first, until SIGINT/SIGTERM."""
 	import os
 
 	from callcenter_app.telephony.ami.bridge import Bridge
@@ -109,14 +109,32 @@ def ami_tail(args) -> int:
 			out.write(json.dumps(record, sort_keys=True) + "\n")
 		out.flush()
 
-	bridge = Bridge(AmiConfig(args.host, args.port, args.username, secret), Spool(args.spool), write)
+	spool = Spool(args.spool)
+	bridge = Bridge(AmiConfig(args.host, args.port, args.username, secret), spool, write)
+	print(
+		f"callcenter: ami-tail: AMI at {args.host}:{args.port} as user {args.username!r}; spool {args.spool}; "
+		f"records to {'standard output' if args.out == '-' else args.out}",
+		file=sys.stderr,
+		flush=True,
+	)
 	try:
-		asyncio.run(bridge.run())
-	except KeyboardInterrupt:
+		asyncio.run(bridge.serve())
+	except KeyboardInterrupt:  # before the loop's signal handlers were in place
 		pass
 	except AmiAuthError as e:
 		print(f"callcenter: {e}", file=sys.stderr)
 		return 1
+	finally:
+		spool.close()
+		if out is not sys.stdout:
+			out.close()
+	left = len(bridge.spool)
+	print(
+		f"callcenter: ami-tail stopped{f' ({bridge.stopped_by})' if bridge.stopped_by else ''}: "
+		f"{bridge.written} call record(s) written, {bridge.flushed_at_stop} call(s) recorded at shutdown"
+		+ (f"; {left} record(s) left in {args.spool} for the next start" if left else ""),
+		file=sys.stderr,
+	)
 	return 0
 
 

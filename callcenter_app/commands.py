@@ -157,7 +157,8 @@ def export_routes(context):
 def ami_bridge(context, spool=None):
 	"""Run the AMI bridge: every finished call becomes one CC Call Log (spooled to disk first) and, per CC
 	Settings, a ticket; agents' phones ringing pop up on their screens; queue members follow the
-	logged-in agents."""
+	logged-in agents. On SIGTERM/SIGINT it records the calls that ended and writes what it can for up to
+	5 s; the rest is written at the next start."""
 	import asyncio
 	import logging
 	import os
@@ -185,8 +186,8 @@ def ami_bridge(context, spool=None):
 	)
 	click.echo(f"AMI bridge for {site}: {config!r}, spool {spool_dir}")
 	try:
-		asyncio.run(bridge.run())
-	except KeyboardInterrupt:
+		asyncio.run(bridge.serve())
+	except KeyboardInterrupt:  # before the loop's signal handlers were in place
 		pass
 	except AmiAuthError as e:
 		click.echo(str(e), err=True)

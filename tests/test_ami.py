@@ -3,7 +3,9 @@ order/duplicate independence, and the client + bridge over real TCP on loopback 
 
 import asyncio
 import json
+import logging
 import random
+import time
 
 import pytest
 from ami_peer import RECORDINGS, AmiPeer, clone_call, merged, recorded_frames
@@ -563,6 +565,48 @@ def test_bridge_reconciles_queue_members_and_passes_on_live_notices(tmp_path):
 		("registration", "bob", "unregistered"),
 	]
 	assert notices[1]["caller"] == "+37060000001" and notices[0]["rtt_ms"] == 8.0
+
+
+# --- stopping, poison records, a refused login ------------------------------------------------------------
+def ends_at_its_hangup(name: str) -> list[dict]:
+	"""A recording without its first frame (FullyBooted has no Timestamp, so the tracker would read the
+	wall clock and end every call at its hangup): the last call has hung up, its grace is still running."""
+	return recorded_frames(name)[1:]
+
+
+OPEN_CALL = {
+	"Event": "Newchannel",
+	"Channel": "PJSIP/trunk-00000099",
+	"Uniqueid": "1795339999.7",
+	"Linkedid": "1795339999.7",
+	"CallerIDNum": "+37060000999",
+	"Context": "from-trunk",
+	"Exten": "100",
+	"Timestamp": "1795339043.700000",
+}
+
+
+def test_stopping_the_bridge_records_the_call_that_just_ended_and_logs_the_open_ones(tmp_path, caplog):
+	frames = [*ends_at_its_hangup("answered"), OPEN_CALL]
+	(expected,) = records_of(frames).values()
+	peer = AmiPeer(frames)
+	written = {}
+	done_at = []
+
+	def until(bridge):  # stop 0.5 s after the call's hangup reached the bridge (its grace is 2 s)
+		if peer.done.is_set() and bridge.client.events >= len(frames):
+			done_at.append(time.monotonic())
+		return bool(done_at) and time.monotonic() - done_at[0] >= 0.5
+
+	with caplog.at_level(logging.INFO, logger="callcenter.ami.bridge"):
+		bridge = run_bridge(
+			peer, tmp_path, lambda batch: written.update({r["linkedid"]: r for r in batch}), until
+		)
+	assert written == {expected.linkedid: expected.as_dict()}
+	assert bridge.flushed_at_stop == 1 and len(bridge.spool) == 0
+	assert "1 call(s) in progress, not recorded (linkedids 1795339999.7)" in caplog.text
+	assert "37060000999" not in caplog.text and "5551001" not in caplog.text  # no numbers in logs
+	assert "AMI bridge stopped: 1 call record(s) written, 1 recorded at shutdown" in caplog.text
 
 
 def test_a_record_the_writer_refuses_for_good_is_set_aside_and_the_rest_written(tmp_path):

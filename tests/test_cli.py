@@ -1,6 +1,9 @@
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -146,3 +149,56 @@ def test_dialer_sim_bad_input_is_named(capsys, extra, message):
 	captured = capsys.readouterr()
 	assert captured.out == ""
 	assert message in captured.err
+
+
+# --- ami-tail ------------------------------------------------------------------------------------------
+def _peer_in_a_thread(frames):
+	"""An AmiPeer for a CLI subprocess: (peer, PeerThread); `with thread as port` serves it on loopback."""
+	sys.path.insert(0, os.path.dirname(__file__))
+	from ami_peer import AmiPeer, PeerThread
+
+	peer = AmiPeer(frames)
+	thread = PeerThread(peer)
+	return peer, thread
+
+
+def _ami_tail(port, tmp_path, *extra, secret="s3cret-pass"):
+	env = {**os.environ, "CC_AMI_SECRET": secret}
+	args = ["ami-tail", "--port", str(port), "--username", "cc", "--spool", str(tmp_path / "spool")]
+	return subprocess.Popen(
+		[sys.executable, "-m", "callcenter_app.cli", *args, *extra],
+		env=env,
+		stdout=subprocess.PIPE,
+		stderr=subprocess.PIPE,
+		text=True,
+	)
+
+
+def test_ami_tail_on_sigterm_writes_the_call_that_ended_just_before(tmp_path):
+	sys.path.insert(0, os.path.dirname(__file__))
+	from ami_peer import recorded_frames
+
+	# without FullyBooted (no Timestamp: the wall clock would end the call at once): the call has hung up
+	# and its 2 s grace is running when SIGTERM comes
+	frames = recorded_frames("answered")[1:]
+	peer, thread = _peer_in_a_thread(frames)
+	out = tmp_path / "calls.jsonl"
+	with thread as port:
+		proc = _ami_tail(port, tmp_path, "--out", str(out))
+		try:
+			deadline = time.time() + 20
+			while not peer.done.is_set() and time.time() < deadline:
+				time.sleep(0.05)
+			time.sleep(0.5)
+			proc.send_signal(signal.SIGTERM)
+			_, err = proc.communicate(timeout=20)
+		finally:
+			if proc.poll() is None:
+				proc.kill()
+	assert proc.returncode == 0, err
+	(record,) = [json.loads(line) for line in out.read_text().splitlines()]
+	assert record["linkedid"] == "1795339039.0" and record["answered_by"] == "Agent One"
+	assert f"AMI at 127.0.0.1:{port} as user 'cc'" in err  # what it connects to, on start
+	assert "s3cret-pass" not in err
+	assert "ami-tail stopped (SIGTERM): 1 call record(s) written, 1 call(s) recorded at shutdown" in err
+	assert "Traceback" not in err
