@@ -2,6 +2,7 @@
 order/duplicate independence, and the client + bridge over real TCP on loopback with faults."""
 
 import asyncio
+import gc
 import json
 import logging
 import random
@@ -630,3 +631,28 @@ def test_a_record_the_writer_refuses_for_good_is_set_aside_and_the_rest_written(
 	assert bridge.parked == 1 and len(bridge.spool) == 0
 	(letter,) = (tmp_path / "spool" / "dead-letters.jsonl").read_text().splitlines()
 	assert json.loads(letter)["record"] == expected[bad].as_dict()
+
+
+def test_a_refused_login_leaves_no_task_exception_unretrieved():
+	"""Asterisk closes the connection as it refuses a login: the reader task ends with it, and its
+	ConnectionError must be retrieved (else asyncio prints "Task exception was never retrieved")."""
+	unretrieved = []
+
+	async def main():
+		loop = asyncio.get_running_loop()
+		loop.set_exception_handler(lambda loop, context: unretrieved.append(context["message"]))
+		peer = AmiPeer([])
+		port = await peer.start()
+		for _ in range(8):
+			client = AmiClient(AmiConfig("127.0.0.1", port, "cc", "wrong-secret", timeout=5), lambda e: None)
+			with pytest.raises(AmiAuthError) as e:
+				await asyncio.wait_for(client.run(), 5)
+			assert "CC Settings" not in str(e.value)  # where the credentials come from is the caller's to say
+			del client
+			await asyncio.sleep(0.01)
+			gc.collect()
+		await peer.close()
+		return peer.logins_refused
+
+	assert asyncio.run(main()) == 8
+	assert unretrieved == []
