@@ -251,3 +251,42 @@ def test_fsync_runs_off_the_loop_in_order_and_before_anything_is_written(tmp_pat
 		spool.ack(["r00"])
 	with Spool(str(tmp_path)) as again:
 		assert len(again) == 0
+
+
+def test_a_failed_disk_write_leaves_no_half_line_and_is_tried_again_in_order(tmp_path, monkeypatch, caplog):
+	spool = Spool(str(tmp_path), fsync=False)
+	real_write = os.write
+	failures = {"left": 2}
+
+	def full_disk(fd, data):
+		if failures["left"] and fd == spool._records:
+			failures["left"] -= 1
+			real_write(fd, bytes(data[: len(data) // 2]))  # half a line, then the disk is full
+			raise OSError(28, "No space left on device")
+		return real_write(fd, data)
+
+	monkeypatch.setattr(os, "write", full_disk)
+	written = []
+
+	def write(batch):  # the file holds whole lines only, each record once
+		text = (tmp_path / "records.jsonl").read_text()
+		assert text.endswith("\n") and [json.loads(line)["linkedid"] for line in text.splitlines()] == [
+			"a",
+			"b",
+		]
+		written.extend(r["linkedid"] for r in batch)
+
+	async def main():
+		writer = SpoolWriter(spool, write, retry_start=0.01)
+		writer.append([{"linkedid": "a", "caller": "+37060000001"}])
+		writer.append([{"linkedid": "b"}])
+		return await writer.drain(5.0)
+
+	with caplog.at_level(logging.ERROR, logger="callcenter.ami.spool"):
+		assert asyncio.run(main())
+	assert written == ["a", "b"] and "No space left on device" in caplog.text
+	assert "37060000001" not in caplog.text
+	spool.close()
+	monkeypatch.undo()
+	with Spool(str(tmp_path)) as again:
+		assert len(again) == 0 and (tmp_path / "records.jsonl").read_text() == ""

@@ -238,6 +238,18 @@ class Spool:
 		if self.fsync:
 			os.fsync(fd)
 
+	def _append(self, fd: int, data: bytes) -> None:
+		"""Write and fsync ``data`` at the end of ``fd``; on failure cut it off again (no half line stays
+		for the next write to be glued onto)."""
+		start = os.fstat(fd).st_size
+		try:
+			_write_all(fd, data)
+			self._sync(fd)
+		except BaseException:
+			with contextlib.suppress(OSError):
+				os.ftruncate(fd, start)
+			raise
+
 	def _check_open(self) -> None:
 		if self._closed:  # its descriptors may belong to other files by now
 			raise ValueError(f"the spool {self.directory} is closed")
@@ -252,14 +264,7 @@ class Spool:
 		data = "".join(json.dumps(r, separators=(",", ":"), sort_keys=True) + "\n" for r in records)
 		with self._io:
 			self._check_open()
-			start = os.fstat(self._records).st_size
-			try:
-				_write_all(self._records, data.encode("utf-8"))
-				self._sync(self._records)
-			except BaseException:
-				with contextlib.suppress(OSError):
-					os.ftruncate(self._records, start)
-				raise
+			self._append(self._records, data.encode("utf-8"))
 			with self._lock:
 				for key, record in zip(keys, records, strict=True):
 					self._pending[key] = record
@@ -276,8 +281,7 @@ class Spool:
 				known = list(dict.fromkeys(k for k in keys if k in self._pending))
 			if not known:
 				return []
-			_write_all(self._acked, "".join(k + "\n" for k in known).encode("utf-8"))
-			self._sync(self._acked)
+			self._append(self._acked, "".join(k + "\n" for k in known).encode("utf-8"))
 			with self._lock:
 				for key in known:
 					self._pending.pop(key, None)
@@ -303,8 +307,7 @@ class Spool:
 			)
 			if self._dead is None:
 				self._dead = self._open(self.dead_letters_path)
-			_write_all(self._dead, lines.encode("utf-8"))
-			self._sync(self._dead)
+			self._append(self._dead, lines.encode("utf-8"))
 			return self.ack([k for k, _ in parked])
 
 	def _truncate(self) -> None:
