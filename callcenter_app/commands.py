@@ -279,7 +279,7 @@ def dialer(context, spool=None, ring_timeout=25):
 	from callcenter_app.dialer.process import AlreadyRunning, DialerProcess, single_instance
 	from callcenter_app.dialer.process.service import SiteStore
 	from callcenter_app.telephony.ami.client import AmiAuthError
-	from callcenter_app.telephony.ami.spool import Spool
+	from callcenter_app.telephony.ami.spool import Spool, SpoolInUse
 	from callcenter_app.telephony.service import ami_config
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -303,6 +303,9 @@ def dialer(context, spool=None, ring_timeout=25):
 			asyncio.run(main())
 	except AlreadyRunning as e:
 		click.echo(f"{e}: one dialer per site", err=True)
+		raise SystemExit(1) from None
+	except SpoolInUse as e:
+		click.echo(f"--spool: {e}; the dialer needs a spool of its own", err=True)
 		raise SystemExit(1) from None
 	except AmiAuthError as e:
 		click.echo(f"{e} {AMI_LOGIN_HINT}", err=True)
