@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import math
+import os
 import sys
 from zoneinfo import ZoneInfo
 
@@ -86,37 +87,93 @@ def agi_serve(args) -> int:
 	return 0
 
 
-def ami_tail(args) -> int:
-	"""Run the AMI bridge without Frappe: finished calls as JSON lines, spooled first, until interrupted."""
-	import os
-
-	from callcenter_app.telephony.ami.bridge import Bridge
-	from callcenter_app.telephony.ami.client import AmiAuthError, AmiConfig
-	from callcenter_app.telephony.ami.spool import Spool
-
-	secret = os.environ.get(args.secret_env, "")
+def _ami_secret(args) -> str:
 	if args.secret_file:
-		with open(args.secret_file, encoding="utf-8") as f:
-			secret = f.read().strip()
+		try:
+			with open(args.secret_file, encoding="utf-8") as f:
+				secret = f.read().strip()
+		except OSError as e:
+			raise FieldError("--secret-file", f"cannot read {args.secret_file}: {e.strerror}") from None
+		except UnicodeDecodeError:
+			raise FieldError("--secret-file", f"{args.secret_file} is not a text file") from None
+		if not secret:
+			raise FieldError("--secret-file", f"{args.secret_file} is empty")
+		return secret
+	secret = os.environ.get(args.secret_env, "")
 	if not secret:
 		raise FieldError(
 			"secret", f"give --secret-file or set ${args.secret_env} (never on the command line)"
 		)
-	out = sys.stdout if args.out == "-" else open(args.out, "a", encoding="utf-8")
+	return secret
+
+
+def _open_spool(path: str):
+	from callcenter_app.telephony.ami.spool import Spool, SpoolInUse
+
+	try:
+		return Spool(path)
+	except SpoolInUse as e:
+		raise FieldError("--spool", f"{e}; one ami-tail or AMI bridge per spool") from None
+	except OSError as e:
+		where = f"{e.filename}: " if e.filename and e.filename != path else ""
+		raise FieldError(
+			"--spool", f"cannot use {path} as the spool directory: {where}{e.strerror or e}"
+		) from None
+
+
+def ami_tail(args) -> int:
+	"""Run the AMI bridge without Frappe: finished calls as JSON lines, spooled first, until SIGINT/SIGTERM."""
+	from callcenter_app.telephony.ami.bridge import Bridge
+	from callcenter_app.telephony.ami.client import AmiAuthError, AmiConfig
+
+	if not 1 <= args.port <= 65535:
+		raise FieldError("--port", f"must be from 1 to 65535, not {args.port}")
+	if not args.host.strip():
+		raise FieldError("--host", "must not be empty")
+	secret = _ami_secret(args)
+	out = sys.stdout
+	if args.out != "-":
+		try:
+			out = open(args.out, "a", encoding="utf-8")
+		except OSError as e:
+			raise FieldError("--out", f"cannot append to {args.out}: {e.strerror}") from None
+	spool = _open_spool(args.spool)
 
 	def write(batch: list[dict]) -> None:
 		for record in batch:
 			out.write(json.dumps(record, sort_keys=True) + "\n")
 		out.flush()
 
-	bridge = Bridge(AmiConfig(args.host, args.port, args.username, secret), Spool(args.spool), write)
+	config = AmiConfig(args.host, args.port, args.username, secret)
+	bridge = Bridge(config, spool, write)
+	print(
+		f"callcenter: ami-tail: AMI at {args.host}:{args.port} as user {args.username!r}; spool {args.spool}; "
+		f"records to {'standard output' if args.out == '-' else args.out}",
+		file=sys.stderr,
+		flush=True,
+	)
 	try:
-		asyncio.run(bridge.run())
-	except KeyboardInterrupt:
+		asyncio.run(bridge.serve())
+	except KeyboardInterrupt:  # before the loop's signal handlers were in place
 		pass
 	except AmiAuthError as e:
-		print(f"callcenter: {e}", file=sys.stderr)
+		print(
+			f"callcenter: {e} Check --username and the secret (--secret-file or ${args.secret_env}) against "
+			"the PBX's manager.conf.",
+			file=sys.stderr,
+		)
 		return 1
+	finally:
+		spool.close()
+		if out is not sys.stdout:
+			out.close()
+	left = len(bridge.spool)
+	print(
+		f"callcenter: ami-tail stopped{f' ({bridge.stopped_by})' if bridge.stopped_by else ''}: "
+		f"{bridge.written} call record(s) written, {bridge.flushed_at_stop} call(s) recorded at shutdown"
+		+ (f"; {left} record(s) left in {args.spool} for the next start" if left else ""),
+		file=sys.stderr,
+	)
 	return 0
 
 
@@ -305,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
 	)
 	p.add_argument("--host", default="127.0.0.1")
 	p.add_argument("--port", type=int, default=5038)
-	p.add_argument("--username", required=True)
+	p.add_argument("--username", required=True, help="the AMI user (manager.conf)")
 	p.add_argument("--secret-file", help="file holding the AMI secret")
 	p.add_argument("--secret-env", default="CC_AMI_SECRET", help="environment variable with the secret")
 	p.add_argument("--spool", default="./ami-spool", help="spool directory (records wait here until written)")

@@ -200,13 +200,17 @@ def export_routes(context):
 		click.echo(serialize.dumps(load_routeset()), nl=False)
 
 
+AMI_LOGIN_HINT = "Check CC Settings (AMI Username/Secret) and the PBX's manager.conf."
+
+
 @callcenter.command("ami-bridge")
 @click.option("--spool", help="spool directory (default: the site's private/ami-spool)")
 @pass_context
 def ami_bridge(context, spool=None):
 	"""Run the AMI bridge: every finished call becomes one CC Call Log (spooled to disk first) and, per CC
 	Settings, a ticket; agents' phones ringing pop up on their screens; queue members follow the
-	logged-in agents."""
+	logged-in agents. One bridge per spool: a second one is refused. On SIGTERM/SIGINT it records the calls
+	that ended and writes what it can for up to 5 s; the rest is written at the next start."""
 	import asyncio
 	import logging
 	import os
@@ -215,31 +219,45 @@ def ami_bridge(context, spool=None):
 
 	from callcenter_app.telephony.ami.bridge import Bridge
 	from callcenter_app.telephony.ami.client import AmiAuthError
-	from callcenter_app.telephony.ami.spool import Spool
+	from callcenter_app.telephony.ami.spool import Spool, SpoolInUse
 	from callcenter_app.telephony.presence.service import desired_members
 	from callcenter_app.telephony.service import ami_config, on_site, publish_notices, write_call_logs
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-	with site_connection(context) as site:
-		config = ami_config()
-		spool_dir = spool or frappe.get_site_path("private", "ami-spool")
-		sites_path = os.path.abspath(frappe.local.sites_path)
+	try:
+		with site_connection(context) as site:
+			config = ami_config()
+			spool_dir = os.path.abspath(spool or frappe.get_site_path("private", "ami-spool"))
+			sites_path = os.path.abspath(frappe.local.sites_path)
+	except frappe.ValidationError as e:  # the PBX bridge is not enabled in CC Settings
+		click.echo(frappe.utils.strip_html(str(e)), err=True)
+		raise SystemExit(1) from None
+	try:
+		opened = Spool(spool_dir)
+	except SpoolInUse as e:
+		click.echo(f"--spool: {e}; one AMI bridge per spool (is it running already?)", err=True)
+		raise SystemExit(1) from None
+	except OSError as e:
+		click.echo(f"--spool: cannot use {spool_dir} as the spool directory: {e.strerror or e}", err=True)
+		raise SystemExit(1) from None
 	in_site = on_site(site, sites_path)
 	bridge = Bridge(
 		config,
-		Spool(spool_dir),
+		opened,
 		in_site(write_call_logs),
 		notify=in_site(publish_notices),
 		desired_members=in_site(desired_members),
 	)
 	click.echo(f"AMI bridge for {site}: {config!r}, spool {spool_dir}")
 	try:
-		asyncio.run(bridge.run())
-	except KeyboardInterrupt:
+		asyncio.run(bridge.serve())
+	except KeyboardInterrupt:  # before the loop's signal handlers were in place
 		pass
 	except AmiAuthError as e:
-		click.echo(str(e), err=True)
+		click.echo(f"{e} {AMI_LOGIN_HINT}", err=True)
 		raise SystemExit(1) from None
+	finally:
+		opened.close()
 
 
 @callcenter.command("dialer")
@@ -261,7 +279,7 @@ def dialer(context, spool=None, ring_timeout=25):
 	from callcenter_app.dialer.process import AlreadyRunning, DialerProcess, single_instance
 	from callcenter_app.dialer.process.service import SiteStore
 	from callcenter_app.telephony.ami.client import AmiAuthError
-	from callcenter_app.telephony.ami.spool import Spool
+	from callcenter_app.telephony.ami.spool import Spool, SpoolInUse
 	from callcenter_app.telephony.service import ami_config
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -286,8 +304,11 @@ def dialer(context, spool=None, ring_timeout=25):
 	except AlreadyRunning as e:
 		click.echo(f"{e}: one dialer per site", err=True)
 		raise SystemExit(1) from None
+	except SpoolInUse as e:
+		click.echo(f"--spool: {e}; the dialer needs a spool of its own", err=True)
+		raise SystemExit(1) from None
 	except AmiAuthError as e:
-		click.echo(str(e), err=True)
+		click.echo(f"{e} {AMI_LOGIN_HINT}", err=True)
 		raise SystemExit(1) from None
 
 

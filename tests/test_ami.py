@@ -2,8 +2,11 @@
 order/duplicate independence, and the client + bridge over real TCP on loopback with faults."""
 
 import asyncio
+import gc
 import json
+import logging
 import random
+import time
 
 import pytest
 from ami_peer import RECORDINGS, AmiPeer, clone_call, merged, recorded_frames
@@ -14,7 +17,7 @@ from callcenter_app.telephony.ami.bridge import Bridge
 from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
 from callcenter_app.telephony.ami.client import AmiAuthError, AmiClient, AmiConfig
 from callcenter_app.telephony.ami.protocol import FrameParser, ProtocolError, encode_action
-from callcenter_app.telephony.ami.spool import Spool
+from callcenter_app.telephony.ami.spool import Spool, WriteResult
 
 NAMES = ("answered", "abandoned", "penalties")
 
@@ -563,3 +566,93 @@ def test_bridge_reconciles_queue_members_and_passes_on_live_notices(tmp_path):
 		("registration", "bob", "unregistered"),
 	]
 	assert notices[1]["caller"] == "+37060000001" and notices[0]["rtt_ms"] == 8.0
+
+
+# --- stopping, poison records, a refused login ------------------------------------------------------------
+def ends_at_its_hangup(name: str) -> list[dict]:
+	"""A recording without its first frame (FullyBooted has no Timestamp, so the tracker would read the
+	wall clock and end every call at its hangup): the last call has hung up, its grace is still running."""
+	return recorded_frames(name)[1:]
+
+
+OPEN_CALL = {
+	"Event": "Newchannel",
+	"Channel": "PJSIP/trunk-00000099",
+	"Uniqueid": "1795339999.7",
+	"Linkedid": "1795339999.7",
+	"CallerIDNum": "+37060000999",
+	"Context": "from-trunk",
+	"Exten": "100",
+	"Timestamp": "1795339043.700000",
+}
+
+
+def test_stopping_the_bridge_records_the_call_that_just_ended_and_logs_the_open_ones(tmp_path, caplog):
+	frames = [*ends_at_its_hangup("answered"), OPEN_CALL]
+	(expected,) = records_of(frames).values()
+	peer = AmiPeer(frames)
+	written = {}
+	done_at = []
+
+	def until(bridge):  # stop 0.5 s after the call's hangup reached the bridge (its grace is 2 s)
+		if peer.done.is_set() and bridge.client.events >= len(frames):
+			done_at.append(time.monotonic())
+		return bool(done_at) and time.monotonic() - done_at[0] >= 0.5
+
+	with caplog.at_level(logging.INFO, logger="callcenter.ami.bridge"):
+		bridge = run_bridge(
+			peer, tmp_path, lambda batch: written.update({r["linkedid"]: r for r in batch}), until
+		)
+	assert written == {expected.linkedid: expected.as_dict()}
+	assert bridge.flushed_at_stop == 1 and len(bridge.spool) == 0
+	assert "1 call(s) in progress, not recorded (linkedids 1795339999.7)" in caplog.text
+	assert "37060000999" not in caplog.text and "5551001" not in caplog.text  # no numbers in logs
+	assert "AMI bridge stopped: 1 call record(s) written, 1 recorded at shutdown" in caplog.text
+
+
+def test_a_record_the_writer_refuses_for_good_is_set_aside_and_the_rest_written(tmp_path):
+	frames = merged([recorded_frames("answered"), recorded_frames("abandoned"), recorded_frames("penalties")])
+	expected = records_of(frames)
+	bad = sorted(expected)[1]
+	written = {}
+
+	def write(batch):
+		done, poison = [], {}
+		for r in batch:
+			if r["linkedid"] == bad:
+				poison[bad] = "ValueError: this record breaks the sink"
+			else:
+				written[r["linkedid"]] = r
+				done.append(r["linkedid"])
+		return WriteResult(done, poison)
+
+	bridge = run_bridge(peer := AmiPeer(frames), tmp_path, write, lambda b: len(written) + b.parked >= 4)
+	assert peer.done.is_set() and set(written) == set(expected) - {bad}
+	assert bridge.parked == 1 and len(bridge.spool) == 0
+	(letter,) = (tmp_path / "spool" / "dead-letters.jsonl").read_text().splitlines()
+	assert json.loads(letter)["record"] == expected[bad].as_dict()
+
+
+def test_a_refused_login_leaves_no_task_exception_unretrieved():
+	"""Asterisk closes the connection as it refuses a login: the reader task ends with it, and its
+	ConnectionError must be retrieved (else asyncio prints "Task exception was never retrieved")."""
+	unretrieved = []
+
+	async def main():
+		loop = asyncio.get_running_loop()
+		loop.set_exception_handler(lambda loop, context: unretrieved.append(context["message"]))
+		peer = AmiPeer([])
+		port = await peer.start()
+		for _ in range(8):
+			client = AmiClient(AmiConfig("127.0.0.1", port, "cc", "wrong-secret", timeout=5), lambda e: None)
+			with pytest.raises(AmiAuthError) as e:
+				await asyncio.wait_for(client.run(), 5)
+			assert "CC Settings" not in str(e.value)  # where the credentials come from is the caller's to say
+			del client
+			await asyncio.sleep(0.01)
+			gc.collect()
+		await peer.close()
+		return peer.logins_refused
+
+	assert asyncio.run(main()) == 8
+	assert unretrieved == []

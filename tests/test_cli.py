@@ -1,6 +1,9 @@
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -146,3 +149,124 @@ def test_dialer_sim_bad_input_is_named(capsys, extra, message):
 	captured = capsys.readouterr()
 	assert captured.out == ""
 	assert message in captured.err
+
+
+# --- ami-tail ------------------------------------------------------------------------------------------
+def _peer_in_a_thread(frames):
+	"""An AmiPeer for a CLI subprocess: (peer, PeerThread); `with thread as port` serves it on loopback."""
+	sys.path.insert(0, os.path.dirname(__file__))
+	from ami_peer import AmiPeer, PeerThread
+
+	peer = AmiPeer(frames)
+	thread = PeerThread(peer)
+	return peer, thread
+
+
+def _ami_tail(port, tmp_path, *extra, secret="s3cret-pass"):
+	env = {**os.environ, "CC_AMI_SECRET": secret}
+	args = ["ami-tail", "--port", str(port), "--username", "cc", "--spool", str(tmp_path / "spool")]
+	return subprocess.Popen(
+		[sys.executable, "-m", "callcenter_app.cli", *args, *extra],
+		env=env,
+		stdout=subprocess.PIPE,
+		stderr=subprocess.PIPE,
+		text=True,
+	)
+
+
+def test_ami_tail_on_sigterm_writes_the_call_that_ended_just_before(tmp_path):
+	sys.path.insert(0, os.path.dirname(__file__))
+	from ami_peer import recorded_frames
+
+	# without FullyBooted (no Timestamp: the wall clock would end the call at once): the call has hung up
+	# and its 2 s grace is running when SIGTERM comes
+	frames = recorded_frames("answered")[1:]
+	peer, thread = _peer_in_a_thread(frames)
+	out = tmp_path / "calls.jsonl"
+	with thread as port:
+		proc = _ami_tail(port, tmp_path, "--out", str(out))
+		try:
+			deadline = time.time() + 20
+			while not peer.done.is_set() and time.time() < deadline:
+				time.sleep(0.05)
+			time.sleep(0.5)
+			proc.send_signal(signal.SIGTERM)
+			_, err = proc.communicate(timeout=20)
+		finally:
+			if proc.poll() is None:
+				proc.kill()
+	assert proc.returncode == 0, err
+	(record,) = [json.loads(line) for line in out.read_text().splitlines()]
+	assert record["linkedid"] == "1795339039.0" and record["answered_by"] == "Agent One"
+	assert f"AMI at 127.0.0.1:{port} as user 'cc'" in err  # what it connects to, on start
+	assert "s3cret-pass" not in err
+	assert "ami-tail stopped (SIGTERM): 1 call record(s) written, 1 call(s) recorded at shutdown" in err
+	assert "Traceback" not in err
+
+
+def test_ami_tail_with_wrong_credentials_says_so_once_and_fails(tmp_path):
+	peer, thread = _peer_in_a_thread([])
+	with thread as port:
+		proc = _ami_tail(port, tmp_path, secret="wrong-secret")
+		_, err = proc.communicate(timeout=20)
+	assert proc.returncode == 1 and peer.logins_refused == 1  # refused once, not retried
+	assert err.splitlines()[-1].startswith("callcenter: AMI login refused for user 'cc' at 127.0.0.1:")
+	assert "Check --username and the secret (--secret-file or $CC_AMI_SECRET)" in err
+	assert "CC Settings" not in err and "wrong-secret" not in err
+	assert "Traceback" not in err and "never retrieved" not in err
+
+
+def _cli(*argv, secret="s3cret-pass") -> tuple[int, str]:
+	"""Run ``callcenter ARGV`` as a process (a regression that connects after all fails, never hangs)."""
+	env = {**os.environ, "CC_AMI_SECRET": secret}
+	proc = subprocess.Popen(
+		[sys.executable, "-m", "callcenter_app.cli", *argv],
+		env=env,
+		stdout=subprocess.PIPE,
+		stderr=subprocess.PIPE,
+		text=True,
+	)
+	try:
+		_, err = proc.communicate(timeout=20)
+	except subprocess.TimeoutExpired:
+		proc.kill()
+		_, err = proc.communicate()
+		return -1, err + "\n(still running after 20 s)"
+	return proc.returncode, err
+
+
+@pytest.mark.parametrize(
+	"option, value, message",
+	[
+		(
+			"--secret-file",
+			"{tmp}/no-such-file",
+			"--secret-file: cannot read {tmp}/no-such-file: No such file",
+		),
+		("--secret-file", "{tmp}/empty", "--secret-file: {tmp}/empty is empty"),
+		("--out", "{tmp}/no-such-dir/calls.jsonl", "--out: cannot append to {tmp}/no-such-dir/calls.jsonl"),
+		("--out", "{tmp}", "--out: cannot append to {tmp}: Is a directory"),
+		("--port", "70000", "--port: must be from 1 to 65535, not 70000"),
+		("--port", "0", "--port: must be from 1 to 65535, not 0"),
+		("--spool", "{tmp}/empty", "--spool: cannot use {tmp}/empty as the spool directory"),
+		("--spool", "{tmp}/empty/spool", "--spool: cannot use {tmp}/empty/spool as the spool directory"),
+	],
+)
+def test_ami_tail_bad_input_is_named_without_a_traceback(tmp_path, option, value, message):
+	(tmp_path / "empty").write_text("")
+	args = {"--port": "5038", "--spool": str(tmp_path / "spool"), "--out": str(tmp_path / "out.jsonl")}
+	args[option] = value.format(tmp=tmp_path)
+	code, err = _cli("ami-tail", "--username", "cc", *[x for kv in args.items() for x in kv])
+	assert code == 2, err
+	assert err.startswith("callcenter: " + message.format(tmp=tmp_path)), err
+	assert "Traceback" not in err
+
+
+def test_a_second_ami_tail_on_the_same_spool_is_refused(tmp_path):
+	from callcenter_app.telephony.ami.spool import Spool
+
+	with Spool(str(tmp_path / "spool")):  # the first one
+		code, err = _cli("ami-tail", "--username", "cc", "--spool", str(tmp_path / "spool"))
+	assert code == 2, err
+	assert f"--spool: {tmp_path / 'spool'} is in use by another process (pid {os.getpid()})" in err
+	assert "one ami-tail or AMI bridge per spool" in err and "Traceback" not in err

@@ -11,6 +11,15 @@ Two optional doors more, both fed from the same event stream:
 - ``desired_members()`` returns the queue members the logged-in agents should be; after every (re)connect
   the bridge compares it with Asterisk's (QueueStatus) and sends QueueAdd/Remove/Pause/Penalty, so
   Asterisk restarts and missed desk actions heal themselves.
+
+``write`` may return a :class:`~callcenter_app.telephony.ami.spool.WriteResult`: records it calls poison
+go to the spool's dead letters and the rest of the batch is acknowledged (see spool.py).
+
+Shutdown (``stop()``; ``serve()`` calls it on SIGINT and SIGTERM): the client stops reading, every call
+whose channels have all hung up is recorded at once (its grace cut short), everything is made durable in
+the spool, and the writer gets ``drain_timeout`` seconds to write it; what is left is written at the next
+start. Calls still in progress are logged (how many, their Linkedids; never a number) and not recorded:
+the next start's resync picks up those still live.
 """
 
 from __future__ import annotations
@@ -18,12 +27,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterable
 
 from callcenter_app.telephony.actions import Membership, members_from_status, reconcile
 from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
 from callcenter_app.telephony.ami.client import AmiClient, AmiConfig, AmiError
-from callcenter_app.telephony.ami.spool import Spool, SpoolWriter
+from callcenter_app.telephony.ami.spool import Spool, SpoolWriter, WriteResult
 from callcenter_app.telephony.presence import Registrations, ring_notice
 
 log = logging.getLogger("callcenter.ami.bridge")
@@ -34,7 +44,7 @@ class Bridge:
 		self,
 		config: AmiConfig,
 		spool: Spool,
-		write: Callable[[list[dict]], None],
+		write: Callable[[list[dict]], WriteResult | Iterable[str] | None],
 		tracker: CallTracker | None = None,
 		batch: int = 200,
 		retry_start: float = 0.5,
@@ -57,6 +67,8 @@ class Bridge:
 		self._notice_wake = asyncio.Event()
 		self._stop = asyncio.Event()
 		self._background: set[asyncio.Task] = set()
+		self.stopped_by = ""  # the signal's name, when one stopped the bridge
+		self.flushed_at_stop = 0  # calls recorded at shutdown, their grace cut short
 
 	def on_event(self, event: dict) -> None:
 		self._spool(self.tracker.feed(event))
@@ -142,17 +154,68 @@ class Bridge:
 				task.cancel()
 				with contextlib.suppress(BaseException):
 					await task
-			await self.drain(timeout=self.drain_timeout)
+			await self._shutdown()
+
+	async def _shutdown(self) -> None:
+		"""No more events come: record every finished call, make it durable, write what can be written."""
+		finished = self.tracker.finish_all()
+		self.flushed_at_stop = len(finished)
+		self._spool(finished)
+		open_calls = sorted(self.tracker.calls)
+		if open_calls:
+			shown = ", ".join(open_calls[:20]) + (
+				f" and {len(open_calls) - 20} more" if len(open_calls) > 20 else ""
+			)
+			log.warning(
+				"AMI bridge stopping with %d call(s) in progress, not recorded (linkedids %s)",
+				len(open_calls),
+				shown,
+			)
+		if not await self.drain(timeout=self.drain_timeout):
+			log.warning(
+				"AMI bridge stopped with %d call record(s) not yet written; they wait in %s for the next start",
+				len(self.spool) + self.writer.unsynced,
+				self.spool.directory,
+			)
+		log.info(
+			"AMI bridge stopped%s: %d call record(s) written, %d recorded at shutdown, %d set aside, %d left "
+			"in the spool",
+			f" ({self.stopped_by})" if self.stopped_by else "",
+			self.written,
+			self.flushed_at_stop,
+			self.writer.parked,
+			len(self.spool) + self.writer.unsynced,
+		)
 
 	def stop(self) -> None:
 		self._stop.set()
+
+	async def serve(self, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> None:
+		"""``run()`` until one of ``signals`` arrives, then stop cleanly (what the commands run)."""
+		loop = asyncio.get_running_loop()
+		for sig in signals:
+			loop.add_signal_handler(sig, self._signalled, sig)
+		try:
+			await self.run()
+		finally:
+			for sig in signals:
+				loop.remove_signal_handler(sig)
+
+	def _signalled(self, sig: int) -> None:
+		name = signal.Signals(sig).name
+		if self._stop.is_set():
+			log.warning("%s: the AMI bridge is already stopping (at most %.0f s)", name, self.drain_timeout)
+			return
+		log.info("%s: the AMI bridge stops", name)
+		self.stopped_by = name
+		self.stop()
 
 	async def drain(self, timeout: float = 10.0) -> bool:
 		"""Write what is pending now (shutdown, tests); True when the spool is empty."""
 		return await self.writer.drain(timeout)
 
-	def _write_all(self, batch: list[dict]) -> None:
-		self.write(batch)  # the sink writes a batch whole or raises
+	def _write_all(self, batch: list[dict]) -> WriteResult | Iterable[str] | None:
+		return self.write(batch)  # all (None), the keys written, or a WriteResult; raises for an outage
 
 	@property
 	def written(self) -> int:
@@ -161,6 +224,10 @@ class Bridge:
 	@property
 	def write_failures(self) -> int:
 		return self.writer.write_failures
+
+	@property
+	def parked(self) -> int:
+		return self.writer.parked
 
 	async def _notify_loop(self) -> None:
 		while True:

@@ -6,7 +6,9 @@ because Asterisk replays nothing after a reconnect. Events that arrive while ``o
 and delivered, in order, once it returns: a snapshot read during the resync is applied before what happened
 after it (otherwise a hangup that came in the same read as the end of the snapshot would be applied first,
 then undone by the older snapshot). A refused login raises ``AmiAuthError`` at once
-(retrying bad credentials only locks the account); network failures reconnect with exponential backoff.
+(retrying bad credentials only locks the account); its message names the user and the address, and the
+caller adds where the credentials come from (CC Settings, a command's options). Network failures reconnect
+with exponential backoff.
 """
 
 from __future__ import annotations
@@ -171,10 +173,16 @@ class AmiClient:
 				task.result()
 		finally:
 			for task in (reading, pinging):
-				if task is not None and not task.done():
+				if task is None:
+					continue
+				if not task.done():
 					task.cancel()
 					with contextlib.suppress(BaseException):
 						await task
+				elif not task.cancelled():
+					# retrieved, or asyncio reports "Task exception was never retrieved" (a refused login:
+					# Asterisk hangs up as it answers, and the reader ends with the login)
+					task.exception()
 			self._fail_waiting(AmiError("connection lost"))
 			self._writer = None
 			writer.close()
@@ -197,7 +205,7 @@ class AmiClient:
 		except AmiActionError as e:
 			raise AmiAuthError(
 				f"AMI login refused for user {self.config.username!r} at {self.config.host}:{self.config.port}: "
-				f"{str(e).split(': ', 1)[-1]}. Check CC Settings (AMI Username/Secret) and manager.conf."
+				f"{str(e).split(': ', 1)[-1]}."
 			) from None
 
 	async def _keepalive(self) -> None:

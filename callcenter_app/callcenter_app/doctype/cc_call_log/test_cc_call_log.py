@@ -212,3 +212,45 @@ class TestCallsToTickets(FrappeTestCase):
 		)
 		self.call(status="missed")  # joins the same ticket; its own TP Call Log
 		self.assertEqual(frappe.db.count("TP Call Log", {"medium": "Asterisk"}), 2)
+
+
+class TestPoisonAndOutages(FrappeTestCase):
+	"""The bridge's writer: a record refused for good goes aside, the others are written; an outage raises
+	so the whole batch stays in the spool."""
+
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_a_record_the_database_refuses_is_poison_and_the_rest_is_written(self):
+		from callcenter_app.telephony.service import upsert_call_log_batch
+
+		good = {**recorded_call(), "linkedid": "t-poison.1"}
+		too_long = {**good, "linkedid": "t-poison." + "9" * 400}  # the database refuses the name
+		exploded = {**good, "linkedid": "t-poison.2", "status": "exploded"}
+		good2 = {**good, "linkedid": "t-poison.3"}
+		counts, done, poison = upsert_call_log_batch([good, too_long, exploded, good2])
+		self.assertEqual(done, ["t-poison.1", "t-poison.3"])
+		self.assertEqual(set(poison), {too_long["linkedid"], "t-poison.2"})
+		self.assertEqual((counts["inserted"], counts["refused"]), (2, 2))
+		self.assertTrue(frappe.db.exists("CC Call Log", "t-poison.3"))
+
+	def test_an_outage_raises_for_the_whole_batch_and_marks_nothing_poison(self):
+		from unittest.mock import patch
+
+		import pymysql
+
+		from callcenter_app.telephony import service
+
+		real = service._upsert_call_log
+
+		def flaky(record, *args):
+			if record["linkedid"] == "t-outage.2":
+				raise pymysql.err.OperationalError(2006, "MySQL server has gone away")
+			return real(record, *args)
+
+		batch = [{**recorded_call(), "linkedid": f"t-outage.{i}"} for i in (1, 2, 3)]
+		with patch.object(service, "_upsert_call_log", flaky):
+			with self.assertRaises(pymysql.err.OperationalError):
+				service.write_call_logs(batch)
+		self.assertTrue(service.is_transient(frappe.QueryDeadlockError("deadlock")))
+		self.assertFalse(service.is_transient(ValueError("bad data")))
