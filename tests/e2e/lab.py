@@ -361,7 +361,7 @@ class Asterisk:
 		self.proc: Proc | None = None
 
 	def write(self, files: dict[str, str]) -> None:
-		for sub in ("etc", "run", "spool", "log", "db", "lib/keys", "lib/agi-bin"):
+		for sub in ("etc", "run", "spool", "log/cdr-csv", "db", "lib/keys", "lib/agi-bin"):
 			(self.root / sub).mkdir(parents=True, exist_ok=True)
 		r = self.root
 		files = {
@@ -593,16 +593,19 @@ res_ari_recordings res_ari_sounds res_stasis_test app_stasis res_stasis_broadcas
 res_http_websocket res_pjsip_transport_websocket res_phoneprov
 app_festival app_followme app_minivm app_confbridge app_page app_alarmreceiver app_agent_pool app_meetme
 app_voicemail_imap app_voicemail_odbc app_jack app_ices app_sms app_test app_dahdiras
-cdr_csv cdr_custom cdr_sqlite3_custom cdr_pgsql cdr_odbc cdr_tds cdr_radius cdr_adaptive_odbc cdr_beanstalkd
+cdr_custom cdr_sqlite3_custom cdr_pgsql cdr_odbc cdr_tds cdr_radius cdr_adaptive_odbc cdr_beanstalkd
 cel_custom cel_manager cel_sqlite3_custom cel_pgsql cel_odbc cel_tds cel_radius cel_beanstalkd
 """.split()
 	return "[modules]\nautoload=yes\n" + "".join(f"noload => {m}.so\n" for m in noload)
 
 
 COMMON_FILES = {
-	"logger.conf": "[general]\ndateformat=%F %T.%3q\n[logfiles]\nmessages => notice,warning,error\n"
-	"full => notice,warning,error,verbose(3)\n",
-	"cdr.conf": "[general]\nenable=yes\n",
+	"logger.conf": "[general]\ndateformat=%F %T.%3q\nqueue_log=yes\nqueue_log_to_file=yes\n"
+	"queue_log_name=queue_log\n[logfiles]\nmessages => notice,warning,error\nfull => notice,warning,error,verbose(3)\n",
+	# What Asterisk keeps while the bridge is away (queue_log and cdr-csv/Master.csv with each row's
+	# Uniqueid and Linkedid): what a restarted bridge can recover calls from.
+	"cdr.conf": "[general]\nenable=yes\nunanswered=yes\ncongestion=yes\n\n[csv]\nusegmtime=yes\n"
+	"loguniqueid=yes\nloguserfield=yes\naccountlogs=no\nnewcdrcolumns=yes\n",
 	"cdr_manager.conf": "[general]\nenabled=yes\n",
 	"cel.conf": "[general]\nenable=no\n",
 	"ccss.conf": "[general]\n",
@@ -863,6 +866,21 @@ class Lab:
 
 	def start_tail(self) -> None:
 		env = app_env()
+		extra = []
+		# the bridge's recovery from Asterisk's own logs, when this tree's ami-tail has it
+		usage = subprocess.run(
+			[self.python, "-m", "callcenter_app.cli", "ami-tail", "--help"],
+			capture_output=True,
+			text=True,
+			env=env,
+		).stdout
+		log_dir = self.pbx.root / "log"
+		for option, path in (
+			("--queue-log", log_dir / "queue_log"),
+			("--cdr-csv", log_dir / "cdr-csv" / "Master.csv"),
+		):
+			if option in usage:
+				extra += [option, str(path)]
 		self.tail = Proc(
 			"ami-tail",
 			[
