@@ -44,7 +44,7 @@ def test_queue_missing_in_asterisk_overflows(idle):
 	"""Fault 8: Queue(vip) → "Unable to join queue", QUEUESTATUS=UNKNOWN: not an answer, take the overflow."""
 	lab = idle
 	caller = lab.call_in(DID_UNKNOWN_QUEUE, hold=6)
-	record = lab.wait_record(lambda r: r["caller"] == caller, 40)
+	record = lab.wait_record(lambda r: r["caller"] == caller, 30)
 	assert record["status"] == "answered", record
 	assert record["queue"] == "support"
 	assert record["answered_by"] == "ann"
