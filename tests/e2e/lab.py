@@ -148,6 +148,8 @@ SPEECH = {
 	"vm-theperson": "The person at extension",
 	"vm-isunavail": "is unavailable.",
 	"vm-goodbye": "Goodbye.",
+	"pbx-transfer": "Transfer.",
+	"pbx-invalid": "Invalid extension.",
 	**{f"digits/{d}": w for d, w in enumerate("zero one two three four five six seven eight nine".split())},
 }
 

@@ -99,3 +99,32 @@ def test_supervisor_joins_a_connected_call(idle, mode):
 	assert start["SpyeeChannel"] == call.agent_channel
 	lab.phones["dora"].hangup()
 	lab.pbx_ami.wait(lambda e: e["Event"] == "ChanSpyStop", 10, "ChanSpyStop", mark)
+
+
+def test_attended_transfer_to_an_outside_number(idle):
+	"""Atxfer sends its target to the channel as DTMF, so only digits can be a target: an outside number
+	written as digits (no '+') reaches cc-transfer's _X. and the carrier."""
+	lab = idle
+	caller, call = _connected_inbound(lab)
+	time.sleep(2)
+	mark = lab.pbx_ami.mark()
+	target = callee(PERSON, 9)[1:]  # digits only; the person stays 30 s
+	lab.desk(actions.attended_transfer(call, target))
+	lab.pbx_ami.wait(
+		lambda e: (
+			e["Event"] == "DialEnd"
+			and e.get("DialStatus") == "ANSWER"
+			and e.get("DestExten", target) == target
+		),
+		15,
+		"the outside number answering",
+		mark,
+	)
+	time.sleep(1)
+	lab.phones["ann"].hangup()
+	lab.pbx_ami.wait(lambda e: e["Event"] == "AttendedTransfer", 10, "AttendedTransfer", mark)
+	time.sleep(1)
+	lab.hangup_carrier()
+	record = lab.wait_record(lambda r: r["caller"] == caller, 25)
+	assert record["answered_by"] == "ann"
+	assert [(t["kind"], t["to"]) for t in record["transfers"]] == [("attended", target)], record["transfers"]
