@@ -64,7 +64,9 @@ def test_blind_transfer_records_the_target_and_the_first_agents_talk(idle):
 
 
 def test_attended_transfer_records_the_target(idle):
-	"""Fault 12: Atxfer needs the atxfer code and a Queue run with 't'; the record's target is the agent."""
+	"""Fault 12: Atxfer needs the atxfer code and a Queue run with 't'; the record's target is the agent.
+	Asterisk's Atxfer action queues the target to the agent's channel as DTMF digits, so a colleague's SIP
+	account name ("bob") cannot be reached this way at all."""
 	lab = idle
 	caller, call = _connected_inbound(lab)
 	time.sleep(2)
