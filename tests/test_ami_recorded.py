@@ -117,6 +117,23 @@ def test_an_agent_complete_without_channel_fields_after_a_restart_finds_its_call
 	assert (record.status, record.answered_by, record.talk_s) == ("answered", "Agent One", 14)
 
 
+@pytest.mark.parametrize("with_members", [True, False])
+def test_the_snapshot_alone_says_which_queue_answered_a_call_after_a_restart(with_members):
+	"""When no AgentComplete comes (it was lost too), the snapshot still shows the caller running Queue
+	(support) bridged to a member's channel; QueueStatus's QueueMember events name the member."""
+	_before, snapshot, live, asked = sessions("drop")
+	if not with_members:
+		snapshot = [m for m in snapshot if m["Event"] != "QueueMember"]
+	live = [m for m in live if m["Event"] != "AgentComplete"]
+	tracker = CallTracker(clock=lambda: asked)
+	out = resynced(snapshot, tracker, known_before=set()) + tracker.feed_all(live) + tracker.finish_all()
+	(record,) = [r for r in out if r.caller == "5551201"]
+	assert (record.status, record.queue, record.queue_result) == ("answered", "support", "connected")
+	assert record.answered_by == ("Agent One" if with_members else "")
+	assert record.wait_s is None  # not seen: unknown, not zero
+	assert record.talk_s == record.legs[0]["talk_s"] == 14  # from when the member's channel was made
+
+
 def test_a_short_drop_keeps_answered_and_abandoned_calls_with_the_queue_log():
 	"""Calls that were answered (X) or abandoned (Y) while the AMI connection was down are known after it
 	only from Asterisk's queue_log; they were written as missed calls with no agent."""
@@ -145,6 +162,9 @@ def test_a_short_drop_keeps_answered_and_abandoned_calls_with_the_queue_log():
 	x, y = caller_of(expected, "5551202"), caller_of(expected, "5551203")
 	assert not records[x].complete and not records[y].complete
 	assert records[y].status == "abandoned" and records[y].wait_s == 4
+	# the queue_log names members only; the interface (which links the CC Call Log to the HD Agent) is
+	# the one the tracker saw for that member
+	assert records[x].agent_interface == "Local/agent2@cc-agents/n"
 
 
 def test_without_the_queue_log_a_drop_still_records_every_call_once():

@@ -372,7 +372,7 @@ class CallTracker:
 				known.created = now - _duration(ch.get("Duration"))
 			app = _APP_NAMES.get((ch.get("Application") or "").lower())
 			if app and not any(u == uid and a == app for _t, u, a, _d in call.apps):
-				call.apps.append((now, uid, app, ch.get("ApplicationData", "")))
+				call.apps.append((known.created, uid, app, ch.get("ApplicationData", "")))
 			bridge = ch.get("BridgeId") or ""
 			if bridge and not any(k == "enter" and u == uid and b == bridge for _t, k, u, b in call.bridges):
 				call.bridges.append((now, "enter", uid, bridge))
@@ -520,12 +520,9 @@ class CallTracker:
 		return ch
 
 	def _learn_member(self, interface: str, name: str) -> None:
-		if (
-			interface
-			and name
-			and (len(self.members) < MEMBERS_KEPT or _interface_base(interface) in self.members)
-		):
-			self.members[_interface_base(interface)] = name
+		key = _interface_base(interface)
+		if key and name and (len(self.members) < MEMBERS_KEPT or key in self.members):
+			self.members[key] = (interface, name)
 
 	def _finish(self, call: _Call) -> CallRecord:
 		record = derive(call, self.members)
@@ -886,6 +883,38 @@ def _queue_legs(call: _Call, queue: list[tuple[float, str, dict]]) -> list[_Leg]
 	return legs
 
 
+def _snapshot_legs(call: _Call, caller_uid: str, members: dict[str, tuple[str, str]]) -> list[_Leg]:
+	"""A queue call with no queue events (seen only in a resync snapshot, whose AgentComplete never came):
+	the caller runs Queue (its first argument is the queue) and shares a bridge with a queue member's
+	channel. Times that were not seen stay unknown; the answer is placed when the member's channel was
+	created (the snapshot's Duration)."""
+	runs = sorted((ts, data) for ts, uid, app, data in call.apps if uid == caller_uid and app == "Queue")
+	if not runs:
+		return []
+	entered, data = runs[0]
+	leg = _Leg(data.split(",")[0], entered)
+	bridges = {b for _t, kind, uid, b in call.bridges if kind == "enter" and uid == caller_uid}
+	peers = [
+		call.channels[uid]
+		for _ts, kind, uid, bridge in sorted(call.bridges)
+		if kind == "enter" and bridge in bridges and uid != caller_uid and uid in call.channels
+	]
+	# the member's channel, else whoever the caller is bridged to (a member we do not know by name)
+	peer = next((ch for ch in peers if _channel_base(ch.name) in members), peers[0] if peers else None)
+	if peer is not None:
+		interface, name = members.get(_channel_base(peer.name), ("", ""))
+		answered = max(entered, peer.created or entered)
+		connect = {
+			"Queue": leg.queue,
+			"Interface": interface,
+			"MemberName": name,
+			"DestUniqueid": peer.uniqueid,
+		}
+		leg.connect = (answered, {**connect, "Source": "snapshot"})
+		leg.left = answered
+	return [leg]
+
+
 def _leg_outcome(call: _Call, leg: _Leg, until: float | None, caller_uid: str) -> str:
 	if leg.connect is not None:
 		return "connected"
@@ -994,7 +1023,7 @@ def derive(call: _Call, members: dict[str, tuple[str, str]] | None = None) -> Ca
 			if who and who not in rung:
 				rung.append(who)
 
-	legs = _queue_legs(call, queue)
+	legs = _queue_legs(call, queue) or _snapshot_legs(call, caller_uid, members or {})
 	leg_views: list[dict] = []
 	transfers = list(call.transfers)
 	for i, leg in enumerate(legs):
@@ -1011,10 +1040,13 @@ def derive(call: _Call, members: dict[str, tuple[str, str]] | None = None) -> Ca
 			interface = interface or (known[0] if known else "")
 			agent = agent or (known[1] if known else "") or interface
 			wait = _seconds(cev.get("HoldTime"))
-			if wait is None:
+			if wait is None and cev.get("Source") != "snapshot":
 				wait = max(0, _round(connect_ts - leg.entered))
 			ring = _seconds(cev.get("RingTime"))
 			talk, inferred, at = _agent_talk(call, leg, caller_uid, caller_ch, end)
+			if cev.get("Source") == "snapshot":  # seen from the snapshot on: from the member's channel's age
+				leaves = [t for t, kind, uid, _b in call.bridges if kind == "leave" and uid == caller_uid]
+				talk = max(0, _round(min(leaves, default=end) - connect_ts))
 			if inferred is not None and not any(x.get("to") == inferred["to"] for _t, x in call.transfers):
 				transfers.append((at, inferred))
 			left = leg.left if leg.left is not None else connect_ts
