@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import re
+import time
 from dataclasses import dataclass
 
 log = logging.getLogger("callcenter.ami")
@@ -25,8 +27,33 @@ MAX_FRAME = 1 << 20  # a frame larger than this is garbage, not AMI
 _UNSAFE = re.compile(r"[\r\n]")
 
 
+# an event's Timestamp must fall between these: Asterisk stamps events with its wall clock, so anything
+# before 2000 or more than a day ahead of ours is a broken clock or a forged frame, never a call
+EARLIEST_TIMESTAMP = 946_684_800.0  # 2000-01-01 UTC
+MAX_AHEAD_S = 86_400.0
+
+
 class ProtocolError(ValueError):
 	pass
+
+
+def parse_timestamp(value: str, now: float | None = None) -> float:
+	"""An event's ``Timestamp`` (epoch seconds, as Asterisk's ``timestampevents`` writes them) as a float.
+
+	Refused with a ProtocolError naming the field: text that is not a number, ``inf``/``nan``, and
+	values before 2000-01-01 or more than a day after ``now`` (default: this machine's clock)."""
+	try:
+		ts = float(value)
+	except (TypeError, ValueError):
+		raise ProtocolError(f"Timestamp: {str(value)[:40]!r} is not a number of seconds") from None
+	if not math.isfinite(ts):
+		raise ProtocolError(f"Timestamp: {str(value)[:40]!r} is not a finite number")
+	latest = (time.time() if now is None else now) + MAX_AHEAD_S
+	if not EARLIEST_TIMESTAMP <= ts <= latest:
+		raise ProtocolError(
+			f"Timestamp: {ts:.0f} is outside 2000-01-01 .. a day from now: not a time a call can happen at"
+		)
+	return ts
 
 
 @dataclass
