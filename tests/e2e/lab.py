@@ -642,7 +642,7 @@ timestampevents = yes
 secret = {secret}
 deny = 0.0.0.0/0.0.0.0
 permit = {HOST}/255.255.255.255
-read = system,call,agent,user,config,reporting,originate,dialplan,cdr
+read = system,call,agent,user,config,reporting,originate,dialplan,cdr,agi
 write = system,call,agent,originate,reporting
 writetimeout = 5000
 """

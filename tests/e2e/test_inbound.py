@@ -55,7 +55,7 @@ def test_queue_missing_in_asterisk_overflows(idle):
 def test_voicemail_through_the_route_server_is_recorded_as_voicemail(idle):
 	"""Fault 6: VoiceMail run by the route server (AGI EXEC) shows as AGIExecStart, not Newexten."""
 	lab = idle
-	caller = lab.call_in(DID_VOICEMAIL, hold=6)
+	caller = lab.call_in(DID_VOICEMAIL, hold=12)
 	record = lab.wait_record(lambda r: r["caller"] == caller, 30)
 	assert record["route"] == "Voicemail"
 	assert record["status"] == "voicemail", record
