@@ -6,6 +6,7 @@ SOURCE.md says how each recording was made; its truth.json comes from Asterisk's
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 
@@ -440,3 +441,17 @@ def test_call_log_conversion_survives_values_no_datetime_can_hold():
 		None,
 		None,
 	)
+
+
+def test_a_call_due_twice_in_the_same_collect_is_finished_once():
+	# found by the fuzz above: hostile Timestamps put one call in the ending heap twice with both entries
+	# due, and the second _finish raised KeyError, which stopped the tracker
+	t = CallTracker()
+	records = t.feed_all(recorded_frames("abandoned"))
+	pending = [linkedid for linkedid, call in t.calls.items() if call.over()]
+	assert pending, "the recording's last call waits for its grace period"
+	for linkedid in pending:
+		heapq.heappush(t.ending, (0.0, linkedid))
+	records += t.collect(now=t.now + 3600)
+	assert sorted(r.linkedid for r in records) == sorted({r.linkedid for r in records})
+	assert set(pending) <= {r.linkedid for r in records}
