@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
 import math
 import os
 import sys
+import time
 from zoneinfo import ZoneInfo
 
 from callcenter_app import __version__
@@ -121,6 +123,34 @@ def _open_spool(path: str):
 		) from None
 
 
+def _history_source(args):
+	from callcenter_app.telephony.ami.recovery import HistorySource
+
+	for option, path in (("--queue-log", args.queue_log), ("--cdr-csv", args.cdr_csv)):
+		if path and not os.access(path, os.R_OK):
+			raise FieldError(option, f"cannot read {path}")
+	if args.recover_minutes < 0:
+		raise FieldError("--recover-minutes", f"must be 0 or more, not {args.recover_minutes}")
+	try:
+		ZoneInfo(args.cdr_timezone)
+	except (ValueError, KeyError):
+		raise FieldError("--cdr-timezone", f"{args.cdr_timezone!r} is not a time zone") from None
+	source = HistorySource(args.queue_log, args.cdr_csv, args.cdr_timezone)
+	return source if source else None
+
+
+def _linkedids_in(path: str) -> set[str]:
+	"""The calls an earlier run wrote to ``--out`` (a recovered call is not written twice)."""
+	if path == "-" or not os.path.exists(path):
+		return set()
+	ids = set()
+	with open(path, encoding="utf-8", errors="replace") as f:
+		for line in f:
+			with contextlib.suppress(ValueError, AttributeError):
+				ids.add(str(json.loads(line).get("linkedid") or ""))
+	return ids
+
+
 def ami_tail(args) -> int:
 	"""Run the AMI bridge without Frappe: finished calls as JSON lines, spooled first, until SIGINT/SIGTERM."""
 	from callcenter_app.telephony.ami.bridge import Bridge
@@ -137,15 +167,25 @@ def ami_tail(args) -> int:
 			out = open(args.out, "a", encoding="utf-8")
 		except OSError as e:
 			raise FieldError("--out", f"cannot append to {args.out}: {e.strerror}") from None
+	history = _history_source(args)
+	written = _linkedids_in(args.out) if history else set()
 	spool = _open_spool(args.spool)
 
 	def write(batch: list[dict]) -> None:
 		for record in batch:
 			out.write(json.dumps(record, sort_keys=True) + "\n")
+			written.add(str(record.get("linkedid") or ""))
 		out.flush()
 
 	config = AmiConfig(args.host, args.port, args.username, secret)
-	bridge = Bridge(config, spool, write)
+	bridge = Bridge(
+		config,
+		spool,
+		write,
+		history=history.events if history else None,
+		recorded=lambda ids: {i for i in ids if i in written},
+		recover_since=time.time() - 60 * args.recover_minutes,
+	)
 	print(
 		f"callcenter: ami-tail: AMI at {args.host}:{args.port} as user {args.username!r}; spool {args.spool}; "
 		f"records to {'standard output' if args.out == '-' else args.out}",
@@ -367,6 +407,15 @@ def build_parser() -> argparse.ArgumentParser:
 	p.add_argument("--secret-env", default="CC_AMI_SECRET", help="environment variable with the secret")
 	p.add_argument("--spool", default="./ami-spool", help="spool directory (records wait here until written)")
 	p.add_argument("--out", default="-", help="JSON lines file to append to ('-' = standard output)")
+	p.add_argument("--queue-log", help="Asterisk's queue_log, to recover calls made while disconnected")
+	p.add_argument("--cdr-csv", help="Asterisk's cdr-csv Master.csv (cdr.conf [csv] newcdrcolumns=yes)")
+	p.add_argument("--cdr-timezone", default="UTC", help="the time zone of Master.csv's times")
+	p.add_argument(
+		"--recover-minutes",
+		type=int,
+		default=60,
+		help="at start, recover calls the logs show in the last N minutes that --out does not have",
+	)
 	p.set_defaults(handler=ami_tail)
 
 	p = sub.add_parser(

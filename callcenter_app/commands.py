@@ -205,8 +205,11 @@ AMI_LOGIN_HINT = "Check CC Settings (AMI Username/Secret) and the PBX's manager.
 
 @callcenter.command("ami-bridge")
 @click.option("--spool", help="spool directory (default: the site's private/ami-spool)")
+@click.option("--queue-log", help="Asterisk's queue_log: calls made while the bridge was away are recovered")
+@click.option("--cdr-csv", help="Asterisk's cdr-csv Master.csv (cdr.conf [csv] newcdrcolumns=yes)")
+@click.option("--recover-minutes", type=int, default=60, help="how far back the first start looks")
 @pass_context
-def ami_bridge(context, spool=None):
+def ami_bridge(context, spool=None, queue_log=None, cdr_csv=None, recover_minutes=60):
 	"""Run the AMI bridge: every finished call becomes one CC Call Log (spooled to disk first) and, per CC
 	Settings, a ticket; agents' phones ringing pop up on their screens; queue members follow the
 	logged-in agents. One bridge per spool: a second one is refused. On SIGTERM/SIGINT it records the calls
@@ -214,14 +217,22 @@ def ami_bridge(context, spool=None):
 	import asyncio
 	import logging
 	import os
+	import time
 
 	import frappe
 
 	from callcenter_app.telephony.ami.bridge import Bridge
 	from callcenter_app.telephony.ami.client import AmiAuthError
+	from callcenter_app.telephony.ami.recovery import HistorySource
 	from callcenter_app.telephony.ami.spool import Spool, SpoolInUse
 	from callcenter_app.telephony.presence.service import desired_members
-	from callcenter_app.telephony.service import ami_config, on_site, publish_notices, write_call_logs
+	from callcenter_app.telephony.service import (
+		ami_config,
+		on_site,
+		publish_notices,
+		write_call_logs,
+		written_call_logs,
+	)
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 	try:
@@ -229,6 +240,7 @@ def ami_bridge(context, spool=None):
 			config = ami_config()
 			spool_dir = os.path.abspath(spool or frappe.get_site_path("private", "ami-spool"))
 			sites_path = os.path.abspath(frappe.local.sites_path)
+			timezone = frappe.utils.get_system_timezone()
 	except frappe.ValidationError as e:  # the PBX bridge is not enabled in CC Settings
 		click.echo(frappe.utils.strip_html(str(e)), err=True)
 		raise SystemExit(1) from None
@@ -241,12 +253,20 @@ def ami_bridge(context, spool=None):
 		click.echo(f"--spool: cannot use {spool_dir} as the spool directory: {e.strerror or e}", err=True)
 		raise SystemExit(1) from None
 	in_site = on_site(site, sites_path)
+	history = HistorySource(queue_log, cdr_csv, timezone) if (queue_log or cdr_csv) else None
+	for option, path in (("--queue-log", queue_log), ("--cdr-csv", cdr_csv)):
+		if path and not os.access(path, os.R_OK):
+			click.echo(f"{option}: cannot read {path}", err=True)
+			raise SystemExit(1)
 	bridge = Bridge(
 		config,
 		opened,
 		in_site(write_call_logs),
 		notify=in_site(publish_notices),
 		desired_members=in_site(desired_members),
+		history=history.events if history else None,
+		recorded=in_site(written_call_logs),
+		recover_since=time.time() - 60 * max(0, recover_minutes),
 	)
 	click.echo(f"AMI bridge for {site}: {config!r}, spool {spool_dir}")
 	try:

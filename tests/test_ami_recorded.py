@@ -6,6 +6,7 @@ SOURCE.md says how each recording was made; its truth.json comes from Asterisk's
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 
@@ -440,3 +441,75 @@ def test_call_log_conversion_survives_values_no_datetime_can_hold():
 		None,
 		None,
 	)
+
+
+def test_a_call_due_twice_in_the_same_collect_is_finished_once():
+	# found by the fuzz above: hostile Timestamps put one call in the ending heap twice with both entries
+	# due, and the second _finish raised KeyError, which stopped the tracker
+	t = CallTracker()
+	records = t.feed_all(recorded_frames("abandoned"))
+	pending = [linkedid for linkedid, call in t.calls.items() if call.over()]
+	assert pending, "the recording's last call waits for its grace period"
+	for linkedid in pending:
+		heapq.heappush(t.ending, (0.0, linkedid))
+	records += t.collect(now=t.now + 3600)
+	assert sorted(r.linkedid for r in records) == sorted({r.linkedid for r in records})
+	assert set(pending) <= {r.linkedid for r in records}
+
+
+def test_history_source_reads_the_tail_of_asterisks_logs_since_a_time(tmp_path):
+	info = meta("drop")
+	queue_log = tmp_path / "queue_log"
+	queue_log.write_text("".join(f"{line}\n" for line in info["queue_log_lines"]))
+	master = tmp_path / "Master.csv"
+	master.write_text("".join(f"{line}\n" for line in info["cdr_csv_lines"]))
+	everything = recovery.history_events(
+		recovery.read_queue_log(info["queue_log_lines"]), recovery.read_cdr_csv(info["cdr_csv_lines"], "UTC")
+	)
+	source = recovery.HistorySource(str(queue_log), str(master), "UTC")
+	assert source.events(0.0) == everything
+	# read backwards in blocks smaller than a line: the same lines, in file order
+	times = [float(line.split("|", 1)[0]) for line in info["queue_log_lines"]]
+	middle = sorted(times)[len(times) // 2]
+	tail = recovery.lines_since(str(queue_log), middle, recovery._queue_log_time, block=7)
+	assert tail == [line for line in info["queue_log_lines"] if float(line.split("|", 1)[0]) >= middle]
+	assert recovery.HistorySource(str(tmp_path / "missing"), None).events(0.0) == []
+
+
+def test_the_bridge_asks_for_the_history_since_its_last_event_and_skips_written_calls(tmp_path):
+	import asyncio
+
+	from callcenter_app.telephony.ami.bridge import Bridge
+	from callcenter_app.telephony.ami.client import AmiConfig
+	from callcenter_app.telephony.ami.spool import Spool
+
+	asked = []
+
+	def history(since):
+		asked.append(since)
+		return [{"Event": "QueueCallerJoin", "Linkedid": "1.1", "Uniqueid": "1.2"}]
+
+	spool = Spool(str(tmp_path / "spool"))
+	try:
+		bridge = Bridge(
+			AmiConfig("127.0.0.1", 1, "u", "s"),
+			spool,
+			lambda batch: None,
+			history=history,
+			recorded=lambda ids: {i for i in ids if i == "1.1"},
+			recover_since=1_796_000_000.0,
+		)
+		events, recorded = asyncio.run(bridge._history())
+		assert asked == [1_796_000_000.0] and len(events) == 1
+		assert recorded("1.1") and not recorded("1.2")
+		bridge.tracker.now = 1_796_000_100.0
+		asyncio.run(bridge._history())
+		assert asked[-1] == 1_796_000_095.0  # since the last event, with a margin
+
+		def broken(ids):
+			raise ConnectionError("database is down")
+
+		bridge.recorded = broken
+		assert asyncio.run(bridge._history()) == ([], None)  # never recover over calls written in full
+	finally:
+		spool.close()

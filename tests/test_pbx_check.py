@@ -22,6 +22,7 @@ class Pbx:
 	):
 		self.actions, self.contexts, self.queues = set(actions), set(contexts), queues
 		self.endpoints, self.files = endpoints, set(files)
+		self.dangerous_refused = False  # Asterisk without live_dangerously refuses STAT() over AMI
 
 	def action(self, name, fields=None):
 		fields = fields or {}
@@ -29,8 +30,22 @@ class Pbx:
 			raise Refused(f"{name}: Permission denied")
 		if name == "ListCommands":
 			return {"Response": "Success", **{a: f"{a}. (Priv: all)" for a in self.actions}}
+		if name == "Command":
+			name_asked = fields["Command"].rsplit(" ", 1)[1]
+			found = [f for f in self.files if f.endswith(f"/{name_asked}.wav")]
+			if not found:
+				return {"Response": "Success", "Output": f"ERROR: File {name_asked} not found in index"}
+			language = found[0].split("/sounds/", 1)[1].split("/", 1)[0]
+			if name_asked.startswith("custom/") and language == "custom":
+				return {"Response": "Success", "Output": f"ERROR: File {name_asked} not found in index"}
+			return {
+				"Response": "Success",
+				"Output": f"Indexed Information for {name_asked}:\n  Language {language}:\n    Formats: wav",
+			}
 		if name == "Getvar":
 			var = fields["Variable"]
+			if var.startswith("STAT(") and self.dangerous_refused:
+				raise Refused("Getvar: Permission denied")
 			if var == "ASTDATADIR":
 				return {"Response": "Success", "Variable": var, "Value": "/var/lib/asterisk"}
 			path = var[len("STAT(e,") : -1]
@@ -127,3 +142,18 @@ def test_a_bad_announcement_is_named_and_the_others_still_written(tmp_path: Path
 	written, errors = write_sounds(str(tmp_path / "sounds"), [("Evil", "../../etc/passwd", _wav())])
 	assert written == [] and "not a sound name" in errors[0].reason
 	assert not (tmp_path / "etc").exists()
+
+
+def test_without_stat_the_cli_sound_index_is_asked():
+	pbx = Pbx(
+		actions=set(ACTIONS) | {"Command"},
+		queues=("support", "vip"),
+		endpoints=("trunk", "ann", "bob"),
+		files={"/var/lib/asterisk/sounds/custom/cc-welcome.wav"},
+	)
+	pbx.dangerous_refused = True
+	assert missing(pbx) == ["sound custom/cc-closed"]
+	pbx.actions.discard("Command")
+	results = findings(WANTED, gather(pbx, WANTED, errors=(Refused,)))
+	unknown = [f for f in results if f.what == "sound"]
+	assert all(not f.ok and "could not be checked" in f.message for f in unknown)

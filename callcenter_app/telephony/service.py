@@ -496,6 +496,14 @@ def write_call_logs(batch: list[dict]) -> WriteResult:
 	return WriteResult(done=done, poison=poison)
 
 
+def written_call_logs(ids: list[str]) -> set[str]:
+	"""Which of these Linkedids (or callers' Uniqueids) are CC Call Logs already: the bridge recovers from
+	Asterisk's logs only the calls nobody wrote."""
+	if not ids:
+		return set()
+	return set(frappe.get_all("CC Call Log", filters={"name": ["in", ids]}, pluck="name"))
+
+
 SIP_STATUS_KEY = "callcenter:sip_registrations"
 
 

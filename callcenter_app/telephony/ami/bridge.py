@@ -52,6 +52,9 @@ class Bridge:
 		drain_timeout: float = 5.0,
 		notify: Callable[[list[dict]], None] | None = None,
 		desired_members: Callable[[], tuple[list[Membership], frozenset[str]]] | None = None,
+		history: Callable[[float], list[dict]] | None = None,
+		recorded: Callable[[list[str]], set[str]] | None = None,
+		recover_since: float = 0.0,
 	):
 		self.spool = spool
 		self.write = write
@@ -59,6 +62,10 @@ class Bridge:
 		self.drain_timeout = drain_timeout
 		self.client = AmiClient(config, self.on_event, self.on_connect)
 		self.notify, self.desired_members = notify, desired_members
+		# What Asterisk logged while we were away (recovery.HistorySource.events(since)), and which of its
+		# calls are written already (ids → the known ones): a restart or a drop loses no call.
+		self.history, self.recorded, self.recover_since = history, recorded, recover_since
+		self.recovered = 0
 		self.registrations = Registrations()
 		self.notices: list[dict] = []
 		self.notified = 0
@@ -93,12 +100,18 @@ class Bridge:
 		channels = await client.action_list("CoreShowChannels")
 		status = await client.action_list("QueueStatus")
 		entries = [e for e in status if e.get("Event") == "QueueEntry"]
-		records = self.tracker.resync(channels, entries, known_before=known_before)
+		history, recorded = await self._history()
+		records = self.tracker.resync(
+			channels, status, known_before=known_before, history=history, recorded=recorded
+		)
+		self.recovered += sum(1 for r in records if r.linkedid not in known_before)
 		log.info(
-			"AMI resync: %d live channel(s), %d queued caller(s), %d call(s) ended while disconnected",
+			"AMI resync: %d live channel(s), %d queued caller(s), %d call(s) ended while disconnected "
+			"(%d history event(s) from the PBX's logs)",
 			len(channels),
 			len(entries),
 			len(records),
+			len(history),
 		)
 		self._spool(records)
 		if self.desired_members is not None:
@@ -107,6 +120,29 @@ class Bridge:
 			task = asyncio.create_task(self._reconcile_members(client, members_from_status(status)))
 			self._background.add(task)
 			task.add_done_callback(self._background.discard)
+
+	async def _history(self) -> tuple[list[dict], Callable[[str], bool] | None]:
+		"""The PBX's log since the last event we saw (or ``recover_since`` at the first start), and the set
+		of its calls already written; read off the loop. Nothing (logged) when either cannot be read: a
+		recovered record must never overwrite a call written in full."""
+		if self.history is None:
+			return [], None
+		since = self.tracker.now - 5 if self.tracker.now else self.recover_since
+		loop = asyncio.get_running_loop()
+		try:
+			events = await loop.run_in_executor(None, self.history, since)
+		except Exception as e:
+			log.warning("AMI resync: the PBX's logs could not be read (%s); no calls recovered from them", e)
+			return [], None
+		if not events or self.recorded is None:
+			return events, None
+		ids = sorted({e[k] for e in events for k in ("Linkedid", "Uniqueid") if e.get(k)})
+		try:
+			known = await loop.run_in_executor(None, self.recorded, ids)
+		except Exception as e:
+			log.warning("AMI resync: written calls could not be read (%s); no calls recovered", e)
+			return [], None
+		return events, set(known).__contains__
 
 	async def _reconcile_members(self, client: AmiClient, actual: list[Membership]) -> None:
 		try:

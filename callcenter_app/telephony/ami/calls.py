@@ -292,16 +292,17 @@ class CallTracker:
 
 	def collect(self, now: float | None = None) -> list[CallRecord]:
 		now = self.now if now is None else now
-		done = []
+		done, taken = [], set()
 		while self.ending and self.ending[0][0] <= now:
 			_due, linkedid = heapq.heappop(self.ending)
 			call = self.calls.get(linkedid)
-			if call is None or not call.over():
+			if call is None or linkedid in taken or not call.over():
 				continue  # finished already, or a channel came back (out-of-order events)
 			due = call.last_hangup() + self.grace
 			if due > now:
 				heapq.heappush(self.ending, (due, linkedid))  # a later hangup moved it
 				continue
+			taken.add(linkedid)  # a call can be in the heap twice: finish it once
 			done.append(call)
 		return [self._finish(c) for c in done]
 

@@ -33,6 +33,7 @@ import csv
 import datetime as dt
 import logging
 import math
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -395,3 +396,82 @@ def recover(
 	"""Records (``complete`` False) of the calls in these lines that ``recorded`` does not know."""
 	tracker = CallTracker()
 	return tracker.resync([], [], set(), history_events(queue_log, cdrs), recorded)
+
+
+# --- reading Asterisk's files on the PBX's machine -------------------------------------------------------
+
+
+def lines_since(
+	path: str, since: float, time_of: Callable[[str], float | None], block: int = 1 << 16
+) -> list[str]:
+	"""The lines at the end of ``path`` whose time (``time_of``; None for a line it cannot read) is at or
+	after ``since``, read backwards in blocks so a long log costs only its tail. Lines are in file order;
+	a log that is missing or unreadable gives nothing (logged)."""
+	try:
+		f = open(path, "rb")
+	except OSError as e:
+		log.warning("recovery: cannot read %s: %s", path, e.strerror or e)
+		return []
+	with f:
+		f.seek(0, os.SEEK_END)
+		position, tail, older = f.tell(), b"", False
+		lines: list[str] = []
+		while position > 0 and not older:
+			step = min(block, position)
+			position -= step
+			f.seek(position)
+			chunk = f.read(step) + tail
+			parts = chunk.split(b"\n")
+			tail = parts.pop(0) if position > 0 else b""  # maybe cut: joined with the next block
+			for raw in reversed(parts):
+				line = raw.decode("utf-8", "replace").rstrip("\r")
+				if not line:
+					continue
+				moment = time_of(line)
+				if moment is not None and moment < since:
+					older = True
+					break
+				lines.append(line)
+		return lines[::-1]
+
+
+def _queue_log_time(line: str) -> float | None:
+	try:
+		return float(line.split("|", 1)[0])
+	except ValueError:
+		return None
+
+
+class HistorySource:
+	"""What Asterisk logged between two times, from its queue_log and cdr_csv's Master.csv (either may be
+	None), for ``CallTracker.resync(history=…)``. The files must be readable where the bridge runs."""
+
+	def __init__(self, queue_log: str | None = None, cdr_csv: str | None = None, timezone: str = "UTC"):
+		self.queue_log, self.cdr_csv, self.timezone = queue_log, cdr_csv, timezone
+
+	def _cdr_time(self, line: str) -> float | None:
+		try:
+			row = parse_cdr_row(next(csv.reader([line])), self.timezone)
+		except (FieldError, StopIteration, ValueError):
+			return None
+		return row.end
+
+	def events(self, since: float, until: float | None = None) -> list[dict]:
+		entries = (
+			read_queue_log(lines_since(self.queue_log, since, _queue_log_time), since, until)
+			if self.queue_log
+			else []
+		)
+		rows = (
+			[
+				r
+				for r in read_cdr_csv(lines_since(self.cdr_csv, since, self._cdr_time), self.timezone)
+				if r.end >= since and (until is None or r.start <= until)
+			]
+			if self.cdr_csv
+			else []
+		)
+		return history_events(entries, rows)
+
+	def __bool__(self) -> bool:
+		return bool(self.queue_log or self.cdr_csv)

@@ -114,15 +114,36 @@ def gather(session, expected: Expected, errors=(Exception,)) -> Facts:
 
 
 def _sound_exists(session, data_dir: str, sound: str, language: str, errors) -> bool | None:
-	for folder in (f"{data_dir}/sounds/{language}", f"{data_dir}/sounds"):
-		for fmt in SOUND_FORMATS:
-			try:
-				answer = session.action("Getvar", {"Variable": f"STAT(e,{folder}/{sound}.{fmt})"})
-			except errors:
-				return None
-			if str(answer.get("Value", "")).strip() == "1":
-				return True
-	return False
+	"""STAT(e,…) on each place Playback looks; Asterisk refuses STAT over AMI unless asterisk.conf has
+	live_dangerously=yes (it is a "dangerous" function), so then ask the CLI's sound index instead."""
+	if data_dir:
+		try:
+			for folder in (f"{data_dir}/sounds/{language}", f"{data_dir}/sounds"):
+				for fmt in SOUND_FORMATS:
+					answer = session.action("Getvar", {"Variable": f"STAT(e,{folder}/{sound}.{fmt})"})
+					if str(answer.get("Value", "")).strip() == "1":
+						return True
+			return False
+		except errors:
+			pass
+	return _indexed(session, sound, errors)
+
+
+def _indexed(session, sound: str, errors) -> bool | None:
+	"""``core show sound`` (the AMI user needs the 'command' right). Asterisk's index takes every folder
+	under sounds/ for a language: sounds/en/custom/x is "custom/x" in language en, sounds/custom/x is "x"
+	in "language" custom."""
+
+	def show(name: str) -> str:
+		return str(session.action("Command", {"Command": f"core show sound {name}"}).get("Output", ""))
+
+	try:
+		if "Indexed Information for" in show(sound):
+			return True
+		folder, _, base = sound.rpartition("/")
+		return bool(folder) and f"Language {folder}:" in show(base)
+	except errors:
+		return None
 
 
 def findings(expected: Expected, facts: Facts) -> list[Finding]:
@@ -203,7 +224,7 @@ def findings(expected: Expected, facts: Facts) -> list[Finding]:
 		message = {
 			True: "playable",
 			False: "no such sound file on the PBX: render-asterisk --sounds-dir <Asterisk's sounds folder>",
-			None: "could not be checked (Getvar refused?)",
+			None: "could not be checked: allow the AMI user 'command' (core show sound) or STAT (live_dangerously)",
 		}[state]
 		out.append(Finding(bool(state), "sound", sound, message))
 	for problem in facts.problems:
