@@ -33,11 +33,13 @@ class Pbx:
 		if name == "Command":
 			name_asked = fields["Command"].rsplit(" ", 1)[1]
 			found = [f for f in self.files if f.endswith(f"/{name_asked}.wav")]
+			# a sound not in the index: the CLI command fails, so Asterisk 22 answers Response: Error with
+			# "Message: Command output follows" (seen on the PBX lab)
 			if not found:
-				return {"Response": "Success", "Output": f"ERROR: File {name_asked} not found in index"}
+				raise Refused("Command: Command output follows")
 			language = found[0].split("/sounds/", 1)[1].split("/", 1)[0]
 			if name_asked.startswith("custom/") and language == "custom":
-				return {"Response": "Success", "Output": f"ERROR: File {name_asked} not found in index"}
+				raise Refused("Command: Command output follows")
 			return {
 				"Response": "Success",
 				"Output": f"Indexed Information for {name_asked}:\n  Language {language}:\n    Formats: wav",
@@ -45,7 +47,9 @@ class Pbx:
 		if name == "Getvar":
 			var = fields["Variable"]
 			if var.startswith("STAT(") and self.dangerous_refused:
-				raise Refused("Getvar: Permission denied")
+				# what Asterisk 22 answers (seen on the PBX lab): Success, an empty value, and
+				# "Dangerous function STAT read blocked" in its log
+				return {"Response": "Success", "Variable": var, "Value": ""}
 			if var == "ASTDATADIR":
 				return {"Response": "Success", "Variable": var, "Value": "/var/lib/asterisk"}
 			path = var[len("STAT(e,") : -1]

@@ -121,8 +121,13 @@ def _sound_exists(session, data_dir: str, sound: str, language: str, errors) -> 
 			for folder in (f"{data_dir}/sounds/{language}", f"{data_dir}/sounds"):
 				for fmt in SOUND_FORMATS:
 					answer = session.action("Getvar", {"Variable": f"STAT(e,{folder}/{sound}.{fmt})"})
-					if str(answer.get("Value", "")).strip() == "1":
+					value = str(answer.get("Value", "")).strip()
+					if value == "1":
 						return True
+					if value != "0":
+						# Asterisk 22 answers a refused STAT() with Success and an empty value (it logs
+						# "Dangerous function STAT read blocked"), not with an error
+						return _indexed(session, sound, errors)
 			return False
 		except errors:
 			pass
@@ -135,7 +140,14 @@ def _indexed(session, sound: str, errors) -> bool | None:
 	in "language" custom."""
 
 	def show(name: str) -> str:
-		return str(session.action("Command", {"Command": f"core show sound {name}"}).get("Output", ""))
+		try:
+			return str(session.action("Command", {"Command": f"core show sound {name}"}).get("Output", ""))
+		except errors as e:
+			# Asterisk 22 answers a sound not in the index with Response: Error, "Command output follows"
+			# (the CLI command ran and failed); a refused action says "Permission denied"
+			if "output follows" in str(e).lower():
+				return ""
+			raise
 
 	try:
 		if "Indexed Information for" in show(sound):
