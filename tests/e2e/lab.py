@@ -643,7 +643,7 @@ secret = {secret}
 deny = 0.0.0.0/0.0.0.0
 permit = {HOST}/255.255.255.255
 read = system,call,agent,user,config,reporting,originate,dialplan,cdr,agi
-write = system,call,agent,originate,reporting
+write = system,call,agent,originate,reporting,command
 writetimeout = 5000
 """
 
@@ -882,6 +882,7 @@ class Lab:
 			("--cdr-csv", log_dir / "cdr-csv" / "Master.csv"),
 		):
 			if option in usage:
+				path.touch()  # Asterisk appends; ami-tail refuses a file it cannot read
 				extra += [option, str(path)]
 		self.tail = Proc(
 			"ami-tail",
@@ -903,6 +904,7 @@ class Lab:
 				str(self.spool),
 				"--out",
 				str(self.calls_file),
+				*extra,
 			],
 			self.run / "ami-tail.log",
 			env=env,

@@ -53,11 +53,6 @@ def test_softphone_cannot_dial_into_spy(idle):
 	)
 
 
-@pytest.mark.xfail(
-	strict=True,
-	reason="found by the lab: check-pbx reads sounds with STAT() over AMI Getvar, which Asterisk 22 refuses "
-	"('Dangerous function STAT read blocked' unless live_dangerously=yes), so every sound is reported missing",
-)
 def test_check_pbx_against_the_live_pbx(lab):
 	"""check-pbx's comparison (telephony/pbx/check.py) run against the lab's PBX over AMI: all there, and
 	the IVR prompt the lab's routes leave out is named as missing."""
