@@ -161,3 +161,16 @@ def test_without_stat_the_cli_sound_index_is_asked():
 	results = findings(WANTED, gather(pbx, WANTED, errors=(Refused,)))
 	unknown = [f for f in results if f.what == "sound"]
 	assert all(not f.ok and "could not be checked" in f.message for f in unknown)
+
+
+def test_the_permission_advice_names_every_class_the_bridge_reads():
+	"""Seen on the PBX lab: with the classes check-pbx used to advise, the bridge got no VarSet (dialplan),
+	so records had no route, and no AGIExecStart (agi), so voicemail through the route server was missed."""
+	pbx = Pbx(actions=set(ACTIONS) - {"Atxfer"})
+	(advice,) = [
+		f.message for f in findings(WANTED, gather(pbx, WANTED, errors=(Refused,))) if f.what == "permission"
+	]
+	read = advice.split("read = ", 1)[1].split(" ", 1)[0].split(",")
+	write = advice.split("write = ", 1)[1].split(" ", 1)[0].split(",")
+	assert {"dialplan", "cdr", "agi", "call", "agent"} <= set(read)
+	assert {"originate", "command"} <= set(write)

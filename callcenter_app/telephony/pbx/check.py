@@ -41,6 +41,11 @@ ACTIONS = (
 	"Redirect",
 	"ShowDialPlan",
 )
+# The manager.conf classes the app needs (checked on the PBX lab): the bridge reads VarSet and Newexten
+# (dialplan: CC_ROUTE, CC_QUEUE, …), Cdr (cdr) and AGIExecStart (agi: the route server's EXEC VoiceMail);
+# check-pbx sends Command (core show sound).
+MANAGER_READ = "system,call,agent,user,config,reporting,originate,dialplan,cdr,agi"
+MANAGER_WRITE = "system,call,agent,originate,reporting,command"
 SOUND_FORMATS = ("wav", "sln", "sln16", "gsm", "ulaw", "alaw", "g722")
 
 
@@ -173,8 +178,8 @@ def findings(expected: Expected, facts: Facts) -> list[Finding]:
 				"AMI user",
 				"may send every action the app uses"
 				if not missing
-				else f"may not send {', '.join(missing)}: give the user read = system,call,agent,user,config,"
-				"reporting,originate and write = system,call,agent,originate,reporting in manager.conf",
+				else f"may not send {', '.join(missing)}: give the user read = {MANAGER_READ} and write = "
+				f"{MANAGER_WRITE} in manager.conf",
 			)
 		)
 	for context in expected.contexts:
