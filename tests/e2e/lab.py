@@ -49,6 +49,7 @@ from callcenter_app.telephony.asterisk_config.render import (
 	SipAccount,
 	render_all,
 )
+from callcenter_app.telephony.pbx.check import MANAGER_READ, MANAGER_WRITE
 
 HOST = "127.0.0.1"
 MODULES_DIR = "/usr/lib/asterisk/modules"
@@ -642,8 +643,8 @@ timestampevents = yes
 secret = {secret}
 deny = 0.0.0.0/0.0.0.0
 permit = {HOST}/255.255.255.255
-read = system,call,agent,user,config,reporting,originate,dialplan,cdr,agi
-write = system,call,agent,originate,reporting,command
+read = {MANAGER_READ}
+write = {MANAGER_WRITE}
 writetimeout = 5000
 """
 
