@@ -2,8 +2,13 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
 import pathlib
+import signal
+import subprocess
+import sys
+import threading
 import time
 from zoneinfo import ZoneInfo
 
@@ -12,6 +17,7 @@ from agi_peer import Scenario, env_lines, play_call
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from callcenter_app.common.errors import FieldError
 from callcenter_app.telephony.agi.protocol import (
 	AGIProtocolError,
 	UnsafeArgument,
@@ -21,7 +27,8 @@ from callcenter_app.telephony.agi.protocol import (
 	parse_response,
 	quote,
 )
-from callcenter_app.telephony.agi.server import FileRouteSource, RouteServer, ServerConfig
+from callcenter_app.telephony.agi.server import FileRouteSource, RouteServer, ServerConfig, listen
+from callcenter_app.telephony.agi.workers import WorkerPool
 from callcenter_app.telephony.routing import serialize
 from callcenter_app.telephony.routing.model import Announcement, IvrMenu, Node, Queue, Route, RouteSet
 from callcenter_app.telephony.routing.simulate import simulate
@@ -533,3 +540,116 @@ def test_application_arguments_refuse_separators_and_expansions(bad):
 		return  # a space is harmless inside one quoted argument
 	with pytest.raises(UnsafeArgument):
 		app_args("support", bad)
+
+
+# --- issue 12: several workers on one port -----------------------------------------------------------
+
+
+async def place_calls(port: int, did: str, count: int, digits=("1",)) -> None:
+	await asyncio.gather(
+		*(
+			play_call(
+				"127.0.0.1", port, did, "+37069999999", Scenario(digits=list(digits)), uniqueid=f"9.{i}"
+			)
+			for i in range(count)
+		)
+	)
+
+
+def test_two_workers_serve_calls_on_one_port_and_each_reloads(tmp_path):
+	path = tmp_path / "routes.json"
+	path.write_text(EXAMPLE.read_text())
+	served = multiprocessing.get_context("fork").Queue()
+
+	def make_server(config):  # runs in each worker: its own file source, reloading on change
+		def done(record):
+			served.put((os.getpid(), record.did, record.outcome.result if record.outcome else None))
+
+		return RouteServer(
+			FileRouteSource(str(path), check_every=0), config, now=lambda: OFFICE, on_call_end=done
+		)
+
+	pool = WorkerPool(ServerConfig(host="127.0.0.1", port=0), make_server, workers=2)
+	_host, port = pool.start()
+	try:
+		pids = set(pool.pids)
+		assert len(pids) == 2 and os.getpid() not in pids
+		asyncio.run(place_calls(port, "+37052000000", 40))
+		first = [served.get(timeout=10) for _ in range(40)]
+		assert {pid for pid, _, _ in first} == pids  # both workers took calls
+		assert {outcome for _, _, outcome in first} == {"answered"}
+
+		data = json.loads(EXAMPLE.read_text())
+		data["numbers"].append({"number": "200", "route": "After Hours"})
+		path.write_text(json.dumps(data))
+		os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+		asyncio.run(place_calls(port, "200", 40))
+		second = [served.get(timeout=10) for _ in range(40)]
+		assert {pid for pid, _, _ in second} == pids
+		assert {outcome for _, _, outcome in second} == {"voicemail"}  # every worker reloaded the new DID
+
+		with pytest.raises(FieldError, match="already in use"):
+			WorkerPool(ServerConfig(host="127.0.0.1", port=port), make_server, workers=2).start()
+		with pytest.raises(FieldError, match="already in use"):
+			listen("127.0.0.1", port)
+	finally:
+		pool.stop()
+	assert not any(pid_alive(pid) for pid in pids)
+	listen("127.0.0.1", port).close()  # the port is free again
+
+
+def pid_alive(pid: int) -> bool:
+	try:
+		os.kill(pid, 0)
+	except ProcessLookupError:
+		return False
+	return True
+
+
+def test_a_worker_that_dies_is_replaced(tmp_path):
+	pool = WorkerPool(
+		ServerConfig(host="127.0.0.1", port=0),
+		lambda config: RouteServer(lambda: ROUTES, config, now=lambda: OFFICE),
+		workers=2,
+		restart_delay=0.1,
+	)
+	_host, port = pool.start()
+	supervisor = threading.Thread(target=pool.supervise, daemon=True)
+	supervisor.start()
+	try:
+		victim = pool.pids[0]
+		os.kill(victim, signal.SIGKILL)
+		for _ in range(100):
+			if victim not in pool.pids and len(pool.pids) == 2:
+				break
+			time.sleep(0.05)
+		assert victim not in pool.pids and len(pool.pids) == 2
+		time.sleep(0.5)  # the new worker listens
+		asyncio.run(place_calls(port, "+37052000000", 20))
+	finally:
+		pool.stop()
+		supervisor.join(5)
+
+
+def test_workers_stop_when_the_parent_is_gone(tmp_path):
+	"""Workers watch a pipe only their parent writes to: killed parent, no orphans holding the port."""
+	code = f"""
+import sys
+sys.path[:0] = [{str(pathlib.Path(__file__).parents[1])!r}]
+from callcenter_app.telephony.agi.server import RouteServer, ServerConfig
+from callcenter_app.telephony.agi.workers import WorkerPool
+pool = WorkerPool(ServerConfig(host="127.0.0.1", port=0), lambda c: RouteServer(lambda: None, c), workers=2)
+host, port = pool.start()
+print(port, *pool.pids, flush=True)
+pool.supervise()
+"""
+	parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+	port, *pids = map(int, parent.stdout.readline().split())
+	parent.kill()
+	parent.wait(5)
+	for _ in range(100):
+		if not any(pid_alive(pid) for pid in pids):
+			break
+		time.sleep(0.05)
+	assert not any(pid_alive(pid) for pid in pids)
+	listen("127.0.0.1", port).close()
