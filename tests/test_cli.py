@@ -253,10 +253,11 @@ class TestRouteCommands:
 		finally:
 			busy.close()
 
-	def test_agi_serve_says_where_it_listens_and_stops_on_sigterm(self):
+	@pytest.mark.parametrize("workers", [1, 2])
+	def test_agi_serve_says_where_it_listens_and_stops_on_sigterm(self, workers):
 		from agi_peer import Scenario, play_call
 
-		command = ["agi-serve", "--routes", EXAMPLE, "--port", "0", "--workers", "2"]
+		command = ["agi-serve", "--routes", EXAMPLE, "--port", "0", "--workers", str(workers)]
 		server = subprocess.Popen(
 			[sys.executable, "-m", "callcenter_app.cli", *command],
 			cwd=self.ROOT,
@@ -267,7 +268,7 @@ class TestRouteCommands:
 		try:
 			line = server.stdout.readline()
 			match = re.fullmatch(
-				r"FastAGI route server listening on 127\.0\.0\.1:(\d+) \(2 workers\), routes from (.+)\n",
+				rf"FastAGI route server listening on 127\.0\.0\.1:(\d+) \({workers} workers?\), routes from (.+)\n",
 				line,
 			)
 			assert match and match[2] == EXAMPLE, line

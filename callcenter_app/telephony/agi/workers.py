@@ -57,6 +57,7 @@ def serve(
 		sock = listen(config.host, config.port)
 		host, port = sock.getsockname()[:2]
 		server = make_server(replace(config, port=port))
+		install_fast_loop()
 		asyncio.run(_serve_one(server, sock, lambda: announce and announce(host, port, 1)))
 		return
 	pool = WorkerPool(config, make_server, workers)
