@@ -30,6 +30,9 @@ How Asterisk 22 reports what happened (``res_agi.c``, ``app_queue.c``, ``app_dia
   → not answered (overflow); no status and not abandoned → answered; no status and abandoned → hang-up.
 - Dial resets DIALSTATUS itself; only ``ANSWER`` is an answer, also when Dial returns -1 because the
   answered call has ended.
+- These reads after a -1 need the connection to stay open on the dead channel, as res_agi does by default;
+  with ``AGIEXITONHANGUP=yes`` it closes at once and such a call is logged as a hang-up (our dialplan
+  leaves it unset).
 
 Every value put into a command or an application argument (queue names, numbers, sound names, mailboxes)
 must pass its allow-list (``protocol.checked``); one that does not is never sent: the call goes on as if
