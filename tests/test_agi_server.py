@@ -86,7 +86,7 @@ def expected_commands(sim, queue_results=()) -> list[str]:
 		elif action.kind == "queue":
 			out += [
 				'SET VARIABLE "QUEUESTATUS" ""',
-				f'EXEC Queue "{action.queue},,,,{action.timeout}"',
+				f'EXEC Queue "{action.queue},t,,,{action.timeout}"',
 				'GET VARIABLE "QUEUESTATUS"',
 			]
 			if next(queue_feed, "answered") == "answered":  # no QUEUESTATUS: answered or abandoned?

@@ -9,7 +9,7 @@ evaluator action              AGI
 SetVar(name, value)           ``SET VARIABLE "name" "value"``
 Play(file)                    ``ANSWER`` (once) then ``STREAM FILE "file" ""``
 Menu(prompt, timeout, n)      ``ANSWER`` (once) then ``GET DATA "prompt" <ms> <n>``
-EnterQueue(queue, timeout)    ``SET VARIABLE "QUEUESTATUS" ""``, ``EXEC Queue "queue,,,,timeout"``, then
+EnterQueue(queue, timeout)    ``SET VARIABLE "QUEUESTATUS" ""``, ``EXEC Queue "queue,t,,,timeout"`` (t: the agent may transfer), then
                               ``GET VARIABLE "QUEUESTATUS"`` (and ``"ABANDONED"`` when it is empty)
 Dial(number, timeout)         ``EXEC Dial "<dial template>,timeout"`` then ``GET VARIABLE "DIALSTATUS"``
 outcome voicemail             ``EXEC VoiceMail "box@context,u"``
@@ -91,6 +91,9 @@ from callcenter_app.telephony.routing.serialize import loads
 from callcenter_app.telephony.routing.validate import require_valid
 
 log = logging.getLogger("callcenter.agi")
+
+
+QUEUE_OPTIONS = "t"  # the agent may transfer the caller
 
 
 @dataclass
@@ -289,8 +292,11 @@ class AgiSession:
 			self.problem(f"queue not joined: {e}")
 			return "unknown"
 		await self.command('SET VARIABLE "QUEUESTATUS" ""')
+		# option t: the agent who answers may transfer the caller (the desk's attended transfer plays the
+		# atxfer code on the agent's channel; without t Asterisk ignores it)
 		response = await self.command(
-			f"EXEC Queue {app_args(queue, '', '', '', int(action.timeout))}", self.config.call_timeout
+			f"EXEC Queue {app_args(queue, QUEUE_OPTIONS, '', '', int(action.timeout))}",
+			self.config.call_timeout,
 		)
 		if response.result not in ("0", "-1"):  # -2: there is no Queue application (app_queue not loaded)
 			self.problem(f"Queue({queue}) did not run (result {response.result}): is app_queue loaded?")
@@ -447,7 +453,9 @@ class RouteServer:
 	async def close(self) -> None:
 		if self.server is not None:
 			self.server.close()
-			await self.server.wait_closed()
+			# Python 3.12.0/3.12.1's wait_closed() waits for every session to end: bounded
+			with contextlib.suppress(asyncio.TimeoutError):
+				await asyncio.wait_for(self.server.wait_closed(), 5)
 
 	async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
 		session = AgiSession(reader, writer, self.config)
