@@ -1,10 +1,18 @@
 """Route evaluator decisions per second, and FastAGI call setups on loopback with concurrent calls.
 
-    python benchmarks/bench_routing.py [--calls 5000] [--concurrency 50]
+    python benchmarks/bench_routing.py [--calls 5000] [--concurrency 50] [--rate 500] [--workers N]
+        [--load-processes N] [--compare-calls 2500] [--repeat 3]
 
 Call setup = from the client's connect() until it receives the routing decision (EXEC Queue), with the
 AGI environment of a real Asterisk 22 and the SET VARIABLE tags answered on the way. The server runs in
-its own process, the client (playing Asterisk) in this one.
+worker processes of its own (``--workers``, default one per CPU, as ``agi-serve``), the client (playing
+Asterisk) in this one.
+
+The last section offers the same open-loop load to 1 worker and to N workers, each without and then with a
+competing CPU load (one bounded busy-loop process per CPU, as a busy machine), and prints the setup p99 of
+the four cases, so the figures with and without competition come from the same run. Each case runs
+``--repeat`` times, interleaved with the others, and the median is printed with every run's p99: on a
+shared machine one run can be hit by someone else's work.
 """
 
 from __future__ import annotations
@@ -13,7 +21,9 @@ import argparse
 import asyncio
 import datetime as dt
 import multiprocessing
+import os
 import pathlib
+import statistics
 import sys
 import time
 
@@ -23,11 +33,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from agi_peer import env_lines
 
 from callcenter_app.telephony.agi.server import RouteServer, ServerConfig, install_fast_loop
+from callcenter_app.telephony.agi.workers import WorkerPool, default_workers
 from callcenter_app.telephony.routing import serialize
 from callcenter_app.telephony.routing.simulate import simulate
 
 EXAMPLE = ROOT / "tests" / "data" / "routes_example.json"
 WHEN = dt.datetime(2026, 11, 24, 8, 30, tzinfo=dt.timezone.utc)
+LOAD_LIMIT_S = 300.0  # a competing busy loop never runs longer than this, whatever happens to the bench
 
 
 def bench_evaluator(seconds: float = 2.0) -> tuple[float, float]:
@@ -49,17 +61,46 @@ def bench_evaluator(seconds: float = 2.0) -> tuple[float, float]:
 	return calls / elapsed, steps / elapsed
 
 
-def serve(port_queue):
-	install_fast_loop()
+def start_server(workers: int) -> tuple[WorkerPool, int]:
+	"""The route server as ``agi-serve`` runs it: ``workers`` processes sharing one port."""
 	routes = serialize.loads(EXAMPLE.read_text())
+	pool = WorkerPool(
+		ServerConfig(host="127.0.0.1", port=0),
+		lambda config: RouteServer(lambda: routes, config, now=lambda: WHEN),
+		workers,
+	)
+	_, port = pool.start()
+	return pool, port
 
-	async def main():
-		server = RouteServer(lambda: routes, ServerConfig(host="127.0.0.1", port=0), now=lambda: WHEN)
-		_, port = await server.start()
-		port_queue.put(port)
-		await server.serve_forever()
 
-	asyncio.run(main())
+def burn(until: float) -> None:
+	"""A competing CPU load: spin until ``until`` (time.monotonic) or until terminated."""
+	while time.monotonic() < until:
+		for _ in range(10000):
+			pass
+
+
+class CompetingLoad:
+	"""``processes`` busy loops for the duration of a ``with`` block (and never beyond LOAD_LIMIT_S)."""
+
+	def __init__(self, processes: int):
+		self.processes = processes
+		self._procs: list = []
+
+	def __enter__(self) -> CompetingLoad:
+		ctx = multiprocessing.get_context("fork")
+		until = time.monotonic() + LOAD_LIMIT_S
+		self._procs = [ctx.Process(target=burn, args=(until,), daemon=True) for _ in range(self.processes)]
+		for p in self._procs:
+			p.start()
+		time.sleep(0.5)  # let the scheduler see them
+		return self
+
+	def __exit__(self, *exc) -> None:
+		for p in self._procs:
+			p.terminate()
+		for p in self._procs:
+			p.join()
 
 
 async def one_call(port: int, uid: str, hold: float = 0.0) -> float:
@@ -80,7 +121,7 @@ async def one_call(port: int, uid: str, hold: float = 0.0) -> float:
 				await asyncio.sleep(hold)  # the caller waits in the queue, the session stays open
 			writer.write(b"200 result=0\n")
 		elif command.startswith("GET VARIABLE"):
-			writer.write(b"200 result=0\n")
+			writer.write(b"200 result=0\n")  # QUEUESTATUS and ABANDONED unset: answered
 		else:
 			writer.write(b"200 result=1\n")
 	writer.close()
@@ -138,33 +179,61 @@ def main() -> None:
 	parser.add_argument("--calls", type=int, default=5000)
 	parser.add_argument("--concurrency", type=int, default=50)
 	parser.add_argument("--rate", type=float, default=500, help="offered call setups per second (open loop)")
+	parser.add_argument("--workers", type=int, default=default_workers(), help="default: one per CPU")
+	parser.add_argument(
+		"--load-processes", type=int, default=default_workers(), help="busy loops of the competing load"
+	)
+	parser.add_argument("--compare-calls", type=int, default=2500, help="calls per run of the comparison")
+	parser.add_argument("--repeat", type=int, default=3, help="runs of each comparison case")
 	args = parser.parse_args()
 
 	loop_name = install_fast_loop()
-	print(f"event loop: {loop_name}")
+	print(f"event loop: {loop_name}; {default_workers()} CPUs")
 	calls_per_s, steps_per_s = bench_evaluator()
 	print(f"evaluator: {calls_per_s:,.0f} calls routed/s, {steps_per_s:,.0f} decisions (steps)/s on one core")
+	hold = args.concurrency / args.rate  # so that about `concurrency` calls are in the queue at once
 
-	ports = multiprocessing.Queue()
-	server = multiprocessing.Process(target=serve, args=(ports,), daemon=True)
-	server.start()
-	port = ports.get(timeout=10)
+	pool, port = start_server(args.workers)
 	try:
 		asyncio.run(load(port, 200, args.concurrency))  # warm-up
 		latencies, elapsed = asyncio.run(load(port, args.calls, args.concurrency))
-		hold = args.concurrency / args.rate  # so that about `concurrency` calls are in the queue at once
-		open_latencies, open_elapsed, peak = asyncio.run(open_loop(port, args.calls, args.rate, hold))
 	finally:
-		server.terminate()
+		pool.stop()
 	print(
-		f"FastAGI saturation (closed loop, {args.concurrency} clients back to back, {args.calls} calls): "
-		f"{args.calls / elapsed:,.0f} call setups/s; latency {percentiles(latencies)} (mostly queueing)"
+		f"FastAGI saturation ({args.workers} workers, closed loop, {args.concurrency} clients back to back, "
+		f"{args.calls} calls): {args.calls / elapsed:,.0f} call setups/s; latency {percentiles(latencies)} "
+		"(mostly queueing)"
 	)
+
 	print(
-		f"FastAGI at {args.rate:,.0f} calls/s offered, each held {hold * 1000:.0f} ms in the queue "
-		f"(peak {peak} calls in progress): {args.calls / open_elapsed:,.0f} call setups/s; "
-		f"setup latency {percentiles(open_latencies)}"
+		f"FastAGI at {args.rate:,.0f} calls/s offered, each held {hold * 1000:.0f} ms in the queue, "
+		f"{args.compare_calls} calls per run, {args.repeat} runs of each case interleaved (median of the runs; "
+		f"load average before: {os.getloadavg()[0]:.1f}); competing load = {args.load_processes} busy-loop "
+		"processes:"
 	)
+	cases = [(w, c) for w in sorted({1, args.workers}) for c in (0, args.load_processes)]
+	runs: dict[tuple[int, int], list[tuple[float, float, float, int]]] = {case: [] for case in cases}
+	for _ in range(args.repeat):
+		for workers, competing in cases:
+			pool, port = start_server(workers)
+			try:
+				asyncio.run(load(port, 200, args.concurrency))  # warm-up
+				with CompetingLoad(competing):
+					lat, took, peak = asyncio.run(open_loop(port, args.compare_calls, args.rate, hold))
+			finally:
+				pool.stop()
+			lat.sort()
+			runs[workers, competing].append(
+				(args.compare_calls / took, lat[len(lat) // 2] * 1000, lat[int(0.99 * len(lat))] * 1000, peak)
+			)
+	for (workers, competing), results in runs.items():
+		rate, p50, p99, peak = (statistics.median(r[i] for r in results) for i in range(4))
+		what = f"{competing} busy loops" if competing else "no competing load"
+		each = ", ".join(f"{r[2]:.1f}" for r in results)
+		print(
+			f"  {workers} worker{'s' if workers > 1 else ' '}, {what:<17}: {rate:,.0f} setups/s, peak {peak:.0f} "
+			f"in progress, setup p50 {p50:.2f} ms, p99 {p99:.2f} ms (runs: {each})"
+		)
 	print("targets: p99 <= 5 ms per call setup, >= 500 calls/s")
 
 

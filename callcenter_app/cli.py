@@ -19,13 +19,23 @@ from callcenter_app.common.errors import FieldError
 
 
 def _read_routes(path: str):
+	"""The routes file, valid as a whole (docs/routes-json.md: reading is strict), else FieldError --routes."""
 	from callcenter_app.telephony.routing.serialize import loads
+	from callcenter_app.telephony.routing.validate import InvalidRoutes, require_valid
 
 	try:
 		with open(path, encoding="utf-8") as f:
-			return loads(f.read())
+			text = f.read()
 	except OSError as e:
 		raise FieldError("--routes", f"cannot read {path}: {e.strerror}") from None
+	except UnicodeDecodeError:
+		raise FieldError("--routes", f"{path} is not UTF-8 text") from None
+	try:
+		return require_valid(loads(text), path)
+	except InvalidRoutes as e:
+		raise FieldError("--routes", str(e)) from None
+	except FieldError as e:
+		raise FieldError("--routes", f"{path}: {e}") from None
 
 
 def _when(text: str | None, timezone: str) -> dt.datetime:
@@ -46,21 +56,28 @@ def _csv(text: str | None) -> list[str]:
 
 def route_test(args) -> int:
 	"""Print the path a call takes, node by node, with the reason for each step."""
-	from callcenter_app.telephony.routing.simulate import simulate
-	from callcenter_app.telephony.routing.validate import validate_routeset
+	from callcenter_app.telephony.routing.evaluator import DIAL_RESULTS, QUEUE_RESULTS
+	from callcenter_app.telephony.routing.simulate import check_results, simulate
 
+	if args.hang_up_after is not None and args.hang_up_after < 1:
+		raise FieldError(
+			"--hang-up-after",
+			f"must be 1 or more (the N-th prompt, queue or forward), not {args.hang_up_after}",
+		)
+	try:
+		queue_results = check_results("--queue-results", _csv(args.queue_results), QUEUE_RESULTS)
+		dial_results = check_results("--dial-results", _csv(args.dial_results), DIAL_RESULTS)
+	except FieldError as e:
+		raise FieldError(e.field, f"{e.reason} (Asterisk's QUEUESTATUS / DIALSTATUS, any case)") from None
 	routes = _read_routes(args.routes)
-	problems = validate_routeset(routes)
-	for problem in problems:
-		print(f"warning: {problem}", file=sys.stderr)
 	sim = simulate(
 		routes,
 		args.did,
 		args.caller or "",
 		_when(args.at, routes.timezone),
 		digits=_csv(args.digits),
-		queue_results=_csv(args.queue_results),
-		dial_results=_csv(args.dial_results),
+		queue_results=queue_results,
+		dial_results=dial_results,
 		hang_up_after=args.hang_up_after,
 	)
 	if args.json:
@@ -70,20 +87,34 @@ def route_test(args) -> int:
 	return 0 if sim.outcome is None or sim.outcome.result != "rejected" else 1
 
 
-def agi_serve(args) -> int:
-	"""Serve routes from an exported JSON file over FastAGI until interrupted."""
-	from callcenter_app.telephony.agi.server import (
-		FileRouteSource,
-		RouteServer,
-		ServerConfig,
-		install_fast_loop,
-	)
+MAX_AGI_WORKERS = 64
 
-	install_fast_loop()
-	source = FileRouteSource(args.routes)
-	server = RouteServer(source, ServerConfig(host=args.host, port=args.port))
+
+def agi_serve(args) -> int:
+	"""Serve routes from an exported JSON file over FastAGI until interrupted (SIGINT or SIGTERM)."""
+	from callcenter_app.telephony.agi.server import FileRouteSource, RouteServer, ServerConfig
+	from callcenter_app.telephony.agi.workers import default_workers, serve
+
+	workers = default_workers() if args.workers is None else args.workers
+	if not 1 <= workers <= MAX_AGI_WORKERS:
+		raise FieldError("--workers", f"must be from 1 to {MAX_AGI_WORKERS}, not {workers}")
+	_read_routes(args.routes)  # refuse a missing or invalid file before listening
+
+	def make_server(config: ServerConfig) -> RouteServer:  # in each worker: its own reloading source
+		return RouteServer(FileRouteSource(args.routes), config)
+
+	def announce(host: str, port: int, count: int) -> None:
+		plural = "s" if count != 1 else ""
+		print(
+			f"FastAGI route server listening on {host}:{port} ({count} worker{plural}), routes from {args.routes}",
+			flush=True,
+		)
+
 	try:
-		asyncio.run(server.serve_forever())
+		serve(ServerConfig(host=args.host, port=args.port), make_server, workers, announce)
+	except FieldError as e:
+		field = f"--{e.field}" if e.field in ("host", "port", "routes", "workers") else e.field
+		raise FieldError(field, e.reason) from None
 	except KeyboardInterrupt:
 		pass
 	return 0
@@ -386,15 +417,22 @@ def build_parser() -> argparse.ArgumentParser:
 		"--dial-results", help="how each forward ends: answered, busy, noanswer, ... (comma-separated)"
 	)
 	p.add_argument(
-		"--hang-up-after", type=int, help="the caller hangs up at the N-th prompt, queue or forward"
+		"--hang-up-after",
+		type=int,
+		help="the caller hangs up at the N-th prompt, queue or forward (1 or more)",
 	)
 	p.add_argument("--json", action="store_true", help="print the path as JSON")
 	p.set_defaults(handler=route_test)
 
 	p = sub.add_parser("agi-serve", help="run the FastAGI route server from an exported routes JSON")
-	p.add_argument("--routes", required=True)
-	p.add_argument("--host", default="127.0.0.1")
-	p.add_argument("--port", type=int, default=4573)
+	p.add_argument("--routes", required=True, help="routes JSON (reloaded when it changes)")
+	p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+	p.add_argument("--port", type=int, default=4573, help="TCP port (default 4573; 0 = any free port)")
+	p.add_argument(
+		"--workers",
+		type=int,
+		help="worker processes sharing the port (default: one per CPU); each reloads the routes",
+	)
 	p.set_defaults(handler=agi_serve)
 
 	p = sub.add_parser(

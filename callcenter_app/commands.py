@@ -60,29 +60,48 @@ def check_settings(context):
 @callcenter.command("agi-server")
 @click.option("--host", help="address to listen on (default: CC Settings' AGI bind address)")
 @click.option("--port", type=int, help="port (default: CC Settings' AGI port)")
+@click.option(
+	"--workers",
+	type=int,
+	help="worker processes sharing the port (default: one per CPU); each loads and reloads the routes itself",
+)
 @pass_context
-def agi_server(context, host=None, port=None):
+def agi_server(context, host=None, port=None, workers=None):
 	"""Run the FastAGI route server for this site; routes reload when a routing record changes."""
-	import asyncio
 	import logging
 
-	from callcenter_app.telephony.agi.server import RouteServer, ServerConfig, install_fast_loop
+	import frappe
+
+	from callcenter_app.common.errors import FieldError
+	from callcenter_app.telephony.agi.server import RouteServer, ServerConfig
+	from callcenter_app.telephony.agi.workers import default_workers, serve
 	from callcenter_app.telephony.service import FrappeRouteSource
 
-	site = get_site(context)
-	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-	source = FrappeRouteSource(site)
-	settings = source.settings()
-	config = ServerConfig(host=host or settings["agi_bind_address"], port=port or settings["agi_port"])
-	install_fast_loop()
-	server = RouteServer(source, config)
-	click.echo(f"FastAGI route server for {site} on {config.host}:{config.port}")
+	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
+	with site_connection(context) as site:
+		config = ServerConfig(
+			host=host or frappe.db.get_single_value("CC Settings", "agi_bind_address") or "127.0.0.1",
+			port=port
+			if port is not None
+			else int(frappe.db.get_single_value("CC Settings", "agi_port") or 4573),
+		)
+	count = default_workers() if workers is None else workers
+
+	def make_server(config: ServerConfig) -> RouteServer:
+		# in each worker (after the fork): its own site connection, in the source's reload thread
+		return RouteServer(FrappeRouteSource(site), config)
+
+	def announce(host: str, port: int, count: int) -> None:
+		click.echo(f"FastAGI route server for {site} listening on {host}:{port} ({count} worker(s))")
+
 	try:
-		asyncio.run(server.serve_forever())
+		serve(config, make_server, count, announce)
+	except FieldError as e:
+		option = f"--{e.field}" if e.field in ("host", "port", "workers") else e.field
+		click.echo(f"callcenter agi-server: {option}: {e.reason}", err=True)
+		raise SystemExit(2) from None
 	except KeyboardInterrupt:
 		pass
-	finally:
-		source.stop()
 
 
 @callcenter.command("render-asterisk")

@@ -80,6 +80,145 @@ def test_route_test_bad_input_is_named(capsys, tmp_path):
 	assert "not assigned to any route" in capsys.readouterr().out
 
 
+# === route-test and agi-serve (FastAGI route server) ====================================================
+
+
+class TestRouteCommands:
+	"""route-test and agi-serve: bad options and files are named with the reason, exit 2, no traceback."""
+
+	def broken_routes(self, tmp_path, mutate) -> str:
+		with open(EXAMPLE, encoding="utf-8") as f:
+			data = json.load(f)
+		mutate(data)
+		path = tmp_path / "routes.json"
+		path.write_text(json.dumps(data))
+		return str(path)
+
+	def test_route_test_queue_that_asterisk_does_not_have(self, capsys):
+		args = ["route-test", "--routes", EXAMPLE, "--did", "+37052000000", "--caller", "+37061111111"]
+		assert main([*args, "--at", "2026-11-24T10:00", "--queue-results", "unknown", "--json"]) == 0
+		data = json.loads(capsys.readouterr().out)
+		assert [(s["node"], s["branch"]) for s in data["steps"]] == [
+			("vip", "vip"),
+			("q_vip", "overflow"),
+			("q_support", ""),
+		]
+
+	@pytest.mark.parametrize(
+		"extra, message",
+		[
+			(["--queue-results", "bogus"], "--queue-results: 'bogus' is not one of answered, continue, full"),
+			(["--queue-results", "answered,,timeout"], "--queue-results: '' is not one of"),
+			(["--dial-results", "ringing"], "--dial-results: 'ringing' is not one of answered, busy"),
+			(["--hang-up-after", "-3"], "--hang-up-after: must be 1 or more"),
+			(["--hang-up-after", "0"], "--hang-up-after: must be 1 or more"),
+		],
+	)
+	def test_route_test_refuses_bad_scenarios(self, capsys, extra, message):
+		assert main(["route-test", "--routes", EXAMPLE, "--did", "100", *extra]) == 2
+		captured = capsys.readouterr()
+		assert captured.out == "" and message in captured.err
+
+	MISSING = [
+		(
+			lambda d: d["routes"][0]["nodes"][4]["branches"].update({"1": "q_salez"}),
+			"route Main, node menu: branch '1' goes to node 'q_salez', which does not exist",
+		),
+		(lambda d: d["routes"][1].update(start="nowhere"), "route After Hours: start node 'nowhere'"),
+		(
+			lambda d: d["numbers"].append({"number": "200", "route": "Gone"}),
+			"number 200: points at route 'Gone', which does not exist",
+		),
+	]
+
+	@pytest.mark.parametrize("mutate, message", MISSING)
+	def test_route_test_refuses_missing_references(self, capsys, tmp_path, mutate, message):
+		path = self.broken_routes(tmp_path, mutate)
+		assert main(["route-test", "--routes", path, "--did", "100", "--at", "2026-11-24T10:00"]) == 2
+		captured = capsys.readouterr()
+		assert captured.out == ""
+		assert captured.err.startswith(f"callcenter: --routes: {path}: not valid (")
+		assert message in captured.err
+
+	@pytest.mark.parametrize("mutate, message", MISSING)
+	def test_agi_serve_refuses_missing_references(self, capsys, tmp_path, mutate, message):
+		path = self.broken_routes(tmp_path, mutate)
+		assert main(["agi-serve", "--routes", path, "--port", "0", "--workers", "1"]) == 2
+		captured = capsys.readouterr()
+		assert captured.out == "" and message in captured.err
+
+	def test_agi_serve_refuses_bad_options(self, capsys, tmp_path):
+		import socket
+
+		busy = socket.socket()
+		busy.bind(("127.0.0.1", 0))
+		busy.listen()
+		port = busy.getsockname()[1]
+		cases = [
+			(["--routes", str(tmp_path / "none.json")], "--routes: cannot read"),
+			(["--port", "-1"], "--port: must be a TCP port from 0 to 65535 (0 = any free port), not -1"),
+			(
+				["--port", "99999"],
+				"--port: must be a TCP port from 0 to 65535 (0 = any free port), not 99999",
+			),
+			(["--port", str(port)], f"--port: {port} is already in use on 127.0.0.1"),
+			(["--port", str(port), "--workers", "2"], f"--port: {port} is already in use on 127.0.0.1"),
+			(
+				["--host", "nosuch.invalid", "--port", "0"],
+				"--host: 'nosuch.invalid' is not an address or a name",
+			),
+			(["--host", "192.0.2.1", "--port", "0"], "--host: 192.0.2.1 is not an address of this machine"),
+			(["--workers", "0"], "--workers: must be from 1 to 64, not 0"),
+		]
+		try:
+			for extra, message in cases:
+				args = ["agi-serve", "--routes", EXAMPLE, *extra]
+				assert main(args) == 2, extra
+				captured = capsys.readouterr()
+				assert captured.out == ""
+				assert captured.err.startswith("callcenter: ") and message in captured.err, extra
+				assert "Traceback" not in captured.err
+		finally:
+			busy.close()
+
+	@pytest.mark.parametrize("workers", [1, 2])
+	def test_agi_serve_says_where_it_listens_and_stops_on_sigterm(self, workers):
+		import asyncio
+		import pathlib
+		import re
+		import signal
+
+		from agi_peer import Scenario, play_call
+
+		command = ["agi-serve", "--routes", EXAMPLE, "--port", "0", "--workers", str(workers)]
+		server = subprocess.Popen(
+			[sys.executable, "-m", "callcenter_app.cli", *command],
+			cwd=pathlib.Path(__file__).resolve().parents[1],
+			stdout=subprocess.PIPE,
+			stderr=subprocess.PIPE,
+			text=True,
+		)
+		try:
+			line = server.stdout.readline()
+			match = re.fullmatch(
+				rf"FastAGI route server listening on 127\.0\.0\.1:(\d+) \({workers} workers?\), routes from (.+)\n",
+				line,
+			)
+			assert match and match[2] == EXAMPLE, line
+			scenario = asyncio.run(
+				play_call("127.0.0.1", int(match[1]), "+37052000002", "+37069999999", Scenario())
+			)
+			assert scenario.commands[-1] == 'EXEC VoiceMail "100@default,u"'  # After Hours, served
+			server.send_signal(signal.SIGTERM)
+			assert server.wait(10) == 0
+			assert "Traceback" not in server.stderr.read()
+		finally:
+			if server.poll() is None:
+				server.kill()
+			server.stdout.close()
+			server.stderr.close()
+
+
 SHORT_SIM = ["dialer-sim", "--operators", "2", "--shift-hours", "0.5", "--seed", "7"]
 
 

@@ -406,3 +406,185 @@ def test_every_valid_route_ends_in_a_terminal_action(
 	assert len(sim.steps) <= 2 * HOP_LIMIT + 1
 	# only a loop through a node that waits for the caller can run into the hop limit
 	assert "stop a loop" not in sim.outcome.detail or any(s.type in ("ivr", "queue") for s in sim.steps)
+
+
+# --- issue 8: only a real answer is an answer ---------------------------------------------------------
+
+
+def test_queue_that_asterisk_does_not_have_overflows(routes):
+	sim = simulate(routes, "+37052000000", "+37061111111", at("2026-11-24 10:00"), queue_results=["unknown"])
+	assert path(sim) == [("vip", "vip"), ("q_vip", "overflow"), ("q_support", "")]
+	assert "could not join (UNKNOWN: Asterisk has no such queue)" in sim.steps[1].reason
+	assert sim.outcome.target == "support"
+
+
+@pytest.mark.parametrize("status", ["", "weird", "answer"])
+def test_a_status_that_is_not_an_answer_is_not_answered(routes, status):
+	"""The evaluator itself: anything the driver reports other than 'answered' leaves by the overflow."""
+	from callcenter_app.telephony.routing.evaluator import CallContext, EnterQueue, route_call
+
+	gen = route_call(routes, CallContext("+37052000000", "+37061111111", at("2026-11-24 10:00")))
+	action, result = next(gen), None
+	while not isinstance(action, EnterQueue):
+		action = gen.send(result)
+	action = gen.send(status)
+	while not isinstance(action, EnterQueue):  # past the overflow: the support queue
+		action = gen.send(None)
+	assert action.queue == "support"
+
+
+@pytest.mark.parametrize(
+	"kwargs, field",
+	[
+		(dict(queue_results=["bogus"]), "queue results"),
+		(dict(queue_results=["answered", ""]), "queue results"),
+		(dict(dial_results=["ringing"]), "dial results"),
+		(dict(hang_up_after=0), "hang up after"),
+		(dict(hang_up_after=-3), "hang up after"),
+	],
+)
+def test_simulator_refuses_what_asterisk_never_reports(routes, kwargs, field):
+	with pytest.raises(FieldError) as e:
+		simulate(routes, "+37052000000", "+37069999999", at("2026-11-24 10:00"), **kwargs)
+	assert e.value.field == field
+
+
+def test_simulator_reads_asterisk_statuses_in_any_case(routes):
+	sim = simulate(routes, "+37052000000", "+37061111111", at("2026-11-24 10:00"), queue_results=["TIMEOUT"])
+	assert path(sim)[1] == ("q_vip", "overflow")
+
+
+# --- issue 10: forward numbers in E.164 --------------------------------------------------------------
+
+
+def test_forward_number_is_normalised_when_read():
+	data = json.loads(EXAMPLE.read_text())
+	data["routes"][0]["nodes"][7]["number"] = "8 600 12345"  # national, as typed
+	routes = serialize.from_dict(data)
+	assert routes.routes["Main"].nodes["operator"].params["number"] == "+37060012345"
+	sim = simulate(routes, "100", "1", at("2026-11-24 10:00"), digits=["0"], dial_results=["busy"])
+	assert next(a for a in sim.actions if a.kind == "dial").number == "+37060012345"
+
+
+def test_forward_number_that_is_not_a_number_is_refused_naming_the_node():
+	data = json.loads(EXAMPLE.read_text())
+	data["routes"][0]["nodes"][7]["number"] = "call Bob"
+	with pytest.raises(FieldError) as e:
+		serialize.from_dict(data)
+	assert e.value.field == "routes[0].nodes[7].number"
+	assert e.value.reason.startswith("forward node operator: 'call Bob' is not a phone number")
+
+
+def test_forward_number_from_records_is_normalised():
+	from callcenter_app.telephony.routing.records import build_routeset, forward_number
+
+	record = {
+		"route_name": "R",
+		"start_node": "f",
+		"nodes": [
+			{"node_id": "f", "node_type": "Forward", "number": " +48 22 555 00 00 "},
+			{"node_id": "x", "node_type": "Forward", "number": "not a number"},
+		],
+		"branches": [],
+	}
+	routes = build_routeset(routes=[record], default_region="PL")
+	assert routes.routes["R"].nodes["f"].params["number"] == "+48225550000"
+	assert routes.routes["R"].nodes["x"].params["number"] == "not a number"  # validation names it
+	assert forward_number("22 555 00 00", "PL") == "+48225550000"
+	errors = [str(e) for e in validate_route(routes.routes["R"], routes)]
+	assert any(
+		e.startswith("route R, node x: forward number 'not a number' is not a phone number") for e in errors
+	)
+
+
+def test_evaluator_dials_e164_even_for_a_number_saved_as_typed():
+	routes = RouteSet(
+		routes={"R": Route.of("R", "f", [Node("f", "forward", params={"number": "+48 22 555 00 00"})])},
+		numbers={"1": "R"},
+	)
+	sim = simulate(routes, "1", "2", at("2026-11-24 10:00"))
+	assert next(a for a in sim.actions if a.kind == "dial").number == "+48225550000"
+	assert sim.variables["CC_FORWARD"] == "+48225550000"
+
+
+# --- issue 11: references to nodes and routes that do not exist are refused ------------------------------
+
+
+@pytest.mark.parametrize(
+	"mutate, message",
+	[
+		(
+			lambda d: d["routes"][0]["nodes"][4]["branches"].update({"1": "q_salez"}),
+			"route Main, node menu: branch '1' goes to node 'q_salez', which does not exist",
+		),
+		(lambda d: d["routes"][1].update(start="nowhere"), "route After Hours: start node 'nowhere'"),
+		(
+			lambda d: d["numbers"].append({"number": "200", "route": "Gone"}),
+			"number 200: points at route 'Gone', which does not exist",
+		),
+	],
+)
+def test_missing_references_make_the_set_invalid(mutate, message):
+	from callcenter_app.telephony.routing.validate import InvalidRoutes, require_valid
+
+	data = json.loads(EXAMPLE.read_text())
+	mutate(data)
+	with pytest.raises(InvalidRoutes) as e:
+		require_valid(serialize.from_dict(data), "routes.json")
+	assert any(str(err).startswith(message) for err in e.value.errors)
+	assert e.value.field == "routes.json" and message in e.value.reason
+
+
+# --- issue 13: names passed to Asterisk are checked when read and validated ------------------------------
+
+
+@pytest.mark.parametrize(
+	"mutate, field",
+	[
+		(lambda d: d["queues"][0].update(name="sales&vip"), "queues[0].name"),
+		(lambda d: d["queues"][0].update(name="sales,r"), "queues[0].name"),
+		(lambda d: d["announcements"][0].update(file="custom/a&custom/b"), "announcements[0].file"),
+		(lambda d: d["announcements"][0].update(file="custom/${X}"), "announcements[0].file"),
+		(lambda d: d["ivr_menus"][0].update(prompt="custom/x(1)"), "ivr_menus[0].prompt"),
+		(lambda d: d["ivr_menus"][0].update(prompt="custom/../../etc/x"), "ivr_menus[0].prompt"),
+	],
+)
+def test_unsafe_names_are_refused_when_read(mutate, field):
+	data = json.loads(EXAMPLE.read_text())
+	mutate(data)
+	with pytest.raises(FieldError) as e:
+		serialize.from_dict(data)
+	assert e.value.field == field
+
+
+def test_unsafe_names_are_refused_by_validation(routes):
+	unsafe = RouteSet(
+		**{
+			**routes.__dict__,
+			"queues": {**routes.queues, "q&x": Queue("q&x")},
+			"announcements": {**routes.announcements, "Bad": Announcement("Bad", "x|y")},
+			"ivr_menus": {**routes.ivr_menus, "BadMenu": IvrMenu("BadMenu", "m", invalid_prompt="a$b")},
+		}
+	)
+	errors = broken(
+		unsafe,
+		[
+			Node("a", "announcement", params={"announcement": "Bad"}, branches={"next": "m"}),
+			Node(
+				"m",
+				"ivr",
+				params={"ivr_menu": "BadMenu"},
+				branches={"1": "q", "timeout": "q", "invalid": "q"},
+			),
+			Node("q", "queue", params={"queue": "q&x"}, branches={"overflow": "v"}),
+			Node("v", "voicemail", params={"mailbox": "100@default,s"}),
+		],
+	)
+	assert "route T, node a: sound file 'x|y' of Bad is not a sound name (like custom/welcome)" in errors
+	assert (
+		"route T, node m: invalid prompt 'a$b' of BadMenu is not a sound name (like custom/welcome)" in errors
+	)
+	assert any(
+		e.startswith("route T, node q: call queue 'q&x' is not an Asterisk queue name") for e in errors
+	)
+	assert "route T, node v: mailbox '100@default,s' is not of the form box or box@context" in errors

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from callcenter_app.telephony.routing.model import is_dial_number, is_mailbox, is_queue_name, is_sound_name
+
 MAX_ENV_LINES = 200
 MAX_LINE = 16384  # also the most an environment may take
 
@@ -74,16 +76,50 @@ def quote(value: object) -> str:
 	nothing the router sends legitimately contains them, and anything that does is an injection."""
 	text = str(value)
 	if _UNSAFE.search(text):
-		raise ValueError(f"unsafe AGI argument {text[:40]!r}")
+		raise UnsafeArgument(f"unsafe AGI argument {text[:40]!r}")
 	return f'"{text}"'
 
 
+# In an application's argument these separate arguments (',' '|'), targets or files ('&'), options ('(' ')'),
+# or are expanded ('$' '{' '}' '[' ']', e.g. with AGIEXECFULL=yes); none belongs in what the router sends.
+_APP_UNSAFE = re.compile(r'[,|&(){}\[\]$;^\r\n\0"\\]')
+
+
+class UnsafeArgument(ValueError):
+	"""A value for an AGI command or application argument failed its allow-list; nothing was sent."""
+
+
+_TAG = re.compile(r'[^\x00-\x1f\x7f"\\${}\[\]]{0,200}')  # a channel variable's free text: never expanded
+
+
+def _is_tag(value: object) -> bool:
+	return isinstance(value, str) and _TAG.fullmatch(value) is not None and value.isprintable()
+
+
+_KINDS = {
+	"tag": (_is_tag, "plain text for a channel variable (no quotes, '$', braces or brackets)"),
+	"queue": (is_queue_name, "a queue name (1-64 letters, digits, '-' or '_')"),
+	"number": (is_dial_number, "a number in E.164 (+ and digits) or an extension (up to 6 digits)"),
+	"sound": (is_sound_name, "a sound name (letters, digits, '-', '_', '.' and '/')"),
+	"mailbox": (is_mailbox, "a mailbox (box or box@context)"),
+}
+
+
+def checked(kind: str, value: object) -> str:
+	"""``value`` if it is a valid ``kind`` ('queue', 'number', 'sound', 'mailbox', 'tag'), else UnsafeArgument.
+	Every value the route server passes to Asterisk goes through here before it is quoted."""
+	test, what = _KINDS[kind]
+	if not test(value):
+		raise UnsafeArgument(f"{str(value)[:60]!r} is not {what}")
+	return str(value)
+
+
 def app_args(*parts: object) -> str:
-	"""Arguments for ``EXEC App``: joined with commas, each free of commas, pipes and quotes."""
+	"""Arguments for ``EXEC App``: joined with commas, each free of separators, expansions and quotes."""
 	texts = ["" if p is None else str(p) for p in parts]
 	for text in texts:
-		if any(c in text for c in ",|") or _UNSAFE.search(text):
-			raise ValueError(f"unsafe application argument {text[:40]!r}")
+		if _APP_UNSAFE.search(text):
+			raise UnsafeArgument(f"unsafe application argument {text[:40]!r}")
 	while texts and texts[-1] == "":
 		texts.pop()
 	return quote(",".join(texts))

@@ -19,11 +19,36 @@ from callcenter_app.telephony.routing.model import NODE_TYPES, Node, Route, Rout
 
 HOP_LIMIT = 64  # nodes one call may pass through, across routes, before it is ended
 
-# Outcomes reported back for Queue and Dial actions (Asterisk's QUEUESTATUS / DIALSTATUS, lower-cased).
+# What a Queue or Dial action reports back: 'answered', or Asterisk's QUEUESTATUS / DIALSTATUS lower-cased.
+# Only 'answered' is an answer; every other status leaves by the overflow / failed branch.
+ANSWERED = "answered"
+# app_queue (Asterisk 22) sets QUEUESTATUS when the caller leaves unanswered or cannot join; UNKNOWN is what
+# it sets when the queue does not exist ("Unable to join queue").
 QUEUE_LEFT = frozenset(
-	{"timeout", "full", "joinempty", "leaveempty", "joinunavail", "leaveunavail", "continue"}
+	{
+		"timeout",
+		"full",
+		"joinempty",
+		"leaveempty",
+		"joinunavail",
+		"leaveunavail",
+		"continue",
+		"withdraw",
+		"unknown",
+	}
 )
-DIAL_FAILED = frozenset({"noanswer", "busy", "congestion", "chanunavail", "cancel", "failed"})
+# app_dial's DIALSTATUS values other than ANSWER (which the driver reports as 'answered').
+DIAL_FAILED = frozenset(
+	{"noanswer", "busy", "congestion", "chanunavail", "cancel", "dontcall", "torture", "invalidargs"}
+)
+QUEUE_RESULTS = frozenset({ANSWERED}) | QUEUE_LEFT
+DIAL_RESULTS = frozenset({ANSWERED}) | DIAL_FAILED
+_QUEUE_WHY = {
+	"unknown": "could not join (UNKNOWN: Asterisk has no such queue)",
+	"full": "could not join (FULL: the queue is full)",
+	"joinempty": "could not join (JOINEMPTY: no member can take calls)",
+	"joinunavail": "could not join (JOINUNAVAIL: no member is available)",
+}
 
 
 # --- actions the driver performs ---------------------------------------------------------------------
@@ -127,11 +152,16 @@ class RoutingError(Exception):
 
 def route_for(routes: RouteSet, did: str) -> str:
 	"""The route a DID reaches: the number as given, or its E.164 form."""
+	return routes.numbers[_number_key(routes, did)]
+
+
+def _number_key(routes: RouteSet, did: str) -> str:
+	"""The DID as the route set lists it (so what the caller's network sent is never passed on as is)."""
 	if did in routes.numbers:
-		return routes.numbers[did]
+		return did
 	normal = try_normalize(did, routes.default_region)
 	if normal and normal in routes.numbers:
-		return routes.numbers[normal]
+		return normal
 	raise RoutingError(f"number {did} is not assigned to any route")
 
 
@@ -142,10 +172,11 @@ def route_call(
 	when = ctx.when if ctx.when.tzinfo else ctx.when.replace(tzinfo=ZoneInfo(routes.timezone))
 	caller = try_normalize(ctx.caller, routes.default_region) or (ctx.caller or "").strip()
 	try:
-		route_name = route_for(routes, ctx.did)
+		did = _number_key(routes, ctx.did)
 	except RoutingError as e:
 		ctx.trace.append(Step("", "", "did", "", str(e)))
 		return Outcome("rejected", str(e))
+	route_name = routes.numbers[did]
 	route = routes.routes.get(route_name)
 	if route is None:
 		reason = f"number {ctx.did} points at route {route_name}, which does not exist"
@@ -153,7 +184,7 @@ def route_call(
 		return Outcome("rejected", reason)
 	ctx.route = route.name
 	yield SetVar(name="CC_ROUTE", value=route.name)
-	yield SetVar(name="CC_DID", value=ctx.did)
+	yield SetVar(name="CC_DID", value=did)
 
 	node_id: str | None = route.start
 	hops = 0
@@ -284,7 +315,7 @@ def _queue(routes, route, node, when, caller, ctx):
 	timeout = int(node.params.get("timeout") or queue.max_wait)
 	yield SetVar(name="CC_QUEUE", value=queue.name)
 	status = str((yield EnterQueue(queue=queue.name, timeout=timeout)) or "").lower()
-	if status not in QUEUE_LEFT:
+	if status == ANSWERED:
 		return _end(
 			ctx,
 			route,
@@ -292,18 +323,25 @@ def _queue(routes, route, node, when, caller, ctx):
 			f"queue {queue.name}: answered",
 			Outcome("answered", f"queue {queue.name}", queue.name),
 		)
-	reason = f"queue {queue.name}: left unanswered ({status}, max wait {timeout} s)"
+	why = _QUEUE_WHY.get(status) or f"left unanswered ({status or 'no status'}, max wait {timeout} s)"
+	reason = f"queue {queue.name}: {why}"
 	if "overflow" not in node.branches:
 		return _end(ctx, route, node, f"{reason}; no overflow branch: hang up", Outcome("hangup", reason))
 	return _take(ctx, route, node, "overflow", reason)
 
 
 def _forward(routes, route, node, when, caller, ctx):
-	number = node.param() or ""
+	typed = str(node.param() or "")
 	timeout = int(node.params.get("timeout") or 30)
+	number = try_normalize(typed, routes.default_region)  # E.164 even for a number saved as typed
+	if number is None:
+		reason = f"forward number {typed!r} is not a phone number: not dialled"
+		if "failed" not in node.branches:
+			return _end(ctx, route, node, f"{reason}; no failed branch: hang up", Outcome("hangup", reason))
+		return _take(ctx, route, node, "failed", reason)
 	yield SetVar(name="CC_FORWARD", value=number)
 	status = str((yield Dial(number=number, timeout=timeout)) or "").lower()
-	if status not in DIAL_FAILED:
+	if status == ANSWERED:
 		return _end(
 			ctx,
 			route,
@@ -311,7 +349,7 @@ def _forward(routes, route, node, when, caller, ctx):
 			f"forwarded to {number}: answered",
 			Outcome("answered", f"forward {number}", number),
 		)
-	reason = f"forward to {number} failed ({status})"
+	reason = f"forward to {number} failed ({status or 'no status'})"
 	if "failed" not in node.branches:
 		return _end(ctx, route, node, f"{reason}; no failed branch: hang up", Outcome("hangup", reason))
 	return _take(ctx, route, node, "failed", reason)

@@ -10,11 +10,36 @@ holds one in memory, the CLI reads one from an exported JSON file, the Frappe gl
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DIGITS = frozenset("0123456789*#")
+
+# What the FastAGI server may put into an Asterisk application argument or a sound name. Allow-lists, so
+# nothing a record (or a caller) controls can add an argument (',' '|'), a second file ('&'), a function
+# or variable (`$` `{` `(` `)`), a path outside the sounds folder, or a line break.
+QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # as CC Call Queue and queues.conf name them
+SOUND_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}){0,4}")
+MAILBOX = re.compile(r"[0-9A-Za-z_-]{1,40}(?:@[0-9A-Za-z_-]{1,40})?")  # box or box@context
+DIAL_NUMBER = re.compile(r"\+[1-9][0-9]{3,14}|[0-9]{1,6}")  # E.164, or a PBX extension (up to 6 digits)
+
+
+def is_queue_name(value: object) -> bool:
+	return isinstance(value, str) and QUEUE_NAME.fullmatch(value) is not None
+
+
+def is_sound_name(value: object) -> bool:
+	return isinstance(value, str) and SOUND_NAME.fullmatch(value) is not None and ".." not in value
+
+
+def is_mailbox(value: object) -> bool:
+	return isinstance(value, str) and MAILBOX.fullmatch(value) is not None
+
+
+def is_dial_number(value: object) -> bool:
+	return isinstance(value, str) and DIAL_NUMBER.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

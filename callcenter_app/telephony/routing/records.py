@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.common.phones import normalize
+from callcenter_app.common.phones import normalize, try_normalize
 from callcenter_app.telephony.routing.model import (
 	WEEKDAYS,
 	Announcement,
@@ -74,7 +74,14 @@ def minutes(value) -> int:
 	return 1440 if total >= 23 * 60 + 59 else total
 
 
-def route_from_record(record: Mapping) -> Route:
+def forward_number(value, default_region: str | None = None) -> str:
+	"""A forward node's number as it is dialled: E.164 (or an extension); text that is not a phone number
+	is returned trimmed, for validation to refuse with the node's name."""
+	text = str(value or "").strip()
+	return try_normalize(text, default_region) or text
+
+
+def route_from_record(record: Mapping, default_region: str | None = None) -> Route:
 	nodes = []
 	branches: dict[str, dict[str, str]] = {}
 	for row in record.get("branches") or []:
@@ -86,6 +93,8 @@ def route_from_record(record: Mapping) -> Route:
 		params = {}
 		if field and row.get(field) not in (None, ""):
 			params[_MODEL_PARAM[kind]] = str(row.get(field)).strip()
+			if kind == "forward":
+				params["number"] = forward_number(params["number"], default_region)
 		if row.get("timeout"):
 			params["timeout"] = int(row["timeout"])
 		node_id = (row.get("node_id") or "").strip()
@@ -141,7 +150,10 @@ def build_routeset(
 		if n.get("voice", 1) and n.get("route"):
 			dids[normalize(n.get("number") or n["name"], default_region, field="number")] = n["route"]
 	return RouteSet(
-		routes={r.name: r for r in (route_from_record(rec) for rec in routes if rec.get("enabled", 1))},
+		routes={
+			r.name: r
+			for r in (route_from_record(rec, default_region) for rec in routes if rec.get("enabled", 1))
+		},
 		numbers=dids,
 		time_conditions={
 			t["name"]: TimeCondition(

@@ -26,6 +26,8 @@ from callcenter_app.telephony.routing.model import (
 	TimeCondition,
 	VipList,
 	hhmm,
+	is_queue_name,
+	is_sound_name,
 	parse_hhmm,
 )
 
@@ -121,7 +123,7 @@ def from_dict(data: Any) -> RouteSet:
 	ivr_menus = _named("ivr_menus", data, _ivr_menu)
 	announcements = _named("announcements", data, _announcement)
 	queues = _named("queues", data, _queue)
-	routes = _named("routes", data, _route)
+	routes = _named("routes", data, lambda w, d: _route(w, d, region))
 	numbers: dict[str, str] = {}
 	for i, row in enumerate(_list("numbers", data)):
 		where = f"numbers[{i}]"
@@ -192,13 +194,9 @@ def _int(row: dict, key: str, where: str, default: int, low: int, high: int) -> 
 
 
 def sound_file(value: str, field: str) -> str:
-	"""A sound as Asterisk names it: a relative path without extension, no '..', no spaces."""
-	if (
-		not value
-		or value.startswith("/")
-		or ".." in value
-		or any(c.isspace() or c in "\"'|,;&" for c in value)
-	):
+	"""A sound as Asterisk names it: a relative path without extension of letters, digits, '-', '_' and '.'
+	(no '..', no spaces, nothing Asterisk would read as a second file or an argument)."""
+	if not is_sound_name(value):
 		raise FieldError(field, f"{value!r} is not a sound name (a relative path like custom/welcome)")
 	return value
 
@@ -265,13 +263,18 @@ def _announcement(where: str, row: dict) -> Announcement:
 
 
 def _queue(where: str, row: dict) -> Queue:
-	return Queue(_str(row, "name", where), _int(row, "max_wait", where, 300, 1, 86400))
+	name = _str(row, "name", where)
+	if not is_queue_name(name):
+		raise FieldError(
+			f"{where}.name", f"{name!r} is not an Asterisk queue name (1-64 letters, digits, '-' or '_')"
+		)
+	return Queue(name, _int(row, "max_wait", where, 300, 1, 86400))
 
 
 _NODE_KEYS = {"id", "type", "label", "branches"}
 
 
-def _route(where: str, row: dict) -> Route:
+def _route(where: str, row: dict, region: str | None = None) -> Route:
 	nodes = []
 	seen = set()
 	for j, n in enumerate(_list("nodes", row)):
@@ -293,6 +296,12 @@ def _route(where: str, row: dict) -> Route:
 				raise FieldError(f"{w}.{key}", "must be text or a whole number")
 			if value is not None:
 				params[key] = value
+		if n.get("type") == "forward" and params.get("number") not in (None, ""):
+			# dialled as E.164 (like DIDs and VIP numbers), whatever way it was typed
+			try:
+				params["number"] = normalize(str(params["number"]), region, field=f"{w}.number")
+			except FieldError as e:
+				raise FieldError(e.field, f"forward node {node_id}: {e.reason}") from None
 		nodes.append(
 			Node(node_id, _str(n, "type", w), _str(n, "label", w, required=False), params, dict(branches))
 		)

@@ -10,7 +10,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from callcenter_app.common.errors import FieldError
 from callcenter_app.telephony.routing.evaluator import (
+	DIAL_RESULTS,
+	QUEUE_RESULTS,
 	Action,
 	CallContext,
 	Dial,
@@ -72,11 +75,18 @@ def simulate(
 	runs out the caller presses nothing). ``queue_results`` / ``dial_results``: how each queue or forward
 	ends ('answered' by default, or an Asterisk QUEUESTATUS / DIALSTATUS such as 'timeout' or 'busy').
 	``hang_up_after``: the caller hangs up during that many-th action that makes them wait (1-based).
+	A status Asterisk does not report, or a ``hang_up_after`` below 1, raises FieldError naming it.
 	"""
+	queue_results = check_results("queue results", queue_results, QUEUE_RESULTS)
+	dial_results = check_results("dial results", dial_results, DIAL_RESULTS)
+	if hang_up_after is not None and (isinstance(hang_up_after, bool) or int(hang_up_after) < 1):
+		raise FieldError(
+			"hang up after", f"must be 1 or more (the N-th prompt, queue or forward), not {hang_up_after}"
+		)
 	digit_feed, queue_feed, dial_feed = (
 		iter(list(digits)),
-		iter(list(queue_results)),
-		iter(list(dial_results)),
+		iter(queue_results),
+		iter(dial_results),
 	)
 	ctx = CallContext(did=did, caller=caller, when=when)
 	gen = route_call(routes, ctx)
@@ -109,3 +119,15 @@ def simulate(
 	except StopIteration as stop:
 		sim.outcome = stop.value
 	return sim
+
+
+def check_results(field: str, values: Iterable[str], allowed: frozenset[str]) -> list[str]:
+	"""Queue or forward results, lower-cased; a value Asterisk never reports is refused, naming it."""
+	out = []
+	for value in values:
+		text = str(value).strip().lower()
+		if text not in allowed:
+			choices = ", ".join(["answered", *sorted(allowed - {"answered"})])
+			raise FieldError(field, f"{str(value).strip()!r} is not one of {choices}")
+		out.append(text)
+	return out

@@ -6,7 +6,15 @@ import re
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.phones import normalize
-from callcenter_app.telephony.routing.model import DIGITS, NODE_TYPES, Route, RouteSet
+from callcenter_app.telephony.routing.model import (
+	DIGITS,
+	NODE_TYPES,
+	Route,
+	RouteSet,
+	is_mailbox,
+	is_queue_name,
+	is_sound_name,
+)
 
 NODE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -97,14 +105,40 @@ def _check_param(route: Route, node, spec, routes: RouteSet) -> list[FieldError]
 			return [_err(route, node.id, f"forward number {e.reason}")]
 		return []
 	if node.type == "voicemail":
-		if not re.match(r"^[0-9A-Za-z_-]+(@[0-9A-Za-z_-]+)?$", str(value)):
+		if not is_mailbox(value):
 			return [_err(route, node.id, f"mailbox {value!r} is not of the form box or box@context")]
 		return []
 	if node.type == "goto_route" and value == route.name:
 		return [_err(route, node.id, "a route cannot continue in itself")]
 	if value not in routes.collection(spec.param):
 		return [_err(route, node.id, f"unknown {_PARAM_NAMES[spec.param]} {value!r}")]
-	return []
+	return _check_names(route, node, routes.collection(spec.param)[value])
+
+
+def _check_names(route: Route, node, item) -> list[FieldError]:
+	"""The names the route server passes to Asterisk (queue names, sound files) match its allow-lists."""
+	if node.type == "queue" and not is_queue_name(item.name):
+		return [
+			_err(
+				route,
+				node.id,
+				f"call queue {item.name!r} is not an Asterisk queue name (1-64 letters, digits, '-' or '_')",
+			)
+		]
+	sounds = []
+	if node.type == "ivr":
+		sounds = [
+			("prompt", item.prompt),
+			("invalid prompt", item.invalid_prompt),
+			("timeout prompt", item.timeout_prompt),
+		]
+	elif node.type == "announcement":
+		sounds = [("sound file", item.file)]
+	return [
+		_err(route, node.id, f"{what} {sound!r} of {item.name} is not a sound name (like custom/welcome)")
+		for what, sound in sounds
+		if sound is not None and not is_sound_name(sound)
+	]
 
 
 def _reachable(route: Route) -> set[str]:
@@ -210,3 +244,21 @@ def _route_chain_loops(routes: RouteSet) -> list[FieldError]:
 				seen.add(other)
 				stack.extend(edges.get(other, ()))
 	return errors
+
+
+class InvalidRoutes(FieldError):
+	"""A route set with problems (``errors``, each naming the route and node). Servers and the route test
+	refuse it as a whole, like the import: a call must never meet a branch to a node that does not exist."""
+
+	def __init__(self, source: str, errors: list[FieldError]):
+		self.errors = list(errors)
+		count = f"{len(self.errors)} problem" + ("s" if len(self.errors) != 1 else "")
+		super().__init__(source, f"not valid ({count}):\n  " + "\n  ".join(str(e) for e in self.errors))
+
+
+def require_valid(routes: RouteSet, source: str = "routes") -> RouteSet:
+	"""``routes`` if :func:`validate_routeset` finds nothing, else InvalidRoutes naming every problem."""
+	errors = validate_routeset(routes)
+	if errors:
+		raise InvalidRoutes(source, errors)
+	return routes

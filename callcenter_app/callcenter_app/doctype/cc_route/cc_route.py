@@ -4,9 +4,9 @@
 from frappe import _
 from frappe.model.document import Document
 
-from callcenter_app.telephony.routing.records import route_from_record, unknown_branch_sources
+from callcenter_app.telephony.routing.records import forward_number, route_from_record, unknown_branch_sources
 from callcenter_app.telephony.routing.validate import validate_route, validate_routeset
-from callcenter_app.telephony.service import load_routeset
+from callcenter_app.telephony.service import default_region, load_routeset
 from callcenter_app.utils import throw_errors
 
 
@@ -32,7 +32,15 @@ class CCRoute(Document):
 
 	def validate(self):
 		self.strip_ids()
+		self.normalize_numbers()
 		self.validate_graph()
+
+	def normalize_numbers(self):
+		"""Forward numbers are stored (and dialled) in E.164, like DIDs; a non-number is refused below."""
+		region = default_region()
+		for row in self.nodes:
+			if row.node_type == "Forward" and row.number:
+				row.number = forward_number(row.number, region)
 
 	def strip_ids(self):
 		self.start_node = (self.start_node or "").strip()
@@ -49,7 +57,7 @@ class CCRoute(Document):
 		record = self.as_dict()
 		routes = load_routeset(override_route=record)
 		errors = unknown_branch_sources(record)
-		errors += validate_route(route_from_record(record), routes)
+		errors += validate_route(route_from_record(record, routes.default_region), routes)
 		errors += [
 			e
 			for e in validate_routeset(routes)

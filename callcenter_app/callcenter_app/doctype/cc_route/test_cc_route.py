@@ -176,6 +176,22 @@ class TestRoutingDoctypes(FrappeTestCase):
 		doc.append("branches", branch("ghost", "next", "vm"))
 		self.assertRefused(doc, "'ghost' is not one of the route's nodes")
 
+	def test_forward_number_is_stored_in_e164_and_checked(self):
+		doc = self.route(
+			name="Forward",
+			start="f",
+			nodes=[
+				node("f", "Forward", number="8 600 12345"),
+				node("vm", "Voicemail", mailbox="100@default"),
+			],
+			branches=[branch("f", "failed", "vm")],
+		).insert()
+		self.assertEqual(doc.nodes[0].number, "+37060012345")  # dialled as E.164, like DIDs
+		bad = self.route(
+			name="BadForward", start="f", nodes=[node("f", "Forward", number="call Bob")], branches=[]
+		)
+		self.assertRefused(bad, "node f", "forward number 'call Bob' is not a phone number")
+
 	def test_phone_number_is_normalised_and_checked(self):
 		self.route(name="ForNumbers").insert()
 		number = frappe.get_doc(
