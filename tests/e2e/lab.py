@@ -1028,6 +1028,17 @@ class Lab:
 	def agi_log(self) -> str:
 		return (self.run / "agi-serve.log").read_text(errors="replace")
 
+	def route_path(self, caller: str, timeout: float = 10) -> str:
+		"""The route server's summary of the call from ``caller``: ``node:branch | … → outcome``."""
+
+		def line():
+			for text in self.agi_log().splitlines():
+				if f" from {caller} to " in text:
+					return text.split(": ", 1)[1] if ": " in text else text
+			return None
+
+		return wait_until(line, timeout, f"the route server's line for {caller}")
+
 	def describe(self) -> str:
 		p = self.ports
 		return "\n".join(

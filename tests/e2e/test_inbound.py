@@ -26,7 +26,7 @@ def test_inbound_call_is_answered_by_a_registered_agent(idle):
 	assert record["agent_interface"] == "PJSIP/ann"
 	assert 0 <= record["wait_s"] <= 3
 	assert 3 <= record["talk_s"] <= 7
-	assert f"from {caller} to {DID_SUPPORT}" in lab.agi_log()
+	assert lab.route_path(caller).endswith("q_support:end → answered (queue support)")
 
 
 def test_missing_ivr_prompt_does_not_hang_up_on_the_caller(idle):
@@ -38,6 +38,8 @@ def test_missing_ivr_prompt_does_not_hang_up_on_the_caller(idle):
 	assert record["status"] == "answered", record
 	assert record["queue"] == "support"
 	assert record["answered_by"] == "ann"
+	assert lab.route_path(caller).endswith("menu:timeout | q_support:end → answered (queue support)")
+	assert "custom/lab-missing-menu could not be played" in lab.agi_log()
 
 
 def test_queue_missing_in_asterisk_overflows(idle):
@@ -48,8 +50,7 @@ def test_queue_missing_in_asterisk_overflows(idle):
 	assert record["status"] == "answered", record
 	assert record["queue"] == "support"
 	assert record["answered_by"] == "ann"
-	line = next(line for line in lab.agi_log().splitlines() if f"from {caller}" in line)
-	assert "q_vip:overflow" in line, line
+	assert lab.route_path(caller).endswith("q_vip:overflow | q_support:end → answered (queue support)")
 
 
 def test_voicemail_through_the_route_server_is_recorded_as_voicemail(idle):
@@ -62,3 +63,4 @@ def test_voicemail_through_the_route_server_is_recorded_as_voicemail(idle):
 	assert record["voicemail"].startswith("100@default")
 	inbox = lab.pbx.root / "spool" / "voicemail" / "default" / "100" / "INBOX"
 	assert any(p.suffix == ".wav" for p in inbox.iterdir()), "no message was left"
+	assert lab.route_path(caller).endswith("vm:end → voicemail (mailbox 100@default)")
