@@ -18,11 +18,11 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.common.files import write_atomic
 from callcenter_app.telephony.asterisk_config.dialplan import literal
 
 STRATEGIES = (
@@ -395,16 +395,5 @@ def write_files(rendered: Rendered, out_dir: str) -> list[str]:
 	os.makedirs(out_dir, exist_ok=True)
 	paths = []
 	for name, text in sorted(rendered.files.items()):
-		path = os.path.join(out_dir, name)
-		fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
-		try:
-			os.fchmod(fd, 0o600)
-			with os.fdopen(fd, "w", encoding="utf-8") as f:
-				f.write(text)
-			os.replace(tmp, path)
-		except BaseException:
-			if os.path.exists(tmp):
-				os.unlink(tmp)
-			raise
-		paths.append(path)
+		paths.append(write_atomic(os.path.join(out_dir, name), text, 0o600))
 	return paths

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.common.files import write_atomic
 from callcenter_app.telephony.media import to_pbx_wav
 
 SOUND = re.compile(r"^custom/cc-[a-z0-9-]{1,120}$")
@@ -40,17 +40,7 @@ def write_sounds(
 			continue
 		keep.add(os.path.basename(path))
 		os.makedirs(os.path.dirname(path), exist_ok=True)
-		fd, tmp = tempfile.mkstemp(prefix=".cc-", dir=os.path.dirname(path))
-		try:
-			os.fchmod(fd, 0o644)
-			with os.fdopen(fd, "wb") as f:
-				f.write(wav)
-			os.replace(tmp, path)
-		except BaseException:
-			if os.path.exists(tmp):
-				os.unlink(tmp)
-			raise
-		written.append(path)
+		written.append(write_atomic(path, wav, 0o644))
 	custom = os.path.join(sounds_dir, "custom")
 	if os.path.isdir(custom) and not errors:
 		for name in os.listdir(custom):
