@@ -48,7 +48,7 @@ def sample():
 				QueueMember("PJSIP/ann", level=1, position=1, name="Ann Agent"),
 			),
 		),
-		CallQueue("sales", strategy="rrmemory", members=(QueueMember("PJSIP/ann"),)),
+		CallQueue("sales", strategy="rrmemory", members=(QueueMember("PJSIP/ann"),), record=True),
 	]
 	return accounts, queues, AgiTarget("10.0.0.5", 4573)
 
@@ -210,3 +210,9 @@ def test_files_are_private_and_replaced_atomically(tmp_path):
 def test_ipv6_agi_host_is_bracketed():
 	text = render_all([], [], AgiTarget("::1", 4573)).files["extensions.conf"]
 	assert "AGI(agi://[::1]:4573/route,${FILTER(+0-9,${EXTEN})},${FILTER(+0-9,${CALLERID(num)})})" in text
+
+
+def test_only_queues_that_record_calls_get_a_monitor_format():
+	queues = dict(sections(render_all(*sample()).files["queues.conf"]))
+	assert queues["sales"]["monitor-format"] == ["wav"]
+	assert "monitor-format" not in queues["support"]

@@ -21,7 +21,10 @@ from callcenter_app.telephony.asterisk_config.render import (
 	render_extensions,
 )
 
-ACCOUNTS = [SipAccount("ann", "a-very-long-secret"), SipAccount("nix.z", "another-long-secret")]
+ACCOUNTS = [
+	SipAccount("ann", "a-very-long-secret", extension="1001"),
+	SipAccount("nix.z", "another-long-secret", extension="1002"),
+]
 
 
 def rendered() -> str:
@@ -126,3 +129,15 @@ def test_attended_transfer_has_a_feature_code_and_operators_may_transfer():
 	dialer = files["extensions.conf"].split("[cc-dialer]")[1].split("\n[")[0]
 	assert "Queue(${CC_QUEUE},tb(cc-autoanswer^s^1),,,2)" in dialer
 	assert "Dial(PJSIP/ann,30,t)" in files["extensions.conf"]
+
+
+def test_a_colleagues_extension_beats_the_outside_number_pattern_in_every_dialling_context():
+	"""Attended transfers dial key presses, so colleagues are reached by extension: the exact extension
+	sits in the same context as ``_X.`` (an exact match wins there; one in an included context would
+	lose to the pattern)."""
+	text = rendered()
+	for context in ("cc-agents", "cc-transfer"):
+		assert "1002" in extensions(text)[context]
+		assert context_matching("1002", context, text) == ["1002", "_X."]
+		block = text.split(f"[{context}]")[1].split("\n[")[0]
+		assert "exten => 1002,1,Goto(cc-internal,nix.z,1)" in block

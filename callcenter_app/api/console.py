@@ -168,7 +168,10 @@ def transfer(campaign: str, to_user: str, mode: str = "blind", contact: str | No
 	target = telephony._sip_account(to_user, "to_user")
 	call = telephony._live_call(own)
 	try:
-		action = (actions.attended_transfer if mode == "attended" else actions.blind_transfer)(call, target)
+		if mode == "attended":  # Atxfer dials key presses: the operator's extension
+			action = actions.attended_transfer(call, telephony.dtmf_target(target))
+		else:
+			action = actions.blind_transfer(call, target)
 	except FieldError as e:
 		svc.refuse([e])
 	telephony._send(action)

@@ -144,6 +144,17 @@ def _transfer_target(target: str) -> str:
 		_refuse(e)
 
 
+def dtmf_target(target: str) -> str:
+	"""What an attended transfer dials: Asterisk's Atxfer sends it as key presses, so a colleague is
+	reached by their extension, an outside number by its digits."""
+	extension = frappe.db.get_value("CC SIP Account", {"name": target, "enabled": 1}, "extension")
+	if extension:
+		return extension
+	if frappe.db.exists("CC SIP Account", target):
+		_refuse(FieldError("target", _("{0} has no extension: set one on the CC SIP Account").format(target)))
+	return target.lstrip("+") if target.startswith("+") else target
+
+
 @frappe.whitelist(methods=["POST"])
 def transfer(target: str, attended: bool = False) -> dict:
 	"""Transfer the user's current call to a colleague's SIP account or an outside number: blind (the
@@ -153,9 +164,10 @@ def transfer(target: str, attended: bool = False) -> dict:
 	target = _transfer_target(target)
 	call = _live_call(account)
 	try:
-		action = (actions.attended_transfer if frappe.utils.sbool(attended) else actions.blind_transfer)(
-			call, target
-		)
+		if frappe.utils.sbool(attended):
+			action = actions.attended_transfer(call, dtmf_target(target))
+		else:
+			action = actions.blind_transfer(call, target)
 	except FieldError as e:
 		_refuse(e)
 	_send(action)

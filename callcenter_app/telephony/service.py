@@ -204,10 +204,20 @@ def asterisk_inputs(agi_host: str | None = None):
 			webrtc=bool(a.webrtc),
 			max_contacts=int(a.max_contacts or 1),
 			codecs=tuple(c.strip() for c in (a.codecs or "ulaw,alaw").split(",") if c.strip()),
+			extension=a.extension or "",
 		)
 		for a in frappe.get_all(
 			"CC SIP Account",
-			fields=["name", "username", "display_name", "enabled", "webrtc", "max_contacts", "codecs"],
+			fields=[
+				"name",
+				"username",
+				"display_name",
+				"enabled",
+				"webrtc",
+				"max_contacts",
+				"codecs",
+				"extension",
+			],
 			order_by="name",
 		)
 	]
@@ -232,6 +242,7 @@ def asterisk_inputs(agi_host: str | None = None):
 			retry=int(q.retry or 0),
 			wrapup_time=int(q.wrapup_time or 0),
 			max_wait=int(q.max_wait or 300),
+			record=bool(q.record_calls),
 			members=tuple(
 				QueueMember(
 					interface=m["interface"] or f"PJSIP/{m['sip_account']}",
@@ -244,7 +255,7 @@ def asterisk_inputs(agi_host: str | None = None):
 		)
 		for q in frappe.get_all(
 			"CC Call Queue",
-			fields=["name", "strategy", "ring_timeout", "retry", "wrapup_time", "max_wait"],
+			fields=["name", "strategy", "ring_timeout", "retry", "wrapup_time", "max_wait", "record_calls"],
 			order_by="name",
 		)
 	]

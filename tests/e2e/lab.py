@@ -58,9 +58,9 @@ SYSTEM_DOCS = "/var/lib/asterisk/documentation"  # XML docs, linked so Asterisk 
 # The site the lab renders: three agents, two queues (members are dynamic: the lab adds them with
 # actions.queue_add, as the desk and the bridge do).
 AGENTS = {
-	"ann": SipAccount("ann", "ann-lab-secret-0001", "Ann Agent"),
-	"bob": SipAccount("bob", "bob-lab-secret-0002", "Bob Agent"),
-	"dora": SipAccount("dora", "dora-lab-secret-0003", "Dora Operator"),
+	"ann": SipAccount("ann", "ann-lab-secret-0001", "Ann Agent", extension="1001"),
+	"bob": SipAccount("bob", "bob-lab-secret-0002", "Bob Agent", extension="1002"),
+	"dora": SipAccount("dora", "dora-lab-secret-0003", "Dora Operator", extension="1003"),
 }
 QUEUES = (
 	CallQueue(
@@ -68,6 +68,7 @@ QUEUES = (
 		strategy="linear",
 		ring_timeout=15,
 		members=(QueueMember("PJSIP/ann", 1, 0, "ann"), QueueMember("PJSIP/bob", 1, 1, "bob")),
+		record=True,
 	),
 	CallQueue(
 		"sales", strategy="linear", ring_timeout=15, members=(QueueMember("PJSIP/dora", 1, 0, "dora"),)

@@ -42,6 +42,13 @@ DIALER_CONTEXT = "cc-dialer"
 # The abandon message of campaign calls: the CC Announcement named "Dialer abandoned" plays as this sound.
 DIALER_ABANDON_SOUND = "custom/cc-dialer-abandoned"
 DIALER_GRACE_S = 2  # an answered campaign call waits this long for a free operator, then is abandoned
+# Answering-machine detection, written out so no site depends on its amd.conf (measured in the PBX lab,
+# docs/pbx-lab-results.md): initial silence 2.5 s, greeting 1.5 s, after-greeting silence 0.8 s, total
+# analysis 3.5 s (Asterisk's default 5 s kept a line that sends no audio waiting 5 s for an operator),
+# min word 100 ms, between words 50 ms, 2 words at most, silence threshold 256, longest word 5 s.
+# A callee who answers and stays silent (AMDCAUSE INITIALSILENCE) goes to an operator, not hung up on as a
+# machine: hanging up on a person is an abandoned call; an operator hearing silence costs seconds.
+AMD_ARGS = "2500,1500,800,3500,100,50,2,256,5000"
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # no leading "_": a dialplan pattern
 _CODEC = re.compile(r"[a-z0-9_]{1,32}")
@@ -59,6 +66,7 @@ class SipAccount:
 	webrtc: bool = False
 	max_contacts: int = 1
 	codecs: tuple[str, ...] = ("ulaw", "alaw")
+	extension: str = ""  # digits colleagues dial; attended transfers need it (Atxfer sends key presses)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ class CallQueue:
 	wrapup_time: int = 0
 	max_wait: int = 300
 	members: tuple[QueueMember, ...] = field(default_factory=tuple)
+	record: bool = False  # answered calls recorded (MixMonitor, WAV, in Asterisk's monitor folder)
 
 
 @dataclass(frozen=True)
@@ -124,7 +133,7 @@ def _int(field_name: str, value: int, low: int, high: int) -> int:
 
 
 def check_accounts(accounts: Sequence[SipAccount]) -> list[FieldError]:
-	errors, seen = [], set()
+	errors, seen, extensions = [], set(), set()
 	for a in accounts:
 		where = f"SIP account {a.username!r}"
 		try:
@@ -139,6 +148,12 @@ def check_accounts(accounts: Sequence[SipAccount]) -> list[FieldError]:
 				raise FieldError(f"{where} secret", "must not contain spaces")
 			_text(f"{where} display name", a.display_name)
 			_int(f"{where} max contacts", a.max_contacts, 1, 10)
+			if a.extension:
+				if not re.fullmatch(r"[1-9][0-9]{1,5}", a.extension):
+					raise FieldError(f"{where} extension", "use 2 to 6 digits, not starting with 0")
+				if a.extension in extensions:
+					raise FieldError(f"{where} extension", f"{a.extension} appears twice")
+				extensions.add(a.extension)
 			if not a.codecs or not all(_CODEC.fullmatch(c) for c in a.codecs):
 				raise FieldError(f"{where} codecs", "a list such as ulaw, alaw, opus")
 		except FieldError as e:
@@ -234,6 +249,10 @@ def render_queues(queues: Iterable[CallQueue]) -> str:
 		# Asterisk 22 always sends the Agent*/QueueMember* events: eventwhencalled and eventmemberstatus are
 		# gone ("Unknown keyword"), so they are not written.
 		out.append("setqueueentryvar=yes\nreportholdtime=no\n")
+		if q.record:
+			# app_queue records only with a monitor-format: MixMonitor from the answer, both sides mixed,
+			# file <uniqueid>.wav in Asterisk's monitor folder (CC Settings' recordings folder reads it)
+			out.append("monitor-format=wav\n")
 		# Members are dynamic: agents log in from the desk (QueueAdd, penalty = level) and the AMI
 		# bridge reconciles Asterisk with the logged-in agents after every (re)connect.
 		for m in member_order(q.members):
@@ -275,7 +294,20 @@ def _spy(mode: str, options: str) -> str:
 	return f"exten => _{literal(prefix)}.,1,ChanSpy(PJSIP/{agent}-,{options})\n same => n,Hangup()\n"
 
 
+def _extension_aliases(accounts: Iterable[SipAccount]) -> str:
+	"""Each colleague's extension, written in every context that dials numbers: an exact extension beats
+	the context's own ``_X.`` pattern, an included context's would not (Asterisk searches the context
+	first, its includes after)."""
+	return "".join(
+		f"exten => {a.extension},1,Goto(cc-internal,{a.username},1)\n"
+		for a in sorted(accounts, key=lambda a: a.extension)
+		if a.enabled and a.extension
+	)
+
+
 def render_extensions(agi: AgiTarget, accounts: Iterable[SipAccount] = ()) -> str:
+	accounts = list(accounts)
+	aliases = _extension_aliases(accounts)
 	host = f"[{agi.host}]" if ":" in agi.host else agi.host
 	agi_url = f"agi://{host}:{agi.port}/route"
 	inbound = (
@@ -298,12 +330,12 @@ exten => _X.,1,NoOp(callcenter_app inbound call)
 ; trunk. The agent may transfer the call (T: features.conf's atxfer / blindxfer).
 [{AGENT_CONTEXT}]
 include => cc-internal
-{_dial_out("_X.", ",T", outbound)}{_dial_out("_+X.", ",T", outbound)}
+{aliases}{_dial_out("_X.", ",T", outbound)}{_dial_out("_+X.", ",T", outbound)}
 ; Where transferred calls go (blind transfer and attended transfer from the desk): a colleague's SIP account
 ; or an outside number. The caller being transferred gets no transfer feature of their own.
 [{TRANSFER_CONTEXT}]
 include => cc-internal
-{_dial_out("_X.", "", "")}{_dial_out("_+X.", "", "")}
+{aliases}{_dial_out("_X.", "", "")}{_dial_out("_+X.", "", "")}
 ; Supervisors listen (q), whisper (w) or barge (B) on an agent's channel; the desk originates here only
 ; for users with a supervisor role. The trailing '-' keeps agent "ann" from matching "anna"'s channels
 ; (PJSIP/ann-00000012).
@@ -319,7 +351,7 @@ exten => s,1,Set(PJSIP_HEADER(add,Call-Info)=<sip:callcenter>\\;answer-after=0)
 
 ; Campaign calls (bench --site SITE callcenter dialer originates PJSIP/<number>@trunk to s@{DIALER_CONTEXT} with
 ; CC_CAMPAIGN, CC_CONTACT, CC_ATTEMPT, CC_QUEUE, CC_AMD). Answered: answering-machine detection if the campaign
-; asks (a machine is reported and hung up on), then the campaign's queue for at most {DIALER_GRACE_S} s (operators
+; asks (a machine is reported and hung up on; a silent callee is treated as a person), then the campaign's queue for at most {DIALER_GRACE_S} s (operators
 ; auto-answer); with nobody free by then the call is reported abandoned and hears the CC Announcement "Dialer
 ; abandoned".
 [{DIALER_CONTEXT}]
@@ -327,8 +359,9 @@ exten => s,1,NoOp(callcenter_app campaign call ${{CC_CAMPAIGN}} attempt ${{CC_AT
  same => n,Set(__CC_DIRECTION=outbound)
  same => n,Set(CC_QUEUE=${{FILTER({NAME_CHARS},${{CC_QUEUE}})}})
  same => n,GotoIf($["${{CC_AMD}}" != "1"]?operator)
- same => n,AMD()
+ same => n,AMD({AMD_ARGS})
  same => n,GotoIf($["${{AMDSTATUS}}" != "MACHINE"]?operator)
+ same => n,GotoIf($["${{AMDCAUSE:0:14}}" = "INITIALSILENCE"]?operator)
  same => n,UserEvent(CCDialer,Result: machine,Attempt: ${{CC_ATTEMPT}},AMDCause: ${{AMDCAUSE}})
  same => n,Hangup()
  same => n(operator),Queue(${{CC_QUEUE}},tb({AUTOANSWER_CONTEXT}^s^1),,,{DIALER_GRACE_S})

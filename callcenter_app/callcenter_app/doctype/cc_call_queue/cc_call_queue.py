@@ -42,6 +42,7 @@ class CCCallQueue(Document):
 			"linear", "ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "rrordered", "wrandom"
 		]
 		wrapup_time: DF.Int
+		record_calls: DF.Check
 	# end: auto-generated types
 
 	def validate(self):

@@ -3,6 +3,7 @@
 
 import re
 
+import frappe
 from frappe import _
 from frappe.model.document import Document
 
@@ -10,6 +11,18 @@ from callcenter_app.common.errors import FieldError
 from callcenter_app.utils import is_masked_password, throw_field_errors
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")  # a leading "_" would be a dialplan pattern
+EXTENSION = re.compile(r"^[1-9][0-9]{1,5}$")
+FIRST_EXTENSION = 1001
+
+
+def next_extension() -> str:
+	"""The next free extension: one more than the highest number in use, from 1001."""
+	used = [
+		int(e)
+		for e in frappe.get_all("CC SIP Account", filters={"extension": ["is", "set"]}, pluck="extension")
+		if e and e.isdigit()
+	]
+	return str(max([FIRST_EXTENSION - 1, *used]) + 1)
 
 
 class CCSIPAccount(Document):
@@ -24,6 +37,7 @@ class CCSIPAccount(Document):
 		codecs: DF.Data | None
 		display_name: DF.Data | None
 		enabled: DF.Check
+		extension: DF.Data | None
 		max_contacts: DF.Int
 		secret: DF.Password
 		user: DF.Link | None
@@ -33,6 +47,15 @@ class CCSIPAccount(Document):
 
 	def validate(self):
 		errors = []
+		self.extension = (self.extension or "").strip() or next_extension()
+		if not EXTENSION.match(self.extension):
+			errors.append(FieldError("extension", _("use 2 to 6 digits, not starting with 0")))
+		elif frappe.db.exists(
+			"CC SIP Account", {"extension": self.extension, "name": ["!=", self.name or ""]}
+		):
+			errors.append(
+				FieldError("extension", _("{0} is another SIP account's extension").format(self.extension))
+			)
 		if not USERNAME.match(self.username or ""):
 			errors.append(
 				FieldError(
