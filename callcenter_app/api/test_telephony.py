@@ -85,6 +85,18 @@ class TestPhoneEndpoints(FrappeTestCase):
 				(transfer["Channel"], transfer["Context"], transfer["Exten"]),
 				("PJSIP/cc-api-ann-00000002", "cc-transfer", "cc-api-sue"),
 			)
+			# attended: Asterisk's Atxfer sends key presses, so the colleague is dialled by extension
+			api.transfer("cc-api-sue", attended=True)
+			(atxfer,) = [a for a in peer.received if a["Action"] == "Atxfer"]
+			self.assertEqual(
+				(atxfer["Channel"], atxfer["Context"], atxfer["Exten"]),
+				(
+					"PJSIP/cc-api-ann-00000002",
+					"cc-transfer",
+					frappe.db.get_value("CC SIP Account", "cc-api-sue", "extension"),
+				),
+			)
+			self.assertTrue(atxfer["Exten"].isdigit())
 			frappe.set_user(self.sue)
 			with self.assertRaisesRegex(frappe.ValidationError, "is not on a call"):
 				api.transfer("+37060012345", attended=True)
