@@ -226,9 +226,14 @@ AMI_LOGIN_HINT = "Check CC Settings (AMI Username/Secret) and the PBX's manager.
 @click.option("--spool", help="spool directory (default: the site's private/ami-spool)")
 @click.option("--queue-log", help="Asterisk's queue_log: calls made while the bridge was away are recovered")
 @click.option("--cdr-csv", help="Asterisk's cdr-csv Master.csv (cdr.conf [csv] newcdrcolumns=yes)")
+@click.option(
+	"--cdr-timezone",
+	help="the time zone of Master.csv's times: the PBX machine's (UTC with usegmtime=yes); "
+	"default: the site's time zone",
+)
 @click.option("--recover-minutes", type=int, default=60, help="how far back the first start looks")
 @pass_context
-def ami_bridge(context, spool=None, queue_log=None, cdr_csv=None, recover_minutes=60):
+def ami_bridge(context, spool=None, queue_log=None, cdr_csv=None, cdr_timezone=None, recover_minutes=60):
 	"""Run the AMI bridge: every finished call becomes one CC Call Log (spooled to disk first) and, per CC
 	Settings, a ticket; agents' phones ringing pop up on their screens; queue members follow the
 	logged-in agents. One bridge per spool: a second one is refused. On SIGTERM/SIGINT it records the calls
@@ -237,6 +242,7 @@ def ami_bridge(context, spool=None, queue_log=None, cdr_csv=None, recover_minute
 	import logging
 	import os
 	import time
+	from zoneinfo import ZoneInfo
 
 	import frappe
 
@@ -259,7 +265,7 @@ def ami_bridge(context, spool=None, queue_log=None, cdr_csv=None, recover_minute
 			config = ami_config()
 			spool_dir = os.path.abspath(spool or frappe.get_site_path("private", "ami-spool"))
 			sites_path = os.path.abspath(frappe.local.sites_path)
-			timezone = frappe.utils.get_system_timezone()
+			timezone = cdr_timezone or frappe.utils.get_system_timezone()
 	except frappe.ValidationError as e:  # the PBX bridge is not enabled in CC Settings
 		click.echo(frappe.utils.strip_html(str(e)), err=True)
 		raise SystemExit(1) from None
@@ -270,6 +276,11 @@ def ami_bridge(context, spool=None, queue_log=None, cdr_csv=None, recover_minute
 		raise SystemExit(1) from None
 	except OSError as e:
 		click.echo(f"--spool: cannot use {spool_dir} as the spool directory: {e.strerror or e}", err=True)
+		raise SystemExit(1) from None
+	try:
+		ZoneInfo(timezone)
+	except (ValueError, KeyError):
+		click.echo(f"--cdr-timezone: {timezone!r} is not a time zone", err=True)
 		raise SystemExit(1) from None
 	in_site = on_site(site, sites_path)
 	history = HistorySource(queue_log, cdr_csv, timezone) if (queue_log or cdr_csv) else None

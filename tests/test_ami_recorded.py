@@ -513,3 +513,42 @@ def test_the_bridge_asks_for_the_history_since_its_last_event_and_skips_written_
 		assert asyncio.run(bridge._history()) == ([], None)  # never recover over calls written in full
 	finally:
 		spool.close()
+
+
+def test_the_bridge_looks_back_recover_since_at_its_first_start_whatever_came_before(tmp_path):
+	# found by the PBX lab's bench mode: Asterisk sends FullyBooted (unstamped) right after the login,
+	# before on_connect; the tracker takes it as "now", and a restarted bridge read the PBX's logs of the
+	# last 5 s only instead of --recover-minutes: a call made while it was down was recovered from its
+	# last queue_log line alone (no caller, no start) or not at all
+	import asyncio
+
+	from callcenter_app.telephony.ami.bridge import Bridge
+	from callcenter_app.telephony.ami.client import AmiConfig
+	from callcenter_app.telephony.ami.spool import Spool
+
+	asked = []
+
+	def history(since):
+		asked.append(since)
+		return []
+
+	spool = Spool(str(tmp_path / "spool"))
+	try:
+		bridge = Bridge(
+			AmiConfig("127.0.0.1", 1, "u", "s"),
+			spool,
+			lambda batch: None,
+			history=history,
+			recorded=lambda ids: set(),
+			recover_since=1_796_000_000.0,
+		)
+		bridge.on_event({"Event": "FullyBooted", "Privilege": "system,all", "Status": "Fully Booted"})
+		bridge.on_event({"Event": "Newexten", "Timestamp": "1796003600.000000", "Uniqueid": "9.9"})
+		assert bridge.tracker.now > 1_796_000_000.0
+		asyncio.run(bridge._history())
+		assert asked == [1_796_000_000.0]  # the first start: --recover-minutes back
+		bridge.tracker.now = 1_796_003_700.0
+		asyncio.run(bridge._history())
+		assert asked[-1] == 1_796_003_695.0  # a reconnect: since the last event, with a margin
+	finally:
+		spool.close()

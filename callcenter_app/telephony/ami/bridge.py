@@ -66,6 +66,7 @@ class Bridge:
 		# calls are written already (ids → the known ones): a restart or a drop loses no call.
 		self.history, self.recorded, self.recover_since = history, recorded, recover_since
 		self.recovered = 0
+		self._history_read = False  # the PBX's logs were read once: later reads start at the last event
 		self.registrations = Registrations()
 		self.notices: list[dict] = []
 		self.notified = 0
@@ -127,10 +128,14 @@ class Bridge:
 		recovered record must never overwrite a call written in full."""
 		if self.history is None:
 			return [], None
-		since = self.tracker.now - 5 if self.tracker.now else self.recover_since
+		# the first read looks back to recover_since whatever the tracker has seen: Asterisk's FullyBooted
+		# after the login sets the tracker's clock before on_connect, and the PBX's logs of the 5 s before
+		# it are not what a start after a stop needs
+		since = self.tracker.now - 5 if self._history_read and self.tracker.now else self.recover_since
 		loop = asyncio.get_running_loop()
 		try:
 			events = await loop.run_in_executor(None, self.history, since)
+			self._history_read = True
 		except Exception as e:
 			log.warning("AMI resync: the PBX's logs could not be read (%s); no calls recovered from them", e)
 			return [], None
