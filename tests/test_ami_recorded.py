@@ -552,3 +552,19 @@ def test_the_bridge_looks_back_recover_since_at_its_first_start_whatever_came_be
 		assert asked[-1] == 1_796_003_695.0  # a reconnect: since the last event, with a margin
 	finally:
 		spool.close()
+
+
+def test_an_attended_transfer_to_an_extension_names_the_colleague_it_reached():
+	"""The live lab saw both: AttendedTransfer naming ``Local/1002@cc-transfer-…;1`` (the Local channel not
+	optimised away yet) or bob's own channel. The Local channel's Dial says who 1002 is, so the record says
+	bob either way (and keeps the extension dialled)."""
+	from callcenter_app.telephony.ami.calls import _Call, _Channel, _named_target
+
+	call = _Call("1.1")
+	call.channels["1.7"] = _Channel("1.7", name="Local/1002@cc-transfer-00000003;2")
+	call.channels["1.8"] = _Channel("1.8", name="PJSIP/ann-00000004")
+	call.apps += [(5.0, "1.8", "Dial", "PJSIP/ann,30,t"), (6.0, "1.7", "Dial", "PJSIP/bob,30,t")]
+	info = {"kind": "attended", "by": "PJSIP/ann-00000004", "to": "1002", "result": "Success"}
+	assert _named_target(call, info) == {**info, "to": "bob", "extension": "1002"}
+	assert _named_target(call, {**info, "to": "37060000001"})["to"] == "37060000001"  # an outside number
+	assert _named_target(call, {**info, "kind": "blind"})["to"] == "1002"

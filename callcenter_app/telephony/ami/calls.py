@@ -711,6 +711,23 @@ def _attended_target(e: dict) -> str:
 	return _num(e.get("SecondTransfererConnectedLineNum")) or e.get("DestApp", "") or target
 
 
+def _named_target(call: _Call, info: dict) -> dict:
+	"""An attended transfer's target as the colleague it reached: Atxfer dials an extension (key presses),
+	and whether AttendedTransfer names ``Local/1002@cc-transfer`` or bob's own channel depends on whether
+	the Local channel was optimised away first. The Local channel's Dial says who 1002 is."""
+	to = info.get("to") or ""
+	if info.get("kind") != "attended" or not to.isdigit():
+		return info
+	prefix = f"local/{to}@"
+	for _ts, uid, app, data in call.apps:
+		channel = call.channels.get(uid)
+		if app == "Dial" and channel and channel.name.lower().startswith(prefix):
+			dialled = data.split(",", 1)[0]
+			if dialled.upper().startswith("PJSIP/") and "@" not in dialled and "&" not in dialled:
+				return {**info, "to": dialled[6:], "extension": to}
+	return info
+
+
 def _transfer(t: CallTracker, e: dict, ts: float) -> None:
 	linkedid = (
 		e.get("TransfereeLinkedid")
@@ -1026,7 +1043,7 @@ def derive(call: _Call, members: dict[str, tuple[str, str]] | None = None) -> Ca
 
 	legs = _queue_legs(call, queue) or _snapshot_legs(call, caller_uid, members or {})
 	leg_views: list[dict] = []
-	transfers = list(call.transfers)
+	transfers = [(ts, _named_target(call, info)) for ts, info in call.transfers]
 	for i, leg in enumerate(legs):
 		until = legs[i + 1].entered if i + 1 < len(legs) else None
 		outcome = _leg_outcome(call, leg, until, caller_uid)
