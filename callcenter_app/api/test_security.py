@@ -21,21 +21,13 @@ from callcenter_app.test_utils import (
 	make_campaign,
 	make_campaign_contact,
 	make_sip_account,
+	make_team,
 	make_user,
 	peer_thread,
 )
 
 ANN, BOB, CUSTOMER, OPA, OPB = (f"{n}@security.test" for n in ("ann", "bob", "customer", "opa", "opb"))
 NUMBER = "+37060055501"
-
-
-def make_team(name: str, members: list[str]) -> str:
-	if not frappe.db.exists("HD Team", name):
-		frappe.get_doc({"doctype": "HD Team", "team_name": name}).insert(ignore_permissions=True)
-	team = frappe.get_doc("HD Team", name)
-	team.set("users", [{"user": m} for m in members])
-	team.save(ignore_permissions=True)
-	return name
 
 
 def make_ticket(team: str | None, raised_by: str = "client@example.com") -> str:
@@ -59,8 +51,8 @@ class SecurityTestCase(FrappeTestCase):
 			make_user(operator, ("Operator", "Agent"))
 		make_user(CUSTOMER)
 		frappe.db.set_value("User", CUSTOMER, "user_type", "Website User")
-		make_team("CC Sec Red", [ANN])
-		make_team("CC Sec Blue", [BOB])
+		make_team("CC Sec Red", users=[{"user": ANN}])
+		make_team("CC Sec Blue", users=[{"user": BOB}])
 		frappe.db.commit()  # nosemgrep: fixtures shared by the tests of this module
 
 	def setUp(self):
