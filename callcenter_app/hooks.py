@@ -58,6 +58,8 @@ doc_events["Communication"] = {
 # Helpdesk mails the reply text, not the Communication: the queued email gets the same signature.
 doc_events["Email Queue"] = {"before_insert": "callcenter_app.tickets.signatures.service.sign_outgoing_email"}
 doc_events["ToDo"] = {"on_update": "callcenter_app.tickets.tasks.on_todo_change"}
+# Contact phone rows keep their E.164 form in the indexed cc_e164 (the caller lookup of calls, popups, SMS).
+doc_events["Contact"] = {"validate": "callcenter_app.telephony.call_tickets.service.set_phone_keys"}
 # An agent who holds open tickets is deactivated, not deleted.
 doc_events["HD Agent"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
 doc_events["User"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}

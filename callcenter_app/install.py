@@ -16,6 +16,20 @@ ROLES = (
 
 # Custom fields on Helpdesk's doctypes (extend, never fork). Created and updated idempotently.
 CUSTOM_FIELDS = {
+	# Frappe's Contact phone rows: the number in E.164, indexed, so a caller is found by one index lookup
+	# (telephony/call_tickets/service.py: contact_for_number, set_phone_keys, fill_phone_keys).
+	"Contact Phone": [
+		{
+			"fieldname": "cc_e164",
+			"fieldtype": "Data",
+			"label": "Number (E.164)",
+			"read_only": 1,
+			"hidden": 1,
+			"search_index": 1,
+			"no_copy": 1,
+			"insert_after": "is_primary_mobile_no",
+		},
+	],
 	"HD Agent": [
 		{
 			"fieldname": "cc_section",
@@ -332,6 +346,10 @@ NAVBAR_ITEMS = (
 
 def after_install():
 	after_migrate()
+	# Contacts made before the app was installed (patches are not run on install).
+	from callcenter_app.telephony.call_tickets.service import fill_phone_keys
+
+	fill_phone_keys()
 
 
 def after_migrate():
@@ -372,10 +390,12 @@ def ensure_navbar_items() -> None:
 	navbar.save(ignore_permissions=True)
 
 
-def ensure_custom_fields() -> None:
+def ensure_custom_fields(doctypes: tuple[str, ...] | None = None) -> None:
+	"""Create or update the custom fields (of ``doctypes`` only, when given)."""
 	from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
-	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True, update=True)
+	fields = {dt: f for dt, f in CUSTOM_FIELDS.items() if doctypes is None or dt in doctypes}
+	create_custom_fields(fields, ignore_validate=True, update=True)
 
 
 def ensure_work_modes() -> None:

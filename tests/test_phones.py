@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.common.phones import normalize, region_of, try_normalize
+from callcenter_app.common.phones import caller_key, normalize, region_of, stored_key, try_normalize
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,44 @@ def test_normalize_is_idempotent_on_example_numbers(region, salt):
 	assert normalize(e164) == e164
 	assert normalize(normalize(e164)) == e164
 	assert region_of(e164) == region
+
+
+@pytest.mark.parametrize(
+	"stored, region, key",
+	[
+		("+370 600 12345", "LT", "+37060012345"),
+		("8 600 12345", "LT", "+37060012345"),  # national format, read in the site's country
+		("8 (600) 12-345", "LT", "+37060012345"),
+		("8 600 12345", None, None),  # no country set: a national number cannot be normalised
+		("call me maybe", "LT", None),  # never raises: the Contact is still saved
+		("", "LT", None),
+		("1001", "LT", "1001"),
+	],
+)
+def test_stored_key(stored, region, key):
+	assert stored_key(stored, region) == key
+
+
+@pytest.mark.parametrize(
+	"number, region, key",
+	[
+		("+37060012345", "LT", ("+37060012345", True)),
+		("860012345", "LT", ("+37060012345", True)),
+		("860012345", None, ("860012345", False)),  # not normalisable: matched by its exact text
+		("1001", "LT", None),  # an extension is nobody's contact
+		("anonymous", "LT", None),
+		("", "LT", None),
+		("12345", "LT", ("12345", True)),
+	],
+)
+def test_caller_key(number, region, key):
+	assert caller_key(number, region) == key
+
+
+@given(st.sampled_from(["LT", "US", "GB", "DE", "PL", "LV"]))
+def test_a_number_stored_any_way_has_the_key_the_caller_is_looked_up_by(region):
+	example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+	e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+	for form in (phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL):
+		stored = phonenumbers.format_number(example, form)
+		assert caller_key(e164, region) == (stored_key(stored, region), True)

@@ -45,6 +45,28 @@ def try_normalize(number: str, default_region: str | None = None) -> str | None:
 		return None
 
 
+# A caller is looked up only by a number with at least this many digits: shorter ones are internal extensions
+# or withheld/garbage caller IDs, never a customer's phone.
+MIN_CALLER_DIGITS = 5
+
+
+def stored_key(phone: str, default_region: str | None = None) -> str | None:
+	"""What a Contact Phone row stores in ``cc_e164``: its number in E.164, or None (empty) when it cannot be
+	normalised (a Contact with an odd number is still saved; the row is then only found by its exact text)."""
+	return try_normalize(phone, default_region)
+
+
+def caller_key(number: str, default_region: str | None = None) -> tuple[str, bool] | None:
+	"""How to look a caller's Contact up: ``(e164, True)`` to match Contact Phone ``cc_e164``,
+	``(number, False)`` to match the stored text exactly when the number cannot be normalised, or None when
+	it has fewer than MIN_CALLER_DIGITS digits (an extension, "anonymous")."""
+	target = try_normalize(number, default_region)
+	text = target or (number or "").strip()
+	if sum(c.isdigit() for c in text) < MIN_CALLER_DIGITS:
+		return None
+	return (target, True) if target else (number, False)
+
+
 def region_of(e164: str) -> str | None:
 	"""The ISO country code a normalised number belongs to, or None for extensions and unknowns."""
 	if not e164.startswith("+"):

@@ -15,7 +15,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
-from callcenter_app.common.phones import try_normalize
+from callcenter_app.common.phones import caller_key, stored_key
 from callcenter_app.telephony.call_tickets import TicketRules, ticket_action, timeline_text
 
 log = logging.getLogger("callcenter.tickets")
@@ -76,26 +76,66 @@ def readable_open_tickets(contact: str, limit: int, user: str | None = None) -> 
 
 def contact_for_number(number: str) -> str | None:
 	"""The Contact whose phone numbers include ``number`` once both are normalised (E.164); the most
-	recently modified when several share it. Stored numbers may be written any way ("8 600 00001")."""
+	recently modified when several share it. Stored numbers may be written any way ("8 600 00001"): each
+	Contact Phone row keeps its E.164 form in the indexed ``cc_e164`` (set_phone_keys, the v1_0 patch), so
+	this is one index lookup. A number that cannot be normalised matches only rows holding its exact text."""
+	from callcenter_app.telephony.service import default_region
+
+	key = caller_key(number, default_region())
+	if key is None:
+		return None
+	value, normalised = key
+	column = "cp.cc_e164" if normalised else "cp.phone"
+	rows = frappe.db.sql(
+		f"""select cp.parent from `tabContact Phone` cp join `tabContact` c on c.name = cp.parent
+		where {column} = %s and cp.parenttype = 'Contact' order by c.modified desc limit 1""",
+		(value,),
+	)
+	return rows[0][0] if rows else None
+
+
+def set_phone_keys(doc, method=None) -> None:
+	"""Contact ``validate``: each phone row's ``cc_e164`` follows its number, read in the site's country.
+	A number that cannot be normalised leaves it empty and never blocks the save."""
 	from callcenter_app.telephony.service import default_region
 
 	region = default_region()
-	target = try_normalize(number, region)
-	digits = "".join(c for c in (target or number) if c.isdigit())
-	if len(digits) < 5:
-		return None
-	tail = digits[-7:]
-	rows = frappe.db.sql(
-		"""select cp.parent, cp.phone from `tabContact Phone` cp join `tabContact` c on c.name = cp.parent
-		where cp.parenttype = 'Contact' and replace(replace(replace(replace(cp.phone, ' ', ''), '-', ''),
-		'(', ''), ')', '') like %s order by c.modified desc""",
-		(f"%{tail}",),
-		as_dict=True,
-	)
-	for row in rows:
-		if try_normalize(row.phone, region) == target or (target is None and row.phone == number):
-			return row.parent
-	return None
+	for row in doc.get("phone_nos") or []:
+		row.cc_e164 = stored_key(row.phone, region)
+
+
+def fill_phone_keys(batch_size: int = 5000, progress=print) -> int:
+	"""Set ``cc_e164`` on every Contact Phone row from its number (the patch and a new install; safe to run
+	again: each run recomputes the same values). One UPDATE per batch of rows; returns the rows changed."""
+	from callcenter_app.telephony.service import default_region
+
+	region = default_region()
+	total = frappe.db.count("Contact Phone", {"parenttype": "Contact"})
+	last, seen, changed = "", 0, 0
+	while True:
+		rows = frappe.db.sql(
+			"""select name, phone, cc_e164 from `tabContact Phone` where parenttype = 'Contact' and name > %s
+			order by name limit %s""",
+			(last, batch_size),
+		)
+		if not rows:
+			break
+		last = rows[-1][0]
+		seen += len(rows)
+		updates = [
+			(name, key) for name, phone, old in rows if (key := stored_key(phone, region)) != (old or None)
+		]
+		if updates:
+			cases = " ".join(["when %s then %s"] * len(updates))
+			frappe.db.sql(
+				f"""update `tabContact Phone` set cc_e164 = case name {cases} end
+				where name in ({", ".join(["%s"] * len(updates))})""",
+				[v for pair in updates for v in pair] + [name for name, _ in updates],
+			)
+			changed += len(updates)
+		if progress:
+			progress(f"Contact Phone cc_e164: {seen}/{total} rows read, {changed} updated")
+	return changed
 
 
 def open_ticket_for(contact: str) -> str | None:

@@ -1,7 +1,8 @@
 # Copyright (c) 2026, callcenter_app developers
 # For license information, please see license.txt
 """Bench tests: the AMI bridge's CC Call Log upsert is idempotent, maps the record, refuses bad records
-alone, and the log is not readable without a role."""
+alone, and the log is not readable without a role; calls open or join tickets; the caller's Contact is found
+by the indexed E.164 key of its phone rows."""
 
 from pathlib import Path
 
@@ -254,3 +255,81 @@ class TestPoisonAndOutages(FrappeTestCase):
 				service.write_call_logs(batch)
 		self.assertTrue(service.is_transient(frappe.QueryDeadlockError("deadlock")))
 		self.assertFalse(service.is_transient(ValueError("bad data")))
+
+
+class TestContactPhoneKeys(FrappeTestCase):
+	"""Contact Phone rows keep their number in E.164 in the indexed cc_e164 (doc event and patch), and the
+	caller's contact is found by it, whichever way the number was typed."""
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		frappe.db.set_single_value("System Settings", "country", "Lithuania")
+
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def contact(self, *phones: str) -> frappe.model.document.Document:
+		return frappe.get_doc(
+			{"doctype": "Contact", "first_name": "Keys", "phone_nos": [{"phone": p} for p in phones]}
+		).insert(ignore_permissions=True)
+
+	def keys(self, contact: str) -> list[str]:
+		return frappe.get_all(
+			"Contact Phone", filters={"parent": contact}, pluck="cc_e164", order_by="idx asc"
+		)
+
+	def test_the_field_is_indexed(self):
+		indexed = frappe.db.sql("show index from `tabContact Phone` where Column_name = 'cc_e164'")
+		self.assertTrue(indexed)
+
+	def test_a_new_contact_gets_its_numbers_in_e164_and_an_odd_number_does_not_block_the_save(self):
+		contact = self.contact("+370 600 12345", "8 (600) 12-346", "+999 1234567")
+		self.assertEqual(self.keys(contact.name), ["+37060012345", "+37060012346", None])
+
+	def test_editing_a_number_updates_its_key(self):
+		contact = self.contact("+370 600 12345")
+		contact.phone_nos[0].phone = "8 600 54321"
+		contact.append("phone_nos", {"phone": "+44 20 7946 0958"})
+		contact.save(ignore_permissions=True)
+		self.assertEqual(self.keys(contact.name), ["+37060054321", "+442079460958"])
+
+	def test_the_caller_is_found_whichever_way_the_number_was_saved(self):
+		from callcenter_app.telephony.call_tickets.service import contact_for_number
+
+		international = self.contact("+370 600 12345")
+		self.assertEqual(contact_for_number("+37060012345"), international.name)
+		self.assertEqual(contact_for_number("860012345"), international.name)
+		national = self.contact("8 600 12345")  # the most recently modified wins, as before
+		self.assertEqual(contact_for_number("+37060012345"), national.name)
+		international.save(ignore_permissions=True)
+		self.assertEqual(contact_for_number("+37060012345"), international.name)
+		self.assertIsNone(contact_for_number("+37060012399"))
+		self.assertIsNone(contact_for_number("1001"))  # an extension is nobody's contact
+		odd = self.contact("+999 1234567")  # no such country code
+		self.assertEqual(contact_for_number("+999 1234567"), odd.name)  # exact text, as before
+
+	def test_the_lookup_goes_by_the_stored_key(self):
+		from callcenter_app.telephony.call_tickets.service import contact_for_number
+
+		contact = self.contact("+370 600 12345")
+		frappe.db.sql(  # a bulk import that wrote the key itself
+			"update `tabContact Phone` set phone = 'see notes', cc_e164 = '+37060077777' where parent = %s",
+			contact.name,
+		)
+		self.assertEqual(contact_for_number("+370 600 77777"), contact.name)
+
+	def test_the_patch_fills_old_rows_and_can_run_again(self):
+		from callcenter_app.patches.v1_0 import contact_phone_e164
+
+		old = self.contact("+370 600 12345", "8 600 12346", "+999 1234567")
+		other = self.contact("+370 600 12347")
+		frappe.db.sql(  # as rows saved before this field existed, and one left stale
+			"update `tabContact Phone` set cc_e164 = null where parent = %s", old.name
+		)
+		frappe.db.sql("update `tabContact Phone` set cc_e164 = '+1' where parent = %s", other.name)
+		contact_phone_e164.execute()
+		self.assertEqual(self.keys(old.name), ["+37060012345", "+37060012346", None])
+		self.assertEqual(self.keys(other.name), ["+37060012347"])
+		from callcenter_app.telephony.call_tickets.service import fill_phone_keys
+
+		self.assertEqual(fill_phone_keys(batch_size=2, progress=None), 0)
