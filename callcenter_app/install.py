@@ -355,12 +355,19 @@ def after_install():
 def after_migrate():
 	ensure_roles()
 	ensure_custom_fields()
+	ensure_phone_index()
 	ensure_work_modes()
 	ensure_navbar_items()
 	ensure_status_rules()
 	ensure_preset_filters()
 	ensure_single_defaults()
 	ensure_outcomes()
+
+
+def ensure_phone_index() -> None:
+	"""An index on Contact Phone's own number: a caller ID that cannot be read as E.164 is looked up by its
+	exact text (contact_for_number), which must not scan a million rows either."""
+	frappe.db.add_index("Contact Phone", ["phone"], index_name="cc_phone_index")
 
 
 def ensure_outcomes() -> None:

@@ -281,6 +281,8 @@ class TestContactPhoneKeys(FrappeTestCase):
 	def test_the_field_is_indexed(self):
 		indexed = frappe.db.sql("show index from `tabContact Phone` where Column_name = 'cc_e164'")
 		self.assertTrue(indexed)
+		# a caller ID that is no E.164 number is looked up by its text: indexed too
+		self.assertTrue(frappe.db.sql("show index from `tabContact Phone` where Key_name = 'cc_phone_index'"))
 
 	def test_a_new_contact_gets_its_numbers_in_e164_and_an_odd_number_does_not_block_the_save(self):
 		contact = self.contact("+370 600 12345", "8 (600) 12-346", "+999 1234567")
