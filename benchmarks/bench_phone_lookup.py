@@ -191,7 +191,7 @@ def run(frappe, args) -> None:
 		t = time.perf_counter()
 		contact_for_number(number)
 		odd.append((time.perf_counter() - t) * 1000)
-	print(summary("new lookup, numbers that cannot be normalised (exact text, no index)", odd))
+	print(summary("new lookup, numbers that cannot be normalised (exact text)", odd))
 
 	plan = frappe.db.sql(
 		"""explain select cp.parent from `tabContact Phone` cp join `tabContact` c on c.name = cp.parent
