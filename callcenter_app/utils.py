@@ -10,6 +10,18 @@ from frappe import _
 from callcenter_app.common.errors import FieldError
 
 
+def stored_and_edited(doc, fields: list[str]) -> list:
+	"""The document as the user is about to save it, and the row as the database holds it (when there is
+	one). Permission hooks judge both: ``frappe.client.set_value`` asks them about the edited document,
+	so a check of ``doc`` alone lets a user edit their way into a record (set the team to their own)."""
+	rows = [doc]
+	if not doc.is_new() and doc.name:
+		stored = frappe.db.get_value(doc.doctype, doc.name, fields, as_dict=True)
+		if stored:
+			rows.append(stored)
+	return rows
+
+
 def field_label(doctype: str, fieldname: str) -> str:
 	"""The label a person sees for ``fieldname`` (child-table paths like ``nodes[2].next`` are kept)."""
 	df = frappe.get_meta(doctype).get_field(fieldname.split("[", 1)[0].split(".", 1)[0])

@@ -152,7 +152,7 @@ def dtmf_target(target: str) -> str:
 		return extension
 	if frappe.db.exists("CC SIP Account", target):
 		_refuse(FieldError("target", _("{0} has no extension: set one on the CC SIP Account").format(target)))
-	return target.lstrip("+") if target.startswith("+") else target
+	return target.lstrip("+")  # '+' is no key on a phone
 
 
 @frappe.whitelist(methods=["POST"])

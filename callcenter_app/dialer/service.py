@@ -28,7 +28,7 @@ from frappe.utils import cint, get_datetime, get_system_timezone
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import campaigns, hopper
 from callcenter_app.dialer.windows import CallWindow
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import stored_and_edited, throw_field_errors
 
 CAMPAIGN = "CC Campaign"
 CONTACT = "CC Campaign Contact"
@@ -110,10 +110,8 @@ def campaign_permissions(doctype: str, campaign_field: str = "campaign"):
 		user = user or frappe.session.user
 		if is_manager(user):
 			return True
-		campaigns = {doc.get(campaign_field)}
-		if not doc.is_new() and doc.name:
-			campaigns.add(frappe.db.get_value(doctype, doc.name, campaign_field))
-		return all(is_operator(c, user) for c in campaigns if c) and bool(doc.get(campaign_field))
+		campaigns = {row.get(campaign_field) for row in stored_and_edited(doc, [campaign_field])}
+		return all(campaigns) and all(is_operator(c, user) for c in campaigns)
 
 	return query, check
 
@@ -711,22 +709,26 @@ def manual_dial_refusal(number: str, user: str, from_ticket: bool) -> FieldError
 	rows = frappe.get_all(DNC, filters={"number": number}, fields=["campaign"])
 	on_global = any(not r.campaign for r in rows)
 	dnc_campaigns = [r.campaign for r in rows if r.campaign in operated]
-	contacts = []
+	contacts, windows_of = [], {}
 	if operated:
 		for row in frappe.get_all(
 			"CC Campaign Contact",
 			filters={"campaign": ["in", operated], "phone": number},
 			fields=["campaign", "timezone", "phone"],
 		):
-			plan = campaign_plan(row.campaign)
-			if plan.status != "Active":
+			if row.campaign not in windows_of:  # each campaign read once: only its state and windows
+				doc = _campaign(row.campaign)
+				windows_of[row.campaign] = (
+					(tuple(campaign_windows(doc)), doc.default_timezone or get_system_timezone())
+					if doc.status == "Active"
+					else None
+				)
+			if windows_of[row.campaign] is None:
 				continue
+			windows, zone = windows_of[row.campaign]
 			contacts.append(
 				manual.CampaignContact(
-					row.campaign,
-					(row.timezone,) if row.timezone else row.phone,
-					plan.windows,
-					plan.default_tz,
+					row.campaign, (row.timezone,) if row.timezone else row.phone, windows, zone
 				)
 			)
 	return manual.refusal(number, on_global, dnc_campaigns, contacts, from_ticket, utc_now())

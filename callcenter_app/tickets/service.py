@@ -26,7 +26,7 @@ from callcenter_app.tickets.grouping import (
 	join_target,
 	on_reply_to_closed,
 )
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import stored_and_edited, throw_field_errors
 
 UTC = timezone.utc
 
@@ -438,19 +438,13 @@ def ticket_query(user: str | None = None, doctype: str | None = None) -> str | N
 	return "(" + " or ".join(conditions) + ")"
 
 
+VISIBILITY_FIELDS = ["owner", "raised_by", "agent_group", "_assign"]  # what decides who sees a ticket
+
+
 def _may_see(user: str, row) -> bool:
 	if user in (row.get("owner"), row.get("raised_by")) or user in assignees(row):
 		return True
 	return not row.get("agent_group") or row.get("agent_group") in teams_of(user)
-
-
-def stored_row(doctype: str, doc, fields: list[str]):
-	"""The row as the database holds it, or None for a new document. Permission hooks must judge the
-	stored row: ``frappe.client.set_value`` asks them about the document *as the user is about to save
-	it*, so a check of ``doc`` alone lets a user edit their way into a record (set the team to their own)."""
-	if doc.is_new() or not doc.name:
-		return None
-	return frappe.db.get_value(doctype, doc.name, fields, as_dict=True)
 
 
 def ticket_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
@@ -460,10 +454,7 @@ def ticket_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
 	user = user or frappe.session.user
 	if not restricted_agent(user) or doc.is_new():
 		return None
-	stored = stored_row("HD Ticket", doc, ["owner", "raised_by", "agent_group", "_assign"])
-	if stored is not None and not _may_see(user, stored):
-		return False
-	return None if _may_see(user, doc) else False
+	return None if all(_may_see(user, row) for row in stored_and_edited(doc, VISIBILITY_FIELDS)) else False
 
 
 def may_read_ticket(ticket: str | None, user: str | None = None) -> bool:
@@ -496,8 +487,7 @@ def ticket_comment_permission(doc, ptype=None, user=None, debug=False) -> bool |
 	user = user or frappe.session.user
 	if not restricted_agent(user):
 		return None
-	stored = stored_row("HD Ticket Comment", doc, ["reference_ticket"])
-	tickets = {doc.get("reference_ticket")} | ({stored.reference_ticket} if stored else set())
+	tickets = {row.get("reference_ticket") for row in stored_and_edited(doc, ["reference_ticket"])}
 	return None if all(may_read_ticket(t, user) for t in tickets) else False
 
 

@@ -171,45 +171,19 @@ def make_sounds(data_dir: Path) -> dict[str, Path]:
 		)
 		raw.unlink()
 		out[name] = path
-	for name, args in {
-		"lab/silence30": ["-n", "-r", "8000", "-c", "1", "-b", "16", "{out}", "trim", "0", "30"],
-		"beep": [
-			"-n",
-			"-r",
-			"8000",
-			"-c",
-			"1",
-			"-b",
-			"16",
-			"{out}",
-			"synth",
-			"0.4",
-			"sine",
-			"1000",
-			"vol",
-			"0.5",
-		],
-		"moh/quiet": [
-			"-n",
-			"-r",
-			"8000",
-			"-c",
-			"1",
-			"-b",
-			"16",
-			"{out}",
-			"synth",
-			"10",
-			"sine",
-			"440",
-			"vol",
-			"0.05",
-		],
-	}.items():
+	# sox: an 8 kHz mono 16-bit file made from nothing (-n), then the effect
+	made = {
+		"lab/silence30": "trim 0 30",
+		"beep": "synth 0.4 sine 1000 vol 0.5",
+		"moh/quiet": "synth 10 sine 440 vol 0.05",
+	}
+	for name, effect in made.items():
 		path = sounds / f"{name}.wav"
 		path.parent.mkdir(parents=True, exist_ok=True)
 		subprocess.run(
-			["sox", *[str(path) if a == "{out}" else a for a in args]], check=True, capture_output=True
+			["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), *effect.split()],
+			check=True,
+			capture_output=True,
 		)
 		out[name] = path
 	# baresip ends a call when its aufile source runs out: the agents' source is their sentence, then

@@ -7,7 +7,7 @@ from frappe.model.document import Document
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import service
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import stored_and_edited, throw_field_errors
 
 
 class CCCallback(Document):
@@ -78,14 +78,7 @@ def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if service.is_manager(user):
 		return True
-	rows = [doc]
-	if not doc.is_new() and doc.name:
-		stored = frappe.db.get_value(
-			"CC Callback", doc.name, ["visibility", "owner_user", "campaign"], as_dict=True
-		)
-		if stored:
-			rows.append(stored)
-	return all(_may(row, user) for row in rows)
+	return all(_may(row, user) for row in stored_and_edited(doc, ["visibility", "owner_user", "campaign"]))
 
 
 def _may(row, user: str) -> bool:

@@ -4,6 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
+from callcenter_app.utils import stored_and_edited
+
 
 class CCSMSMessage(Document):
 	# begin: auto-generated types
@@ -47,9 +49,7 @@ def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if overseer(user):
 		return True
-	tickets = {doc.get("ticket")}
-	if not doc.is_new() and doc.name:  # the stored ticket too: set_value cannot move a message into reach
-		tickets.add(frappe.db.get_value("CC SMS Message", doc.name, "ticket"))
+	tickets = {row.get("ticket") for row in stored_and_edited(doc, ["ticket"])}
 	if not all(tickets):
 		return False
 	return all(frappe.has_permission("HD Ticket", "read", t, user=user) for t in tickets)
