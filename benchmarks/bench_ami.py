@@ -179,7 +179,7 @@ def bench_wire(events: int) -> None:
 		f"  pyst2 0.5.1 Manager      {got2['n'] / elapsed:>10,.0f} events/s ({got2['n']:,} in {elapsed:.1f} s)"
 	)
 	sys.stdout.flush()
-	os._exit(0)  # pyst2's threads do not stop cleanly (see ../shared/asterisk/README.md)
+	os._exit(0)  # pyst2's threads do not stop cleanly (see tests/data/asterisk/SOURCE.md)
 
 
 if __name__ == "__main__":

@@ -219,6 +219,37 @@ def export_routes(context):
 		click.echo(serialize.dumps(load_routeset()), nl=False)
 
 
+@callcenter.command("demo")
+@pass_context
+def demo(context):
+	"""Fill the site with a small working call center: routes, queues, agents with SIP accounts, a campaign
+	with its call list (callcenter_app/demo/service.py). Creates only what is missing; all or nothing."""
+	import html
+
+	import frappe
+
+	from callcenter_app.demo.service import install_demo
+
+	with site_connection(context) as site:
+		frappe.set_user("Administrator")
+		try:
+			made = install_demo(say=lambda line: click.echo(f"  {line}"))
+			frappe.db.commit()
+		except frappe.ValidationError as e:
+			frappe.db.rollback()
+			lines = frappe.utils.strip_html(str(e).replace("</li>", "\n"))
+			click.echo(f"demo not installed: {html.unescape(lines).strip()}", err=True)
+			raise SystemExit(1) from None
+	for doctype, n in sorted(made.items()):
+		click.echo(f"created {n} {doctype}")
+	if not made:
+		click.echo("the demo was already there; nothing created")
+	click.echo(
+		f"Next: bench --site {site} set-password demo-ann@example.com; open /app/cc-route/Demo Main and "
+		"/app/cc-console; `callcenter render-asterisk` writes the PBX configuration."
+	)
+
+
 AMI_LOGIN_HINT = "Check CC Settings (AMI Username/Secret) and the PBX's manager.conf."
 
 

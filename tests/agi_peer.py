@@ -1,6 +1,6 @@
 """Asterisk's side of a FastAGI connection, for tests and benchmarks: a real TCP client on loopback.
 
-The environment is the one a real Asterisk 22 sent (shared/asterisk/fastagi_session.txt), with the DID
+The environment is the one a real Asterisk 22 sent (tests/data/asterisk/fastagi_session.txt), with the DID
 and caller passed as AGI arguments the way our extensions.conf does.
 """
 

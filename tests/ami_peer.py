@@ -1,4 +1,4 @@
-"""A loopback AMI server that plays Asterisk's side from recorded frames (../shared/asterisk/*.ami).
+"""A loopback AMI server that plays Asterisk's side from recorded frames (tests/data/asterisk/*.ami).
 
 It sends the banner, answers Login (checking the secret), Ping, CoreShowChannels and QueueStatus (from the
 channels and queue callers its own stream has made live so far), and streams the event frames. Faults:
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from callcenter_app.telephony.ami.protocol import FrameParser
 
-# copies of ../shared/asterisk (recorded from Asterisk 22.10.1; SOURCE.md there says how)
+# recorded from Asterisk 22.10.1; tests/data/asterisk/SOURCE.md says how
 RECORDINGS = Path(__file__).resolve().parent / "data" / "asterisk"
 
 

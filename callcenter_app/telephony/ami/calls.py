@@ -40,7 +40,7 @@ The record, field by field where it is not obvious:
 Channel variables are matched with or without Asterisk's inheritance prefixes: ``__CC_DIRECTION``,
 ``_CC_DIRECTION`` and ``CC_DIRECTION`` are the same variable.
 
-Facts worth knowing, from ../shared/asterisk/README.md: Cdr has no Linkedid (mapped from its UniqueID);
+Facts worth knowing, from tests/data/asterisk/SOURCE.md: Cdr has no Linkedid (mapped from its UniqueID);
 AgentComplete may come with no channel fields (matched by Queue + Interface + HoldTime, else by the agent
 channel bridged to the call); QueueCallerAbandon also marks a caller timing out of a queue (told apart by
 the QUEUESTATUS=TIMEOUT VarSet); AgentRingNoAnswer.RingTime is in milliseconds, every other time in

@@ -7,7 +7,7 @@ malformed frame: the parser counts it, drops that frame and carries on with the 
 never takes the connection down. ``Output:`` lines (Command responses, which repeat the header) are kept
 joined by newlines rather than losing all but the last, pyst2's limitation.
 
-Why not pyst2's ``Manager``: it reads the socket one byte per system call; ../shared/asterisk/README.md
+Why not pyst2's ``Manager``: it reads the socket one byte per system call; tests/data/asterisk/SOURCE.md
 measured it near 1,000 events/s, and benchmarks/bench_ami.py repeats the comparison on this machine.
 """
 
