@@ -15,6 +15,7 @@ required_apps = ["frappe/helpdesk"]
 
 # Installation
 # ------------
+before_install = "callcenter_app.install.before_install"
 after_install = "callcenter_app.install.after_install"
 after_migrate = "callcenter_app.install.after_migrate"
 

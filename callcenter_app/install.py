@@ -344,6 +344,18 @@ NAVBAR_ITEMS = (
 )
 
 
+def before_install():
+	"""Rebuild this process's module map before Frappe syncs the app's doctypes.
+
+	``bench install-app`` reads the map of apps → modules into ``frappe.local`` when it connects, from Redis
+	when the site's cache has it. On a site that was in use before the app was added to the bench, that map
+	predates the app; install_app clears Redis but syncs from the map already read, so none of the app's
+	doctypes got a table and after_install failed ("Table 'tabCC Work Mode' doesn't exist"). The cache is
+	empty here (install_app cleared it), so the map is built afresh from apps.txt.
+	"""
+	frappe.setup_module_map()
+
+
 def after_install():
 	after_migrate()
 	# Contacts made before the app was installed (patches are not run on install).

@@ -1,7 +1,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from callcenter_app.install import ROLES, after_migrate
+from callcenter_app.install import ROLES, after_migrate, before_install
 
 
 class TestInstall(FrappeTestCase):
@@ -33,3 +33,16 @@ class TestInstall(FrappeTestCase):
 			self.assertTrue(frappe.get_meta(doctype).get_field(field), f"{doctype}.{field} is missing")
 		labels = {row.item_label for row in frappe.get_single("Navbar Settings").settings_dropdown}
 		self.assertIn("Phone: log in / work mode", labels)
+
+	def test_before_install_sees_the_app_a_stale_module_map_left_out(self):
+		"""install-app on a site whose cached module map predates the app (bench get-app after the site was in
+		use) synced none of the app's doctypes; before_install rebuilds the map from apps.txt."""
+		saved = frappe.local.app_modules
+		try:
+			frappe.cache.delete_value("app_modules")  # install_app has cleared the cache at this point
+			frappe.local.app_modules = {app: mods for app, mods in saved.items() if app != "callcenter_app"}
+			before_install()
+			self.assertIn("callcenter_app", frappe.local.app_modules["callcenter_app"])
+		finally:
+			frappe.local.app_modules = saved
+			frappe.setup_module_map()
