@@ -14,6 +14,15 @@ _HOSTNAME = re.compile(
 )
 
 
+def _text(field: str, value, what: str) -> str:
+	"""A text value stripped; anything but text (a number, a list from a JSON file) is refused by name."""
+	if value is None:
+		return ""
+	if not isinstance(value, str):
+		raise FieldError(field, f"must be {what} as text, not {type(value).__name__} {str(value)[:40]!r}")
+	return value.strip()
+
+
 def port(field: str, value) -> int:
 	"""A TCP port: a whole number from 1 to 65535."""
 	try:
@@ -29,7 +38,7 @@ def port(field: str, value) -> int:
 
 def host(field: str, value: str) -> str:
 	"""A host name or an IPv4/IPv6 address (no scheme, no port, no spaces)."""
-	text = (value or "").strip()
+	text = _text(field, value, "a host name or an IP address")
 	if not text:
 		raise FieldError(field, "is required")
 	try:
@@ -47,7 +56,7 @@ def bind_address(field: str, value: str) -> str:
 
 
 def absolute_path(field: str, value: str) -> str:
-	text = (value or "").strip()
+	text = _text(field, value, "an absolute path")
 	if not text.startswith("/"):
 		raise FieldError(field, f"must be an absolute path starting with '/', not {value!r}")
 	if "\0" in text or "/../" in f"{text}/":
@@ -65,7 +74,7 @@ def known_timezones() -> list[str]:
 
 
 def timezone(field: str, value: str) -> str:
-	text = (value or "").strip()
+	text = _text(field, value, "an IANA time zone")
 	if text not in _zones():
 		raise FieldError(field, f"{value!r} is not a known IANA time zone (for example Europe/Vilnius)")
 	return text

@@ -71,9 +71,11 @@ class FrameParser:
 		out: list[dict[str, str]] = []
 		if self._expect_banner:
 			end = buf.find(b"\n")
-			if end < 0:
+			if end < 0 and len(buf) <= MAX_FRAME:
 				self._buffer = buf
 				return out
+			if end < 0:  # no line end in a megabyte: not Asterisk's banner; read frames from here on
+				end = MAX_FRAME
 			line = buf[:end].rstrip(b"\r")
 			m = BANNER.match(line)
 			if m:
