@@ -326,7 +326,7 @@ def dialer(context, spool=None, ring_timeout=25):
 
 	import frappe
 
-	from callcenter_app.dialer.process import AlreadyRunning, DialerProcess, single_instance
+	from callcenter_app.dialer.process.loop import AlreadyRunning, DialerProcess, single_instance
 	from callcenter_app.dialer.process.service import SiteStore
 	from callcenter_app.telephony.ami.client import AmiAuthError
 	from callcenter_app.telephony.ami.spool import Spool, SpoolInUse

@@ -13,8 +13,8 @@ from frappe import _
 
 from callcenter_app.api import telephony
 from callcenter_app.common.errors import FieldError
-from callcenter_app.dialer import console
 from callcenter_app.dialer import service as dialer
+from callcenter_app.dialer.console import rules
 from callcenter_app.dialer.console import service as svc
 from callcenter_app.telephony import actions
 
@@ -89,7 +89,7 @@ def dial(campaign: str, contact: str) -> dict:
 	account = telephony._sip_account(user)
 	try:
 		action = actions.click_to_call(account, row.phone, caller_id=doc.caller_id or None)
-		variables = {**action.variables, "__CC_CAMPAIGN": console.campaign_variable(doc.name)}
+		variables = {**action.variables, "__CC_CAMPAIGN": rules.campaign_variable(doc.name)}
 	except FieldError as e:
 		svc.refuse([e])
 	attempt = attempt or dialer.create_attempt(row.name, operator=user)
@@ -160,7 +160,7 @@ def transfer(campaign: str, to_user: str, mode: str = "blind", contact: str | No
 	user = frappe.session.user
 	svc.require_operator(campaign, user)
 	svc.refuse(
-		console.transfer_errors(user, to_user, dialer.active_operators(campaign), mode),
+		rules.transfer_errors(user, to_user, dialer.active_operators(campaign), mode),
 		title=_("Cannot transfer"),
 	)
 	contact = svc.transferred_contact(campaign, contact or None, user)

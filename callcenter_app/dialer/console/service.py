@@ -1,4 +1,4 @@
-"""Frappe glue for the operator console (rules in this package's ``__init__.py``; endpoints in
+"""Frappe glue for the operator console (rules in ``dialer/console/rules.py``; endpoints in
 ``api/console.py``, which checks who may act before calling anything here).
 
 - Campaigns: :func:`campaigns_of` lists them, :func:`join` / :func:`leave` set the operator's row active
@@ -24,9 +24,10 @@ from frappe.utils import cint, get_datetime
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.phones import try_normalize
-from callcenter_app.dialer import console, windows
 from callcenter_app.dialer import service as dialer
+from callcenter_app.dialer import windows
 from callcenter_app.dialer.campaigns import call_list_number
+from callcenter_app.dialer.console import rules
 from callcenter_app.telephony.presence import service as presence
 
 CAMPAIGN_DEFAULT = "cc_console_campaign"  # the campaign the console shows (user default)
@@ -178,7 +179,7 @@ def phone_state(user: str) -> dict | None:
 		return None
 	state = presence.state_dict(user)
 	modes = enabled_modes()
-	state["pause_modes"] = console.pause_modes(modes)
+	state["pause_modes"] = rules.pause_modes(modes)
 	state["paused"] = bool(state["logged_in"] and not modes.get(state["work_mode"] or ""))
 	return state
 
@@ -281,7 +282,7 @@ def claimed_names(campaign: str, user: str) -> list[str]:
 	)
 
 
-def open_attempts(campaign: str, user: str, contact: str | None = None) -> list[console.OpenAttempt]:
+def open_attempts(campaign: str, user: str, contact: str | None = None) -> list[rules.OpenAttempt]:
 	"""``user``'s attempts in ``campaign`` without an outcome, whose contact is neither closed nor taken by
 	another operator meanwhile (a contact left Dialing too long goes back to the list: dialer/service.py)."""
 	filters = {"campaign": campaign, "operator": user, "outcome": ["is", "not set"]}
@@ -303,22 +304,22 @@ def open_attempts(campaign: str, user: str, contact: str | None = None) -> list[
 		if c.status in FINAL or (c.status == "Dialing" and c.dialing_operator not in (None, "", user))
 	}
 	return [
-		console.OpenAttempt(r.name, r.campaign_contact, get_datetime(r.started_at) if r.started_at else None)
+		rules.OpenAttempt(r.name, r.campaign_contact, get_datetime(r.started_at) if r.started_at else None)
 		for r in rows
 		if r.campaign_contact not in gone
 	]
 
 
-def current_of(campaign: str, user: str) -> console.Current | None:
+def current_of(campaign: str, user: str) -> rules.Current | None:
 	claimed = [
-		console.Claimed(r.name, get_datetime(r.dialing_since) if r.dialing_since else None)
+		rules.Claimed(r.name, get_datetime(r.dialing_since) if r.dialing_since else None)
 		for r in frappe.get_all(
 			dialer.CONTACT,
 			filters={"campaign": campaign, "status": "Dialing", "dialing_operator": user},
 			fields=["name", "dialing_since"],
 		)
 	]
-	return console.current_contact(claimed, open_attempts(campaign, user))
+	return rules.current_contact(claimed, open_attempts(campaign, user))
 
 
 def contact_label(name: str) -> str:
@@ -572,7 +573,7 @@ def outcome_options(dialed: bool) -> list[dict]:
 		fields=["name", "code", "system", "final", "success", "schedules_callback", "add_to_dnc"],
 		order_by="system asc, name asc",
 	)
-	return [r for r in rows if not r.system or (dialed and r.code in console.LINE_RESULTS)]
+	return [r for r in rows if not r.system or (dialed and r.code in rules.LINE_RESULTS)]
 
 
 def transfer_targets(campaign: str, user: str) -> list[dict]:
@@ -772,8 +773,8 @@ def set_outcome(
 	system = frappe.db.get_value(dialer.OUTCOME, found.name, "system")
 	due = parse_callback_at(callback_at)
 	refuse(
-		console.outcome_errors(
-			console.OutcomeChoice(
+		rules.outcome_errors(
+			rules.OutcomeChoice(
 				found.name, found.code, bool(found.enabled), bool(system), bool(found.schedules_callback)
 			),
 			direction=doc.direction,
@@ -852,7 +853,7 @@ def hand_over(campaign: str, contact: str | None, from_user: str, to_user: str) 
 def pause(work_mode: str, user: str) -> dict:
 	"""Switch to a work mode that takes no calls (logging in if needed); remember the mode to resume."""
 	modes = enabled_modes()
-	refuse(console.pause_errors(work_mode, modes))
+	refuse(rules.pause_errors(work_mode, modes))
 	state = agent_state(user)
 	if state.logged_in and modes.get(state.work_mode or ""):
 		frappe.defaults.set_user_default(RESUME_DEFAULT, state.work_mode, user)
@@ -864,7 +865,7 @@ def resume(user: str) -> dict:
 	"""Back to the mode before the pause when it still takes calls, else the login default."""
 	previous = frappe.defaults.get_user_default(RESUME_DEFAULT, user)
 	try:
-		mode = console.resume_mode(previous, enabled_modes(), presence.default_work_mode())
+		mode = rules.resume_mode(previous, enabled_modes(), presence.default_work_mode())
 	except FieldError as e:
 		refuse([e])
 	change_presence(user, mode)

@@ -1,4 +1,4 @@
-"""Frappe glue of the dialer process: the :class:`~callcenter_app.dialer.process.Store` on a site's records.
+"""Frappe glue of the dialer process: the :class:`~callcenter_app.dialer.process.loop.Store` on a site's records.
 
 Each method runs in the process's worker thread, wrapped by ``telephony.service.on_site`` (a fresh site
 connection per call, as Administrator, a manager for ``dialer.service.check_may_dial``), and commits what
@@ -16,7 +16,7 @@ import frappe
 from frappe.utils import cint
 
 from callcenter_app.dialer import service
-from callcenter_app.dialer.process import Claim
+from callcenter_app.dialer.process.loop import Claim
 from callcenter_app.dialer.runner import CampaignConfig
 from callcenter_app.telephony.service import on_site
 

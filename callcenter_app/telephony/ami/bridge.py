@@ -34,7 +34,7 @@ from callcenter_app.telephony.actions import Membership, members_from_status, re
 from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
 from callcenter_app.telephony.ami.client import AmiClient, AmiConfig, AmiError
 from callcenter_app.telephony.ami.spool import Spool, SpoolWriter, WriteResult
-from callcenter_app.telephony.presence import Registrations, ring_notice
+from callcenter_app.telephony.presence.notices import Registrations, ring_notice
 
 log = logging.getLogger("callcenter.ami.bridge")
 

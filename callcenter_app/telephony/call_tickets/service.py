@@ -1,4 +1,4 @@
-"""Frappe glue for calls → tickets (rules in this package's __init__.py): find the caller's contact by
+"""Frappe glue for calls → tickets (rules in ``call_tickets/rules.py``): find the caller's contact by
 normalised number, their open ticket, then create or join it and put the call on its timeline.
 
 Each finished call is handled once: the CC Call Log row is locked, its ``ticket`` set (or ``ticket_checked``
@@ -16,7 +16,7 @@ from frappe import _
 from frappe.utils import escape_html
 
 from callcenter_app.common.phones import caller_key, stored_key
-from callcenter_app.telephony.call_tickets import TicketRules, ticket_action, timeline_text
+from callcenter_app.telephony.call_tickets.rules import TicketRules, ticket_action, timeline_text
 
 log = logging.getLogger("callcenter.tickets")
 CALL_FIELDS = [

@@ -14,7 +14,7 @@ from frappe import _
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.telephony.actions import Membership, members_from_status, reconcile
-from callcenter_app.telephony.presence import AgentState, QueueSeat, WorkMode, desired_memberships
+from callcenter_app.telephony.presence.modes import AgentState, QueueSeat, WorkMode, desired_memberships
 
 log = logging.getLogger("callcenter.presence")
 SOURCES = ("Desk", "Supervisor", "Bridge", "System")

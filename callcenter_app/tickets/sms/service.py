@@ -1,4 +1,4 @@
-"""Frappe glue for the SMS channel (adapters, statuses and checks in this package's __init__.py).
+"""Frappe glue for the SMS channel (adapters, statuses and checks in ``sms/adapters.py``).
 
 Inbound (``receive``): the configured adapter authenticates the request before anything else (a refusal is
 logged without any secret and writes nothing), reads the message, and the message is recorded once per
@@ -39,7 +39,7 @@ from callcenter_app.tickets.grouping import (
 	join_target,
 	on_reply_to_closed,
 )
-from callcenter_app.tickets.sms import (
+from callcenter_app.tickets.sms.adapters import (
 	InboundSms,
 	SmsAdapter,
 	SmsAuthError,
