@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 import frappe
@@ -48,6 +49,12 @@ def throw_field_errors(doctype: str, errors: Iterable[FieldError], title: str | 
 	frappe.throw(message, frappe.ValidationError, title=title or _("Invalid {0}").format(_(doctype)))
 
 
+def throw_field_error(error: FieldError) -> None:
+	"""Refuse with one problem as 'field: reason' (the desk's phone actions, where no doctype's labels
+	apply)."""
+	frappe.throw(_("{0}: {1}").format(error.field, error.reason), frappe.ValidationError)
+
+
 def throw_errors(errors: Iterable[FieldError], title: str) -> None:
 	"""Refuse with problems that are not single fields (a route's nodes), each as 'where: reason'."""
 	errors = list(errors)
@@ -63,3 +70,32 @@ def throw_errors(errors: Iterable[FieldError], title: str) -> None:
 def is_masked_password(value: str | None) -> bool:
 	"""Frappe shows a saved Password field as asterisks; such a value is not a new secret."""
 	return bool(value) and set(value) == {"*"}
+
+
+# --- site settings every area reads --------------------------------------------------------------------
+
+
+def call_center_timezone() -> str:
+	return frappe.db.get_single_value("CC Settings", "site_timezone") or frappe.utils.get_system_timezone()
+
+
+def default_region() -> str | None:
+	"""The ISO code of the system's country, used to read national numbers."""
+	country = frappe.db.get_single_value("System Settings", "country")
+	code = frappe.db.get_value("Country", country, "code") if country else None
+	return code.upper() if code else None
+
+
+def child_rows(child_doctype: str, parent_doctype: str, fields: list[str]) -> dict[str, list[dict]]:
+	"""``parent → rows`` of one child table for every record of ``parent_doctype`` (one query), in idx
+	order; ``parent`` is taken out of each row."""
+	rows = frappe.get_all(
+		child_doctype,
+		filters={"parenttype": parent_doctype},
+		fields=["parent", *fields],
+		order_by="parent asc, idx asc",
+	)
+	grouped: dict[str, list[dict]] = defaultdict(list)
+	for row in rows:
+		grouped[row.pop("parent")].append(row)
+	return grouped

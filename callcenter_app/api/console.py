@@ -11,12 +11,13 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from callcenter_app.api import telephony
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import service as dialer
 from callcenter_app.dialer.console import rules
 from callcenter_app.dialer.console import service as svc
 from callcenter_app.telephony import actions
+from callcenter_app.telephony.ami.service import live_call, send_actions
+from callcenter_app.telephony.presence.service import dtmf_target, sip_account_of
 
 # --- campaigns -----------------------------------------------------------------------------------------
 
@@ -86,14 +87,14 @@ def dial(campaign: str, contact: str) -> dict:
 	user = frappe.session.user
 	svc.require_operator(campaign, user)
 	doc, row, attempt = svc.check_dial(campaign, contact, user)
-	account = telephony._sip_account(user)
+	account = sip_account_of(user)
 	try:
 		action = actions.click_to_call(account, row.phone, caller_id=doc.caller_id or None)
 		variables = {**action.variables, "__CC_CAMPAIGN": rules.campaign_variable(doc.name)}
 	except FieldError as e:
 		svc.refuse([e])
 	attempt = attempt or dialer.create_attempt(row.name, operator=user)
-	telephony._send(actions.Action(action.name, action.fields, variables))
+	send_actions(actions.Action(action.name, action.fields, variables))
 	svc.publish([user], doc.name, "contact", row.name)
 	return {
 		"ringing": account,
@@ -164,16 +165,16 @@ def transfer(campaign: str, to_user: str, mode: str = "blind", contact: str | No
 		title=_("Cannot transfer"),
 	)
 	contact = svc.transferred_contact(campaign, contact or None, user)
-	own = telephony._sip_account(user)
-	target = telephony._sip_account(to_user, "to_user")
-	call = telephony._live_call(own)
+	own = sip_account_of(user)
+	target = sip_account_of(to_user, "to_user")
+	call = live_call(own)
 	try:
 		if mode == "attended":  # Atxfer dials key presses: the operator's extension
-			action = actions.attended_transfer(call, telephony.dtmf_target(target))
+			action = actions.attended_transfer(call, dtmf_target(target))
 		else:
 			action = actions.blind_transfer(call, target)
 	except FieldError as e:
 		svc.refuse([e])
-	telephony._send(action)
+	send_actions(action)
 	handed = svc.hand_over(campaign, contact, user, to_user)
 	return {"transferred": call.linkedid, "to": to_user, "mode": mode, "contact": handed}

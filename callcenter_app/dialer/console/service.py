@@ -465,7 +465,7 @@ def calls_of(row: frappe._dict) -> list[dict]:
 	The user is an operator on this contact (checked by the caller), so the call list is shown even when
 	they cannot open CC Call Logs: times, direction, status and agent only, a link only when they may read
 	it, never the recording."""
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	region = default_region()
 	target = try_normalize(row.phone, region) or row.phone
@@ -727,7 +727,7 @@ def take_call(
 
 
 def default_region() -> str | None:
-	from callcenter_app.telephony.service import default_region as region
+	from callcenter_app.utils import default_region as region
 
 	return region()
 

@@ -1,6 +1,6 @@
 """Frappe glue of the dialer process: the :class:`~callcenter_app.dialer.process.loop.Store` on a site's records.
 
-Each method runs in the process's worker thread, wrapped by ``telephony.service.on_site`` (a fresh site
+Each method runs in the process's worker thread, wrapped by ``telephony.ami.service.on_site`` (a fresh site
 connection per call, as Administrator, a manager for ``dialer.service.check_may_dial``), and commits what
 it did: nothing else would. The records are written by ``dialer/service.py`` (``next_contacts``,
 ``create_attempt``, ``update_attempt``, ``record_outcome``, ``release_contacts``); this module only
@@ -18,7 +18,7 @@ from frappe.utils import cint
 from callcenter_app.dialer import service
 from callcenter_app.dialer.process.loop import Claim
 from callcenter_app.dialer.runner import CampaignConfig
-from callcenter_app.telephony.service import on_site
+from callcenter_app.telephony.ami.service import on_site
 
 log = logging.getLogger("callcenter.dialer")
 

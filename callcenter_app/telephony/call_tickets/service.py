@@ -79,7 +79,7 @@ def contact_for_number(number: str) -> str | None:
 	recently modified when several share it. Stored numbers may be written any way ("8 600 00001"): each
 	Contact Phone row keeps its E.164 form in the indexed ``cc_e164`` (set_phone_keys, the v1_0 patch), so
 	this is one index lookup. A number that cannot be normalised matches only rows holding its exact text."""
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	key = caller_key(number, default_region())
 	if key is None:
@@ -97,7 +97,7 @@ def contact_for_number(number: str) -> str | None:
 def set_phone_keys(doc, method=None) -> None:
 	"""Contact ``validate``: each phone row's ``cc_e164`` follows its number, read in the site's country.
 	A number that cannot be normalised leaves it empty and never blocks the save."""
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	region = default_region()
 	for row in doc.get("phone_nos") or []:
@@ -107,7 +107,7 @@ def set_phone_keys(doc, method=None) -> None:
 def fill_phone_keys(batch_size: int = 5000, progress=print) -> int:
 	"""Set ``cc_e164`` on every Contact Phone row from its number (the patch and a new install; safe to run
 	again: each run recomputes the same values). One UPDATE per batch of rows; returns the rows changed."""
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	region = default_region()
 	total = frappe.db.count("Contact Phone", {"parenttype": "Contact"})

@@ -9,9 +9,9 @@ from pathlib import Path
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from callcenter_app.telephony.ami.call_log_service import upsert_call_logs
 from callcenter_app.telephony.ami.calls import CallTracker
 from callcenter_app.telephony.ami.protocol import FrameParser
-from callcenter_app.telephony.service import upsert_call_logs
 
 RECORDING = Path(__file__).resolve().parents[4] / "tests" / "data" / "asterisk" / "answered.ami"
 
@@ -223,7 +223,7 @@ class TestPoisonAndOutages(FrappeTestCase):
 		frappe.db.rollback()
 
 	def test_a_record_the_database_refuses_is_poison_and_the_rest_is_written(self):
-		from callcenter_app.telephony.service import upsert_call_log_batch
+		from callcenter_app.telephony.ami.call_log_service import upsert_call_log_batch
 
 		good = {**recorded_call(), "linkedid": "t-poison.1"}
 		too_long = {**good, "linkedid": "t-poison." + "9" * 400}  # the database refuses the name
@@ -240,7 +240,7 @@ class TestPoisonAndOutages(FrappeTestCase):
 
 		import pymysql
 
-		from callcenter_app.telephony import service
+		from callcenter_app.telephony.ami import call_log_service as service
 
 		real = service._upsert_call_log
 

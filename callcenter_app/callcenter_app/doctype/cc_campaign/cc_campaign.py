@@ -10,8 +10,7 @@ from frappe.model.document import Document
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import service
 from callcenter_app.dialer.campaigns import campaign_caller_id, check_campaign
-from callcenter_app.telephony.service import call_center_timezone, default_region
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import call_center_timezone, default_region, throw_field_errors
 
 ROW_FIELD = re.compile(r"^(?P<table>\w+)\[(?P<idx>\d+)\]\.(?P<field>\w+)$")
 

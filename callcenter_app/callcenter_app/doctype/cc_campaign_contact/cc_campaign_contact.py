@@ -9,8 +9,7 @@ from callcenter_app.common import validators
 from callcenter_app.common.errors import FieldError, collect
 from callcenter_app.dialer import service
 from callcenter_app.dialer.campaigns import call_list_number
-from callcenter_app.telephony.service import default_region
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import default_region, throw_field_errors
 
 
 class CCCampaignContact(Document):

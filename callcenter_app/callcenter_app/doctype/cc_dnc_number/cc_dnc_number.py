@@ -8,8 +8,7 @@ from frappe.model.document import Document
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import service
 from callcenter_app.dialer.campaigns import call_list_number
-from callcenter_app.telephony.service import default_region
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import default_region, throw_field_errors
 
 
 class CCDNCNumber(Document):

@@ -6,7 +6,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from callcenter_app.telephony.asterisk_config.render import render_all
-from callcenter_app.telephony.service import asterisk_inputs
+from callcenter_app.telephony.asterisk_config.service import asterisk_inputs
 
 
 class TestAsteriskInputs(FrappeTestCase):

@@ -46,6 +46,6 @@ class CCSMSSettings(Document):
 
 
 def region() -> str | None:
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	return default_region()
