@@ -16,6 +16,11 @@ ROW_FIELD = re.compile(r"^(?P<table>\w+)\[(?P<idx>\d+)\]\.(?P<field>\w+)$")
 
 
 class CCCampaign(Document):
+	"""A campaign: its dialer mode, calling windows, attempts and retry delays, abandon target and operators.
+
+	The rules are pure (dialer/campaigns.py: check_campaign); dialer/service.py reads a campaign into the
+	hopper's inputs (campaign_plan)."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -51,10 +56,6 @@ class CCCampaign(Document):
 		windows: DF.Table[CCCampaignWindow]
 		wrapup_seconds: DF.Int
 	# end: auto-generated types
-	"""A campaign: its dialer mode, calling windows, attempts and retry delays, abandon target and operators.
-
-	The rules are pure (dialer/campaigns.py: check_campaign); dialer/service.py reads a campaign into the
-	hopper's inputs (campaign_plan)."""
 
 	def before_validate(self):
 		if not (self.default_timezone or "").strip():
