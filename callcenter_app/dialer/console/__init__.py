@@ -1,6 +1,9 @@
 """The operator console.
 
-- ``rules.py`` (pure): the current contact, outcome / transfer / pause rules, what a preview dial needs.
-- ``*service.py`` (Frappe): the glue, one file per concern (see the dialer README); endpoints in
-  ``api/console.py``.
+- ``rules.py`` (pure): the current contact, outcome / transfer / pause rules (a preview dial's do-not-call
+  and calling-window rules are ``dialer/manual.preview_refusal``).
+- ``service.py`` (Frappe): what the console's glue shares — who may use it, refusals, the realtime event;
+  ``campaign_service.py`` (join / leave), ``phone_service.py`` (presence, pause / resume),
+  ``contact_service.py`` (the current contact and its lists), ``call_service.py`` (preview, calls that
+  reached the operator, outcomes, transfers' hand-over). Endpoints in ``api/console.py``.
 """
