@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timezone
 
 import frappe
 from frappe import _
+from frappe.utils import get_datetime, get_system_timezone
 
+from callcenter_app.common import times
 from callcenter_app.common.errors import FieldError
 
 
@@ -99,3 +102,23 @@ def child_rows(child_doctype: str, parent_doctype: str, fields: list[str]) -> di
 	for row in rows:
 		grouped[row.pop("parent")].append(row)
 	return grouped
+
+
+# --- time: Frappe stores naive datetimes in the system time zone; the pure core wants aware UTC -----------
+
+
+def to_utc(value) -> datetime | None:
+	"""A Datetime value as Frappe stores it (naive, in the system time zone; or its text) → aware UTC. An
+	aware datetime is converted; an empty value is None."""
+	return times.to_utc(get_datetime(value), get_system_timezone()) if value else None
+
+
+def from_utc(value: datetime | None) -> datetime | None:
+	"""An aware datetime → the naive system-zone value a Datetime field stores (None stays None; a naive
+	one is refused: its zone is unknown)."""
+	return times.to_local_naive(value, get_system_timezone())
+
+
+def utc_now(now=None) -> datetime:
+	"""Now as an aware UTC datetime; ``now`` (a stored or aware value) stands in for it when given."""
+	return to_utc(now) if now is not None else datetime.now(timezone.utc)

@@ -12,7 +12,7 @@ from callcenter_app.common.errors import FieldError
 from callcenter_app.tickets import distribution, tasks
 from callcenter_app.tickets import service as tickets
 from callcenter_app.tickets import snooze as snoozing
-from callcenter_app.utils import throw_field_error
+from callcenter_app.utils import throw_field_error, to_utc, utc_now
 
 SUPERVISORS = ("System Manager", "Call Center Manager", "Agent Supervisor", "Agent Manager")
 
@@ -81,12 +81,12 @@ def snooze(ticket: str, until: str, reason: str) -> dict:
 	if not until:
 		throw_field_error(FieldError("until", _("is required")))
 	try:
-		moment = tickets.to_utc(get_datetime(until))
+		moment = to_utc(get_datetime(until))
 	except (ValueError, TypeError):
 		throw_field_error(FieldError("until", _("{0!r} is not a date and time").format(until)))
 	state = tasks.ticket_state(ticket, for_update=True)
 	try:
-		new = snoozing.snooze(state, moment, reason, frappe.session.user, tickets.utc_now())
+		new = snoozing.snooze(state, moment, reason, frappe.session.user, utc_now())
 	except FieldError as e:
 		throw_field_error(e)
 	tasks.write_snooze(new)
@@ -101,7 +101,7 @@ def reactivate(ticket: str) -> dict:
 	_ticket_for(ticket)
 	state = tasks.ticket_state(ticket, for_update=True)
 	try:
-		new = snoozing.reactivate(state, frappe.session.user, tickets.utc_now())
+		new = snoozing.reactivate(state, frappe.session.user, utc_now())
 	except FieldError as e:
 		throw_field_error(e)
 	tasks.write_snooze(new)

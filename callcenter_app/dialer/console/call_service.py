@@ -25,7 +25,7 @@ from callcenter_app.dialer.console.contact_service import (
 	open_attempts,
 )
 from callcenter_app.dialer.console.service import FINAL, campaign_doc, publish, refuse
-from callcenter_app.utils import default_region
+from callcenter_app.utils import default_region, from_utc, to_utc, utc_now
 
 # ------------------------------------------------------------------------------------------------- preview
 
@@ -89,7 +89,7 @@ def check_dial(campaign: str, contact: str, user: str) -> tuple:
 		),
 		on_campaign_dnc=row.phone in campaign_dnc,
 		on_global_dnc=bool(doc.check_dnc) and row.phone in global_dnc,
-		now=dialer.utc_now(),
+		now=utc_now(),
 		shown_in=get_system_timezone(),
 	)
 	if refused:
@@ -161,7 +161,7 @@ def parse_callback_at(value) -> dt.datetime | None:
 	if value in (None, ""):
 		return None
 	try:
-		return dialer.aware(value)
+		return to_utc(value)
 	except Exception:
 		refuse([FieldError("callback_at", _("{0!r} is not a date and time").format(value))])
 
@@ -204,7 +204,7 @@ def set_outcome(
 			dialed_by_operator=dialed,
 			callback_at=due,
 			private=bool(private),
-			now=dialer.utc_now(),
+			now=utc_now(),
 		),
 		title=_("Cannot record the outcome"),
 	)
@@ -212,7 +212,7 @@ def set_outcome(
 		row.name,
 		found.name,
 		operator=user,
-		callback_at=dialer.stored(due) if due else None,
+		callback_at=from_utc(due) if due else None,
 		private=bool(private),
 		note=(note or "").strip(),
 		attempt=attempt,

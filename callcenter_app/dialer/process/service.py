@@ -19,6 +19,7 @@ from callcenter_app.dialer import service
 from callcenter_app.dialer.process.loop import Claim
 from callcenter_app.dialer.runner import CampaignConfig
 from callcenter_app.telephony.ami.service import on_site
+from callcenter_app.utils import from_utc, to_utc
 
 log = logging.getLogger("callcenter.dialer")
 
@@ -95,11 +96,11 @@ class FrappeStore:
 		"""Live answered attempts since ``since``: reached an operator or abandoned (machines excluded)."""
 		rows = frappe.get_all(
 			service.ATTEMPT,
-			filters={"campaign": campaign, "answered_at": [">=", service.stored(_utc(since))]},
+			filters={"campaign": campaign, "answered_at": [">=", from_utc(_utc(since))]},
 			fields=["answered_at", "abandoned", "amd_status", "result"],
 		)
 		return [
-			(service.aware(r.answered_at).timestamp(), bool(r.abandoned))
+			(to_utc(r.answered_at).timestamp(), bool(r.abandoned))
 			for r in rows
 			if r.amd_status != "MACHINE" and r.result != "answering_machine"
 		]

@@ -207,7 +207,8 @@ def link_call(name: str) -> str | None:
 			frappe.db.set_value("HD Ticket", ticket_name, "cc_callback", 1)
 	add_timeline(ticket_name, call, action.callback)
 	if call.agent and call.answered_at:  # an agent spoke with the customer: a reaction on the ticket
-		from callcenter_app.tickets.service import record_reaction, to_utc
+		from callcenter_app.tickets.service import record_reaction
+		from callcenter_app.utils import to_utc
 
 		record_reaction(ticket_name, "call", to_utc(call.answered_at))
 	frappe.db.set_value(
