@@ -1,6 +1,4 @@
-"""Bench tests of dialer/service.py: record_outcome and next_contacts on real records and row locks.
-
-They sit beside CC Campaign Contact because Frappe 15's `run-tests --app` skips test files at the package root."""
+"""Bench tests of dialer/service.py: record_outcome and next_contacts on real records and row locks."""
 
 import datetime as dt
 import threading
