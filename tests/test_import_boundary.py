@@ -101,7 +101,7 @@ def test_only_service_and_tasks_files_and_bench_tests_are_glue():
 
 
 def test_boundary_check_sees_relative_imports_of_glue():
-	path = APP / "telephony" / "example.py"
-	names = [n for _, n in imported_names(path, "from .service import load_routes\n")]
-	assert "callcenter_app.telephony.service" in names
-	assert not is_pure(APP / "telephony" / "service.py")
+	path = APP / "telephony" / "routing" / "example.py"
+	names = [n for _, n in imported_names(path, "from .service import load_routeset\n")]
+	assert "callcenter_app.telephony.routing.service" in names
+	assert not is_pure(APP / "telephony" / "routing" / "service.py")

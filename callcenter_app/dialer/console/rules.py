@@ -1,7 +1,7 @@
 """The operator console's rules: which contact is the operator's current one, which outcomes an operator
 may record, whom a call may be transferred to, which work modes pause and which one resumes. Pure.
 
-The Frappe side (``dialer/console/service.py``, ``api/console.py``) reads the records, calls these and turns
+The Frappe side (``dialer/console/*service.py``, ``api/console.py``) reads the records, calls these and turns
 the :class:`FieldError` list into one message naming each field.
 
 - :func:`current_contact` — the contact the operator is on: the newest of the contacts they claimed (preview)
