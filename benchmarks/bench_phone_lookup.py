@@ -153,7 +153,7 @@ def summary(label: str, times_ms: list[float]) -> str:
 
 def run(frappe, args) -> None:
 	from callcenter_app.telephony.call_tickets.service import contact_for_number
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	frappe.db.set_single_value("System Settings", "country", "Lithuania")
 	frappe.db.commit()

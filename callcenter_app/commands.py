@@ -75,7 +75,7 @@ def agi_server(context, host=None, port=None, workers=None):
 	from callcenter_app.common.errors import FieldError
 	from callcenter_app.telephony.agi.server import RouteServer, ServerConfig
 	from callcenter_app.telephony.agi.workers import default_workers, serve
-	from callcenter_app.telephony.service import FrappeRouteSource
+	from callcenter_app.telephony.routing.service import FrappeRouteSource
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
 	with site_connection(context) as site:
@@ -126,9 +126,9 @@ def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
 	only in pjsip.conf, never printed.
 	"""
 	from callcenter_app.telephony.asterisk_config.render import RenderError, render_all, write_files
+	from callcenter_app.telephony.asterisk_config.service import asterisk_inputs
 	from callcenter_app.telephony.pbx.service import announcement_audio
 	from callcenter_app.telephony.pbx.sounds import write_sounds
-	from callcenter_app.telephony.service import asterisk_inputs
 
 	try:
 		with site_connection(context):
@@ -159,9 +159,9 @@ def check_pbx(context):
 	routes play and SIP endpoints. One line each; exits 1 when anything is missing."""
 	from callcenter_app.telephony.ami.client import AmiActionError, AmiError
 	from callcenter_app.telephony.ami.oneshot import AmiSession
+	from callcenter_app.telephony.ami.service import ami_config
 	from callcenter_app.telephony.pbx.check import findings, gather
 	from callcenter_app.telephony.pbx.service import expected
-	from callcenter_app.telephony.service import ami_config
 
 	with site_connection(context):
 		config = ami_config()
@@ -191,7 +191,7 @@ def import_routes(context, path):
 
 	import frappe
 
-	from callcenter_app.telephony.service import import_routes as run_import
+	from callcenter_app.telephony.routing.service import import_routes as run_import
 
 	with site_connection(context):
 		try:
@@ -213,7 +213,7 @@ def import_routes(context, path):
 def export_routes(context):
 	"""Print every route and the records it uses as routes JSON (docs/routes-json.md)."""
 	from callcenter_app.telephony.routing import serialize
-	from callcenter_app.telephony.service import load_routeset
+	from callcenter_app.telephony.routing.service import load_routeset
 
 	with site_connection(context):
 		click.echo(serialize.dumps(load_routeset()), nl=False)
@@ -278,17 +278,13 @@ def ami_bridge(context, spool=None, queue_log=None, cdr_csv=None, cdr_timezone=N
 	import frappe
 
 	from callcenter_app.telephony.ami.bridge import Bridge
+	from callcenter_app.telephony.ami.call_log_service import write_call_logs, written_call_logs
 	from callcenter_app.telephony.ami.client import AmiAuthError
 	from callcenter_app.telephony.ami.recovery import HistorySource
+	from callcenter_app.telephony.ami.service import ami_config, on_site
 	from callcenter_app.telephony.ami.spool import Spool, SpoolInUse
+	from callcenter_app.telephony.presence.notice_service import publish_notices
 	from callcenter_app.telephony.presence.service import desired_members
-	from callcenter_app.telephony.service import (
-		ami_config,
-		on_site,
-		publish_notices,
-		write_call_logs,
-		written_call_logs,
-	)
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 	try:
@@ -357,11 +353,11 @@ def dialer(context, spool=None, ring_timeout=25):
 
 	import frappe
 
-	from callcenter_app.dialer.process import AlreadyRunning, DialerProcess, single_instance
+	from callcenter_app.dialer.process.loop import AlreadyRunning, DialerProcess, single_instance
 	from callcenter_app.dialer.process.service import SiteStore
 	from callcenter_app.telephony.ami.client import AmiAuthError
+	from callcenter_app.telephony.ami.service import ami_config
 	from callcenter_app.telephony.ami.spool import Spool, SpoolInUse
-	from callcenter_app.telephony.service import ami_config
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 	with site_connection(context) as site:

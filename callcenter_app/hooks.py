@@ -21,16 +21,16 @@ after_migrate = "callcenter_app.install.after_migrate"
 
 # Document events
 # ---------------
-# Routing records: FastAGI servers reload their routes after any change (telephony/service.py).
+# Routing records: FastAGI servers reload their routes after any change (telephony/routing/service.py).
 _reload_routes = {
-	"on_update": "callcenter_app.telephony.service.bump_routes_version",
-	"on_trash": "callcenter_app.telephony.service.bump_routes_version",
-	"after_rename": "callcenter_app.telephony.service.bump_routes_version",
+	"on_update": "callcenter_app.telephony.routing.service.bump_routes_version",
+	"on_trash": "callcenter_app.telephony.routing.service.bump_routes_version",
+	"after_rename": "callcenter_app.telephony.routing.service.bump_routes_version",
 }
 doc_events = {doctype: dict(_reload_routes) for doctype in _ROUTING_DOCTYPES}
 # Queue members changed (levels, positions, who): Asterisk's logged-in members follow after commit.
 doc_events["CC Call Queue"]["on_update"] = [
-	"callcenter_app.telephony.service.bump_routes_version",
+	"callcenter_app.telephony.routing.service.bump_routes_version",
 	"callcenter_app.telephony.presence.service.on_queue_update",
 ]
 

@@ -267,3 +267,17 @@ def make_signature(name: str, agent: str | None = None, **values) -> str:
 		}
 	).insert(ignore_permissions=True)
 	return name
+
+
+ANSWERED_CALL = APP_ROOT / "tests" / "data" / "asterisk" / "answered.ami"
+
+
+def recorded_call() -> dict:
+	"""The call record of a real answered call (tests/data/asterisk/answered.ami), as the bridge writes it."""
+	from callcenter_app.telephony.ami.calls import CallTracker
+	from callcenter_app.telephony.ami.protocol import FrameParser
+
+	tracker = CallTracker()
+	events = [m for m in FrameParser().feed(ANSWERED_CALL.read_bytes()) if "Event" in m]
+	(record,) = tracker.feed_all(events) + tracker.finish_all()
+	return record.as_dict()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timezone
 
 import frappe
 from frappe import _
+from frappe.utils import get_datetime, get_system_timezone
 
+from callcenter_app.common import times
 from callcenter_app.common.errors import FieldError
 
 
@@ -48,6 +52,12 @@ def throw_field_errors(doctype: str, errors: Iterable[FieldError], title: str | 
 	frappe.throw(message, frappe.ValidationError, title=title or _("Invalid {0}").format(_(doctype)))
 
 
+def throw_field_error(error: FieldError) -> None:
+	"""Refuse with one problem as 'field: reason' (the desk's phone actions, where no doctype's labels
+	apply)."""
+	frappe.throw(_("{0}: {1}").format(error.field, error.reason), frappe.ValidationError)
+
+
 def throw_errors(errors: Iterable[FieldError], title: str) -> None:
 	"""Refuse with problems that are not single fields (a route's nodes), each as 'where: reason'."""
 	errors = list(errors)
@@ -63,3 +73,52 @@ def throw_errors(errors: Iterable[FieldError], title: str) -> None:
 def is_masked_password(value: str | None) -> bool:
 	"""Frappe shows a saved Password field as asterisks; such a value is not a new secret."""
 	return bool(value) and set(value) == {"*"}
+
+
+# --- site settings every area reads --------------------------------------------------------------------
+
+
+def call_center_timezone() -> str:
+	return frappe.db.get_single_value("CC Settings", "site_timezone") or frappe.utils.get_system_timezone()
+
+
+def default_region() -> str | None:
+	"""The ISO code of the system's country, used to read national numbers."""
+	country = frappe.db.get_single_value("System Settings", "country")
+	code = frappe.db.get_value("Country", country, "code") if country else None
+	return code.upper() if code else None
+
+
+def child_rows(child_doctype: str, parent_doctype: str, fields: list[str]) -> dict[str, list[dict]]:
+	"""``parent → rows`` of one child table for every record of ``parent_doctype`` (one query), in idx
+	order; ``parent`` is taken out of each row."""
+	rows = frappe.get_all(
+		child_doctype,
+		filters={"parenttype": parent_doctype},
+		fields=["parent", *fields],
+		order_by="parent asc, idx asc",
+	)
+	grouped: dict[str, list[dict]] = defaultdict(list)
+	for row in rows:
+		grouped[row.pop("parent")].append(row)
+	return grouped
+
+
+# --- time: Frappe stores naive datetimes in the system time zone; the pure core wants aware UTC -----------
+
+
+def to_utc(value) -> datetime | None:
+	"""A Datetime value as Frappe stores it (naive, in the system time zone; or its text) → aware UTC. An
+	aware datetime is converted; an empty value is None."""
+	return times.to_utc(get_datetime(value), get_system_timezone()) if value else None
+
+
+def from_utc(value: datetime | None) -> datetime | None:
+	"""An aware datetime → the naive system-zone value a Datetime field stores (None stays None; a naive
+	one is refused: its zone is unknown)."""
+	return times.to_local_naive(value, get_system_timezone())
+
+
+def utc_now(now=None) -> datetime:
+	"""Now as an aware UTC datetime; ``now`` (a stored or aware value) stands in for it when given."""
+	return to_utc(now) if now is not None else datetime.now(timezone.utc)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.dialer.console import (
+from callcenter_app.dialer.console.rules import (
 	Claimed,
 	Current,
 	OpenAttempt,

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.common.times import to_local_naive, to_utc
 from callcenter_app.dialer.campaigns import (
 	MAX_ABANDON_PERCENT,
 	SYSTEM_CODES,
@@ -20,8 +21,6 @@ from callcenter_app.dialer.campaigns import (
 	merge_rules,
 	outcome_rule,
 	time_text,
-	to_local_naive,
-	to_utc,
 	window_from_row,
 	windows_from_rows,
 )

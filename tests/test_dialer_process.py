@@ -13,7 +13,7 @@ import pytest
 from ami_peer import AmiPeer
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.dialer.process import Claim, DialerProcess, single_instance
+from callcenter_app.dialer.process.loop import Claim, DialerProcess, single_instance
 from callcenter_app.dialer.runner import CampaignConfig, Dialer
 from callcenter_app.telephony.actions import originate_campaign_call
 from callcenter_app.telephony.ami.client import AmiConfig

@@ -153,3 +153,18 @@ def test_controller(folder: pathlib.Path):
 	assert controller_class(name) in classes, (
 		f"{name}: class {controller_class(name)} not found in {path.name}"
 	)
+
+
+@pytest.mark.parametrize("folder", DOCTYPE_DIRS, ids=lambda p: p.name)
+def test_controller_docstring_comes_first(folder: pathlib.Path):
+	"""A string after the generated type block is no docstring (Python only takes the first statement):
+	the class's description goes before ``# begin: auto-generated types``."""
+	path = folder / f"{folder.name}.py"
+	for node in ast.parse(path.read_text()).body:
+		if not isinstance(node, ast.ClassDef):
+			continue
+		for stmt in node.body[1:]:
+			assert not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)), (
+				f"{path.name}:{stmt.lineno}: class {node.name} has a string that is not its docstring;"
+				" put it first in the class, before the generated type block"
+			)

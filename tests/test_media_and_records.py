@@ -147,7 +147,7 @@ def test_branch_rows_from_unknown_nodes_are_reported():
 
 # --- routes JSON import: RouteSet → records → RouteSet ------------------------------------------------------
 def _as_fetched(records_by_doctype, announcements):
-	"""Shape records like telephony.service.fetch_records() returns them (each with its name)."""
+	"""Shape records like telephony.routing.service.fetch_records() returns them (each with its name)."""
 	from callcenter_app.telephony.routing.doctypes import RECORD_TITLES
 
 	named = {d: [{**r, "name": r[RECORD_TITLES[d]]} for r in rows] for d, rows in records_by_doctype.items()}

@@ -7,16 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callcenter_app.telephony.call_tickets import TicketRules, duration, ticket_action, timeline_text
-from callcenter_app.telephony.presence import (
+from callcenter_app.telephony.call_tickets.rules import TicketRules, duration, ticket_action, timeline_text
+from callcenter_app.telephony.presence.modes import (
 	AgentState,
 	QueueSeat,
-	Registrations,
 	WorkMode,
 	desired_memberships,
 	receives,
-	ring_notice,
 )
+from callcenter_app.telephony.presence.notices import Registrations, ring_notice
 
 MODES = {
 	"Available": WorkMode("Available", True, True),

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.tickets.signatures import (
+from callcenter_app.tickets.signatures.rules import (
 	USES,
 	Signature,
 	add_to_email,

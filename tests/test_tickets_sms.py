@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.tickets.sms import (
+from callcenter_app.tickets.sms.adapters import (
 	FINAL_STATUSES,
 	GENERIC_STATUSES,
 	MAX_BODY,

@@ -1,8 +1,9 @@
 """Endpoints of the operator console (the desk page ``cc-console``). Each checks who may act first: an operator
 acts only in campaigns where they are an active operator; managers and supervisors may see every campaign.
 
-The work is in ``dialer/console/service.py`` (records) and ``dialer/service.py`` (contacts, attempts,
-outcomes); calls go through the same one-shot AMI session as the other phone actions (``api/telephony.py``).
+The work is in ``dialer/console/*service.py`` (records; one file per concern) and ``dialer/service.py``
+(contacts, attempts, outcomes); calls go through the same one-shot AMI session as the other phone actions
+(``telephony/ami/service.py``).
 Every change is published to the operators concerned as ``callcenter:console`` after commit.
 """
 
@@ -11,12 +12,19 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from callcenter_app.api import telephony
 from callcenter_app.common.errors import FieldError
-from callcenter_app.dialer import console
 from callcenter_app.dialer import service as dialer
-from callcenter_app.dialer.console import service as svc
+from callcenter_app.dialer.console import (
+	call_service,
+	campaign_service,
+	contact_service,
+	phone_service,
+	rules,
+)
+from callcenter_app.dialer.console import service as console
 from callcenter_app.telephony import actions
+from callcenter_app.telephony.ami.service import live_call, send_actions
+from callcenter_app.telephony.presence.service import dtmf_target, sip_account_of
 
 # --- campaigns -----------------------------------------------------------------------------------------
 
@@ -24,31 +32,31 @@ from callcenter_app.telephony import actions
 @frappe.whitelist(methods=["GET"])
 def my_campaigns() -> dict:
 	"""The campaigns the user may work in (managers: all), the one the console shows, and the phone state."""
-	svc.require_console_user(frappe.session.user)
-	return svc.campaigns_of(frappe.session.user)
+	console.require_console_user(frappe.session.user)
+	return campaign_service.campaigns_of(frappe.session.user)
 
 
 @frappe.whitelist(methods=["POST"])
 def join(campaign: str) -> dict:
 	"""Become an active operator of ``campaign`` (a manager must have listed the user): logs into the phone
 	if needed and joins the campaign's call queue."""
-	svc.require_console_user(frappe.session.user)
-	return svc.join(campaign, frappe.session.user)
+	console.require_console_user(frappe.session.user)
+	return campaign_service.join(campaign, frappe.session.user)
 
 
 @frappe.whitelist(methods=["POST"])
 def leave(campaign: str) -> dict:
 	"""Stop working in ``campaign``: claimed contacts go back, the campaign's queue no longer rings the user."""
-	svc.require_console_user(frappe.session.user)
-	return svc.leave(campaign, frappe.session.user)
+	console.require_console_user(frappe.session.user)
+	return campaign_service.leave(campaign, frappe.session.user)
 
 
 @frappe.whitelist(methods=["POST"])
 def switch(campaign: str) -> dict:
 	"""Show ``campaign`` in the console (remembered per user)."""
-	svc.require_viewer(campaign, frappe.session.user)
-	svc.switch(campaign, frappe.session.user)
-	return svc.current(campaign, frappe.session.user)
+	console.require_viewer(campaign, frappe.session.user)
+	campaign_service.switch(campaign, frappe.session.user)
+	return contact_service.current(campaign, frappe.session.user)
 
 
 # --- the current contact -------------------------------------------------------------------------------
@@ -58,8 +66,8 @@ def switch(campaign: str) -> dict:
 def current(campaign: str, contact: str | None = None, attempt: str | None = None) -> dict:
 	"""The current contact (``contact`` when given, else the one the user is on) with its attempts, calls,
 	open tickets and callbacks, and the campaign's callbacks the user may see."""
-	svc.require_viewer(campaign, frappe.session.user)
-	return svc.current(campaign, frappe.session.user, contact or None, attempt or None)
+	console.require_viewer(campaign, frappe.session.user)
+	return contact_service.current(campaign, frappe.session.user, contact or None, attempt or None)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -68,15 +76,17 @@ def take_call(
 ) -> dict:
 	"""A call of ``campaign`` reached the user: the dialer's connected ``attempt``, or a queue call from
 	``number``. The console then shows its contact; taking the same call again changes nothing."""
-	svc.require_operator(campaign, frappe.session.user)
-	return svc.take_call(campaign, frappe.session.user, number or None, linkedid or None, attempt or None)
+	console.require_operator(campaign, frappe.session.user)
+	return call_service.take_call(
+		campaign, frappe.session.user, number or None, linkedid or None, attempt or None
+	)
 
 
 @frappe.whitelist(methods=["POST"])
 def next_preview(campaign: str) -> dict:
 	"""Preview mode: the contact the user is on, else the next one claimed for them (due callbacks first)."""
-	svc.require_operator(campaign, frappe.session.user)
-	return svc.next_preview(campaign, frappe.session.user)
+	console.require_operator(campaign, frappe.session.user)
+	return call_service.next_preview(campaign, frappe.session.user)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -84,22 +94,22 @@ def dial(campaign: str, contact: str) -> dict:
 	"""Preview mode: ring the user's softphone, then dial the claimed ``contact`` (one CC Call Attempt).
 	Refused for a number on a do-not-call list or outside the calling window."""
 	user = frappe.session.user
-	svc.require_operator(campaign, user)
-	doc, row, attempt = svc.check_dial(campaign, contact, user)
-	account = telephony._sip_account(user)
+	console.require_operator(campaign, user)
+	doc, row, attempt = call_service.check_dial(campaign, contact, user)
+	account = sip_account_of(user)
 	try:
 		action = actions.click_to_call(account, row.phone, caller_id=doc.caller_id or None)
-		variables = {**action.variables, "__CC_CAMPAIGN": console.campaign_variable(doc.name)}
+		variables = {**action.variables, "__CC_CAMPAIGN": rules.campaign_variable(doc.name)}
 	except FieldError as e:
-		svc.refuse([e])
+		console.refuse([e])
 	attempt = attempt or dialer.create_attempt(row.name, operator=user)
-	telephony._send(actions.Action(action.name, action.fields, variables))
-	svc.publish([user], doc.name, "contact", row.name)
+	send_actions(actions.Action(action.name, action.fields, variables))
+	console.publish([user], doc.name, "contact", row.name)
 	return {
 		"ringing": account,
 		"number": row.phone,
 		"attempt": attempt,
-		"console": svc.current(doc.name, user, row.name, attempt),
+		"console": contact_service.current(doc.name, user, row.name, attempt),
 	}
 
 
@@ -116,8 +126,8 @@ def set_outcome(
 	"""Record what the call with ``contact`` ended with: an outcome the operator may choose (never one the
 	dialer records, except the line results of their own preview call), a callback at a future time, public
 	or private to the user."""
-	svc.require_operator(campaign, frappe.session.user)
-	return svc.set_outcome(
+	console.require_operator(campaign, frappe.session.user)
+	return call_service.set_outcome(
 		campaign,
 		contact,
 		outcome,
@@ -132,8 +142,8 @@ def set_outcome(
 @frappe.whitelist(methods=["POST"])
 def skip(campaign: str, contact: str) -> dict:
 	"""Put the claimed ``contact`` back in the list without calling it."""
-	svc.require_operator(campaign, frappe.session.user)
-	return svc.skip(campaign, contact, frappe.session.user)
+	console.require_operator(campaign, frappe.session.user)
+	return call_service.skip(campaign, contact, frappe.session.user)
 
 
 # --- phone -----------------------------------------------------------------------------------------------
@@ -142,15 +152,15 @@ def skip(campaign: str, contact: str) -> dict:
 @frappe.whitelist(methods=["POST"])
 def pause(work_mode: str) -> dict:
 	"""Stop taking calls: switch to ``work_mode``, a mode that takes none."""
-	svc.require_some_campaign(frappe.session.user)
-	return svc.pause(work_mode, frappe.session.user)
+	console.require_some_campaign(frappe.session.user)
+	return phone_service.pause(work_mode, frappe.session.user)
 
 
 @frappe.whitelist(methods=["POST"])
 def resume() -> dict:
 	"""Take calls again, in the mode used before the pause (or the login default)."""
-	svc.require_some_campaign(frappe.session.user)
-	return svc.resume(frappe.session.user)
+	console.require_some_campaign(frappe.session.user)
+	return phone_service.resume(frappe.session.user)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -158,22 +168,22 @@ def transfer(campaign: str, to_user: str, mode: str = "blind", contact: str | No
 	"""Transfer the user's current call to another active operator of ``campaign``: blind (at once) or
 	attended (talk first; hanging up completes it). The contact and its open call go to that operator."""
 	user = frappe.session.user
-	svc.require_operator(campaign, user)
-	svc.refuse(
-		console.transfer_errors(user, to_user, dialer.active_operators(campaign), mode),
+	console.require_operator(campaign, user)
+	console.refuse(
+		rules.transfer_errors(user, to_user, dialer.active_operators(campaign), mode),
 		title=_("Cannot transfer"),
 	)
-	contact = svc.transferred_contact(campaign, contact or None, user)
-	own = telephony._sip_account(user)
-	target = telephony._sip_account(to_user, "to_user")
-	call = telephony._live_call(own)
+	contact = call_service.transferred_contact(campaign, contact or None, user)
+	own = sip_account_of(user)
+	target = sip_account_of(to_user, "to_user")
+	call = live_call(own)
 	try:
 		if mode == "attended":  # Atxfer dials key presses: the operator's extension
-			action = actions.attended_transfer(call, telephony.dtmf_target(target))
+			action = actions.attended_transfer(call, dtmf_target(target))
 		else:
 			action = actions.blind_transfer(call, target)
 	except FieldError as e:
-		svc.refuse([e])
-	telephony._send(action)
-	handed = svc.hand_over(campaign, contact, user, to_user)
+		console.refuse([e])
+	send_actions(action)
+	handed = call_service.hand_over(campaign, contact, user, to_user)
 	return {"transferred": call.linkedid, "to": to_user, "mode": mode, "contact": handed}

@@ -10,8 +10,9 @@ import frappe
 from frappe import _
 
 from callcenter_app.telephony.routing import serialize
+from callcenter_app.telephony.routing.service import load_routeset
 from callcenter_app.telephony.routing.simulate import simulate
-from callcenter_app.telephony.service import call_center_timezone, load_routeset
+from callcenter_app.utils import call_center_timezone
 
 TEST_DID = "route-test"
 
@@ -89,6 +90,6 @@ def import_routes(text: str) -> dict:
 	):
 		frappe.has_permission(doctype, "create", throw=True)
 		frappe.has_permission(doctype, "write", throw=True)
-	from callcenter_app.telephony.service import import_routes as run_import
+	from callcenter_app.telephony.routing.service import import_routes as run_import
 
 	return run_import(text)

@@ -3,7 +3,7 @@
 The webhooks are open to Guest (providers cannot log in) and POST only; each authenticates the request
 with the configured provider's adapter before it reads or writes anything: a missing or wrong token or
 signature answers 403, a malformed message 400, a repeated message 200 without changes. The logic is in
-``tickets/sms/service.py``; the adapters and rules in ``tickets/sms/__init__.py``.
+``tickets/sms/service.py``; the adapters and rules in ``tickets/sms/adapters.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.tickets import service as tickets
-from callcenter_app.tickets.sms import SmsAuthError, service
+from callcenter_app.tickets.sms import service
+from callcenter_app.tickets.sms.adapters import SmsAuthError
 
 
 class SmsWebhookRefused(frappe.PermissionError):

@@ -8,7 +8,6 @@ AMI session; an unreachable Asterisk is a clear message, never a traceback.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 
 import frappe
 from frappe import _
@@ -16,7 +15,10 @@ from frappe import _
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.phones import normalize
 from callcenter_app.telephony import actions
+from callcenter_app.telephony.ami.service import live_call, send_actions
 from callcenter_app.telephony.presence import service as presence
+from callcenter_app.telephony.presence.service import dtmf_target, sip_account_of
+from callcenter_app.utils import default_region, throw_field_error
 
 SUPERVISORS = ("System Manager", "Call Center Manager", "Agent Supervisor")
 RECORDING_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".gsm": "audio/x-gsm", ".ogg": "audio/ogg"}
@@ -31,46 +33,6 @@ def _require_role(*roles: str) -> None:
 		frappe.throw(
 			_("Only {0} may do this").format(" / ".join(_(r) for r in roles)), frappe.PermissionError
 		)
-
-
-def _refuse(error: FieldError) -> None:
-	frappe.throw(_("{0}: {1}").format(error.field, error.reason), frappe.ValidationError)
-
-
-def _sip_account(user: str, what: str = "sip_account") -> str:
-	name = frappe.db.get_value("CC SIP Account", {"user": user, "enabled": 1}, "name")
-	if not name:
-		_refuse(FieldError(what, _("{0} has no enabled CC SIP Account (a softphone)").format(user)))
-	return name
-
-
-@contextmanager
-def _pbx():
-	"""One short AMI session; Asterisk refusing or not answering becomes a message (never the secret)."""
-	from callcenter_app.telephony.ami.client import AmiError
-	from callcenter_app.telephony.ami.oneshot import AmiSession
-	from callcenter_app.telephony.service import ami_config
-
-	try:
-		with AmiSession(ami_config()) as ami:
-			yield ami
-	except AmiError as e:
-		frappe.throw(_("The phone system refused or did not answer: {0}").format(e), title=_("PBX"))
-
-
-def _send(*todo: actions.Action) -> None:
-	with _pbx() as ami:
-		for a in todo:
-			ami.action(a.name, a.fields, a.variables)
-
-
-def _live_call(agent_account: str) -> actions.LiveCall:
-	with _pbx() as ami:
-		channels = ami.action_list("CoreShowChannels")
-	try:
-		return actions.agent_call(channels, agent_account)
-	except FieldError as e:
-		_refuse(e)
 
 
 # --- presence ------------------------------------------------------------------------------------------
@@ -103,7 +65,7 @@ def set_presence(logged_in: bool, work_mode: str | None = None, agent: str | Non
 	try:
 		return presence.set_presence(user, frappe.utils.sbool(logged_in), work_mode or None, source=source)
 	except FieldError as e:
-		_refuse(e)
+		throw_field_error(e)
 
 
 # --- calls ---------------------------------------------------------------------------------------------
@@ -117,42 +79,29 @@ def click_to_call(number: str, ticket: str | None = None) -> dict:
 	ticket = str(ticket) if ticket not in (None, "") else None
 	if ticket:
 		frappe.has_permission("HD Ticket", "read", doc=ticket, throw=True)
-	account = _sip_account(frappe.session.user)
+	account = sip_account_of(frappe.session.user)
 	from callcenter_app.dialer import service as dialer
-	from callcenter_app.telephony.service import default_region
 
 	try:
 		dialled = normalize(number, default_region(), field="number")
 		action = actions.click_to_call(account, dialled, ticket=ticket)
 	except FieldError as e:
-		_refuse(e)
+		throw_field_error(e)
 	refused = dialer.manual_dial_refusal(dialled, frappe.session.user, from_ticket=bool(ticket))
 	if refused:
-		_refuse(refused)
-	_send(action)
+		throw_field_error(refused)
+	send_actions(action)
 	return {"ringing": account, "number": dialled}
 
 
 def _transfer_target(target: str) -> str:
 	if frappe.db.exists("CC SIP Account", {"name": target, "enabled": 1}):
 		return target
-	from callcenter_app.telephony.service import default_region
 
 	try:
 		return normalize(target, default_region(), field="target")
 	except FieldError as e:
-		_refuse(e)
-
-
-def dtmf_target(target: str) -> str:
-	"""What an attended transfer dials: Asterisk's Atxfer sends it as key presses, so a colleague is
-	reached by their extension, an outside number by its digits."""
-	extension = frappe.db.get_value("CC SIP Account", {"name": target, "enabled": 1}, "extension")
-	if extension:
-		return extension
-	if frappe.db.exists("CC SIP Account", target):
-		_refuse(FieldError("target", _("{0} has no extension: set one on the CC SIP Account").format(target)))
-	return target.lstrip("+")  # '+' is no key on a phone
+		throw_field_error(e)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -160,17 +109,17 @@ def transfer(target: str, attended: bool = False) -> dict:
 	"""Transfer the user's current call to a colleague's SIP account or an outside number: blind (the
 	caller goes at once) or attended (talk to the target first; hang up to complete)."""
 	_require_role("Agent", "Operator", *SUPERVISORS)
-	account = _sip_account(frappe.session.user)
+	account = sip_account_of(frappe.session.user)
 	target = _transfer_target(target)
-	call = _live_call(account)
+	call = live_call(account)
 	try:
 		if frappe.utils.sbool(attended):
 			action = actions.attended_transfer(call, dtmf_target(target))
 		else:
 			action = actions.blind_transfer(call, target)
 	except FieldError as e:
-		_refuse(e)
-	_send(action)
+		throw_field_error(e)
+	send_actions(action)
 	return {"transferred": call.linkedid, "to": target, "attended": bool(frappe.utils.sbool(attended))}
 
 
@@ -178,13 +127,13 @@ def transfer(target: str, attended: bool = False) -> dict:
 def spy(agent: str, mode: str = "listen") -> dict:
 	"""Listen to, whisper to or barge into ``agent``'s call, from the supervisor's own softphone."""
 	_require_role(*SUPERVISORS)
-	supervisor = _sip_account(frappe.session.user, "supervisor")
-	target = _sip_account(agent, "agent")
+	supervisor = sip_account_of(frappe.session.user, "supervisor")
+	target = sip_account_of(agent, "agent")
 	try:
 		action = actions.spy(supervisor, target, mode)
 	except FieldError as e:
-		_refuse(e)
-	_send(action)
+		throw_field_error(e)
+	send_actions(action)
 	return {"ringing": supervisor, "agent": agent, "mode": mode}
 
 

@@ -12,12 +12,9 @@ from callcenter_app.common.errors import FieldError
 from callcenter_app.tickets import distribution, tasks
 from callcenter_app.tickets import service as tickets
 from callcenter_app.tickets import snooze as snoozing
+from callcenter_app.utils import throw_field_error, to_utc, utc_now
 
 SUPERVISORS = ("System Manager", "Call Center Manager", "Agent Supervisor", "Agent Manager")
-
-
-def _refuse(error: FieldError) -> None:
-	frappe.throw(_("{0}: {1}").format(error.field, error.reason), frappe.ValidationError)
 
 
 def _ticket_for(name: str, ptype: str = "write") -> None:
@@ -31,7 +28,7 @@ def _agent(user: str, team: str) -> distribution.Agent:
 	for agent in tasks.agents_for([team]):
 		if agent.id == user:
 			return agent
-	_refuse(FieldError("team", _("{0} is not an active agent of team {1}").format(user, team)))
+	throw_field_error(FieldError("team", _("{0} is not an active agent of team {1}").format(user, team)))
 
 
 @frappe.whitelist()
@@ -62,16 +59,16 @@ def pull(ticket: str) -> dict:
 	user = frappe.session.user
 	row = frappe.db.get_value("HD Ticket", ticket, ["agent_group", "_assign"], as_dict=True, for_update=True)
 	if tickets.assignees(row):
-		_refuse(FieldError("ticket", _("ticket {0} was already taken").format(ticket)))
+		throw_field_error(FieldError("ticket", _("ticket {0} was already taken").format(ticket)))
 	queued = {t.id: t for t in tasks.queued_tickets([row.agent_group])} if row.agent_group else {}
 	if ticket not in queued:
-		_refuse(FieldError("ticket", _("ticket {0} is not waiting in a team queue").format(ticket)))
+		throw_field_error(FieldError("ticket", _("ticket {0} is not waiting in a team queue").format(ticket)))
 	try:
 		distribution.pull(
 			row.agent_group, _agent(user, row.agent_group), queued[ticket], tasks.distributed_teams()
 		)
 	except FieldError as e:
-		_refuse(e)
+		throw_field_error(e)
 	tasks.assign(ticket, user)
 	return {"ticket": ticket, "agent": user}
 
@@ -82,16 +79,16 @@ def snooze(ticket: str, until: str, reason: str) -> dict:
 	tickets.require_agent()
 	_ticket_for(ticket)
 	if not until:
-		_refuse(FieldError("until", _("is required")))
+		throw_field_error(FieldError("until", _("is required")))
 	try:
-		moment = tickets.to_utc(get_datetime(until))
+		moment = to_utc(get_datetime(until))
 	except (ValueError, TypeError):
-		_refuse(FieldError("until", _("{0!r} is not a date and time").format(until)))
+		throw_field_error(FieldError("until", _("{0!r} is not a date and time").format(until)))
 	state = tasks.ticket_state(ticket, for_update=True)
 	try:
-		new = snoozing.snooze(state, moment, reason, frappe.session.user, tickets.utc_now())
+		new = snoozing.snooze(state, moment, reason, frappe.session.user, utc_now())
 	except FieldError as e:
-		_refuse(e)
+		throw_field_error(e)
 	tasks.write_snooze(new)
 	tasks.log_activity(ticket, _("snoozed until {0}: {1}").format(until, new.snooze_reason))
 	return snooze_state(ticket)
@@ -104,9 +101,9 @@ def reactivate(ticket: str) -> dict:
 	_ticket_for(ticket)
 	state = tasks.ticket_state(ticket, for_update=True)
 	try:
-		new = snoozing.reactivate(state, frappe.session.user, tickets.utc_now())
+		new = snoozing.reactivate(state, frappe.session.user, utc_now())
 	except FieldError as e:
-		_refuse(e)
+		throw_field_error(e)
 	tasks.write_snooze(new)
 	tasks.log_activity(ticket, _("reactivated from snooze"))
 	tasks.enqueue_distribution()

@@ -8,8 +8,6 @@ mappings (``doc.as_dict()``) and turns the :class:`FieldError` list into one mes
 - :func:`windows_from_rows` — the campaign's window rows → :class:`CallWindow` list.
 - :func:`outcome_rule` / :func:`merge_rules` — CC Outcome records plus a campaign's retry overrides →
   the ``{code: OutcomeRule}`` table :func:`hopper.apply_outcome` takes.
-- :func:`to_utc` / :func:`to_local_naive` — Frappe keeps naive datetimes in the system zone; the core takes
-  aware UTC ones.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ import datetime as dt
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from callcenter_app.common import validators
 from callcenter_app.common.errors import FieldError, collect
@@ -239,24 +236,6 @@ def call_list_number(value: str, default_region: str | None = None, field: str =
 	if not number.startswith("+"):
 		raise FieldError(field, f"{value!r} is an internal extension, not a customer's number")
 	return number
-
-
-def to_utc(value: dt.datetime | None, zone: str) -> dt.datetime | None:
-	"""A naive datetime in ``zone`` (how Frappe stores them) → aware UTC; an aware one is converted."""
-	if value is None:
-		return None
-	if value.tzinfo is None or value.utcoffset() is None:
-		value = value.replace(tzinfo=ZoneInfo(zone))
-	return value.astimezone(dt.timezone.utc)
-
-
-def to_local_naive(value: dt.datetime | None, zone: str) -> dt.datetime | None:
-	"""An aware datetime → naive wall-clock time in ``zone`` (what a Frappe Datetime field stores)."""
-	if value is None:
-		return None
-	if value.tzinfo is None or value.utcoffset() is None:
-		raise ValueError(f"expected an aware datetime, got naive {value.isoformat()}")
-	return value.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
 def _raise(field: str, reason: str):

@@ -251,11 +251,6 @@ def apply_outcome(
 	)
 
 
-def mark_dialing(contacts: Iterable[Contact]) -> list[Contact]:
-	"""The picked contacts, marked as being dialed (so a second fill cannot pick them again)."""
-	return [replace(c, status=Status.DIALING) for c in contacts]
-
-
 @dataclass
 class Hopper:
 	"""A small in-memory hopper over :func:`pick` for a runner that keeps contacts in memory (tests, CLI)."""

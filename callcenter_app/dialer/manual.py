@@ -1,7 +1,13 @@
-"""Manual dialing (click-to-call from the desk): the same do-not-call and calling-window rules the
-console's preview dial applies, for a number typed or clicked outside a campaign's flow.
+"""Manual dialing: the do-not-call and calling-window rules for a call a person starts — the operator
+console's preview dial (:func:`preview_refusal`) and click-to-call from the desk (:func:`refusal`), for a
+number typed or clicked outside a campaign's flow.
 
-Pure: the caller (``dialer/service.check_manual_dial``) reads the lists and the campaigns; this decides.
+Pure: the callers (``dialer/console/call_service.check_dial``, ``dialer/service.check_manual_dial``) read
+the lists and the campaigns; this decides.
+
+- A preview dial: the number on the campaign's own do-not-call list is refused, on the global list too
+  when the campaign checks it; then the campaign's calling window must be open in the contact's zones (the
+  refusal says when it opens next).
 
 - The global do-not-call list refuses every manual call, except one made from a ticket the user may read:
   the customer raised the matter, so calling them back about it is expected (the existing-relationship
@@ -16,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import windows
@@ -27,6 +34,32 @@ class CampaignContact:
 	zones: str | tuple[str, ...]  # the contact's time zones, or its number (zones found from it)
 	windows: tuple[windows.CallWindow, ...]
 	default_tz: str = "UTC"
+
+
+def preview_refusal(
+	number: str,
+	contact: CampaignContact,
+	on_campaign_dnc: bool,
+	on_global_dnc: bool,
+	now: dt.datetime,
+	shown_in: str,
+) -> FieldError | None:
+	"""Why the operator may not dial their preview contact ``number`` now, or None. ``on_global_dnc`` is
+	only true when the campaign checks the global list. The next opening of a closed window is shown as
+	wall-clock time in ``shown_in`` (the system time zone, as the desk shows every time)."""
+	if on_campaign_dnc or on_global_dnc:
+		where = "the campaign's do-not-call list" if on_campaign_dnc else "the do-not-call list"
+		return FieldError("contact", f"{number} is on {where}: it may not be called")
+	if windows.is_callable_at(contact.zones, contact.windows, now, contact.default_tz):
+		return None
+	opens = windows.next_open(contact.zones, contact.windows, now, contact.default_tz)
+	local = ", ".join(windows.resolve_zones(contact.zones, contact.default_tz))
+	when = (
+		f"it opens at {opens.astimezone(ZoneInfo(shown_in)):%Y-%m-%d %H:%M}"
+		if opens
+		else "it does not open in the next two weeks"
+	)
+	return FieldError("contact", f"the calling window is closed for {number} ({local}): {when}")
 
 
 def refusal(

@@ -2,7 +2,7 @@
 
 :class:`Dialer` holds one :class:`CampaignRunner` per running campaign (its pacing strategy, its
 :class:`~.pacing.StatsEstimator` and its abandon window), the state of the queue members it reads operator
-availability from, and the calls it placed. The process (:mod:`callcenter_app.dialer.process`) feeds it
+availability from, and the calls it placed. The process (:mod:`callcenter_app.dialer.process.loop`) feeds it
 every AMI event with the time it arrived and asks it once a second per campaign; nothing here does I/O.
 
 Operators: the members of the campaign's Asterisk queue (the AMI bridge makes the logged-in agents members).

@@ -13,7 +13,7 @@ What the dialer process and the operator console call:
 Who may call them (:func:`check_may_dial`): managers for anyone, an active operator of the campaign for
 themselves. The records are then written with ``ignore_permissions`` (operators only read the call list).
 Nothing here commits: the caller's request or job does. Frappe keeps naive datetimes in the system zone; the
-core works in aware UTC (:func:`aware`, :func:`stored`).
+core works in aware UTC (``callcenter_app/utils.py``: ``to_utc``, ``from_utc``, ``utc_now``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from frappe.utils import cint, get_datetime, get_system_timezone
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import campaigns, hopper
 from callcenter_app.dialer.windows import CallWindow
-from callcenter_app.utils import stored_and_edited, throw_field_errors
+from callcenter_app.utils import from_utc, stored_and_edited, throw_field_errors, to_utc, utc_now
 
 CAMPAIGN = "CC Campaign"
 CONTACT = "CC Campaign Contact"
@@ -136,27 +136,6 @@ def check_may_dial(campaign: str, operator: str | None = None, user: str | None 
 		)
 
 
-# ---------------------------------------------------------------------------------------------- time
-
-
-def aware(value) -> dt.datetime | None:
-	"""A Datetime value as Frappe stores it (naive, system zone; or text) → aware UTC. Aware values convert."""
-	if value in (None, ""):
-		return None
-	if isinstance(value, dt.datetime) and value.tzinfo is not None:
-		return value.astimezone(dt.timezone.utc)
-	return campaigns.to_utc(get_datetime(value), get_system_timezone())
-
-
-def stored(value: dt.datetime | None) -> dt.datetime | None:
-	"""An aware datetime → the naive system-zone value a Datetime field stores."""
-	return campaigns.to_local_naive(value, get_system_timezone())
-
-
-def utc_now(now=None) -> dt.datetime:
-	return aware(now) if now is not None else dt.datetime.now(dt.timezone.utc)
-
-
 # ------------------------------------------------------------------------------------- pure inputs
 
 
@@ -230,10 +209,10 @@ def contact_of(doc, max_attempts: int | None = None) -> hopper.Contact:
 		status=hopper.Status(doc.status or "New"),
 		attempts=max(0, cint(doc.attempts)),
 		max_attempts=max(1, cint(max_attempts)),
-		next_attempt_at=aware(doc.next_attempt_at),
+		next_attempt_at=to_utc(doc.next_attempt_at),
 		priority=cint(doc.priority),
 		timezones=(doc.timezone,) if doc.get("timezone") else (),
-		created_at=aware(doc.creation),
+		created_at=to_utc(doc.creation),
 	)
 
 
@@ -322,7 +301,7 @@ def _pick(
 	plan: campaigns.CampaignPlan, want: int, operator: str | None, at: dt.datetime, skip: set[str]
 ) -> tuple[list[hopper.Pick], dict[str, dt.datetime]]:
 	"""The hopper's picks among the contacts read in priority order, batch after batch, until ``want``."""
-	now_local = stored(at)
+	now_local = from_utc(at)
 	due = frappe.get_all(
 		CALLBACK,
 		filters={"campaign": plan.name, "status": "Open", "due_at": ["<=", now_local]},
@@ -383,7 +362,7 @@ def _pick_among(
 	callbacks = [
 		hopper.Callback(
 			cb.campaign_contact,
-			aware(cb.due_at),
+			to_utc(cb.due_at),
 			owner=cb.owner_user or None,
 			private=cb.visibility == "Private" and bool(cb.owner_user),
 		)
@@ -429,7 +408,7 @@ def _claim(
 			name,
 			{
 				"status": hopper.Status.DIALING.value,
-				"dialing_since": stored(at),
+				"dialing_since": from_utc(at),
 				"dialing_operator": operator,
 			},
 		)
@@ -461,7 +440,7 @@ STALE_DIALING = dt.timedelta(hours=2)
 def release_stale_contacts(now=None) -> list[str]:
 	"""Scheduler (every 15 minutes): contacts left Dialing for over two hours (a dialer killed between
 	claiming and dialing, an operator who walked away without an outcome) go back to the call list."""
-	cutoff = stored(utc_now(now) - STALE_DIALING)
+	cutoff = from_utc(utc_now(now) - STALE_DIALING)
 	stale = frappe.get_all(
 		CONTACT,
 		filters={"status": hopper.Status.DIALING.value, "dialing_since": ["<", cutoff]},
@@ -497,7 +476,7 @@ def create_attempt(
 			"operator": operator,
 			"action_id": action_id,
 			"linkedid": linkedid,
-			"started_at": stored(utc_now(started_at)),
+			"started_at": from_utc(utc_now(started_at)),
 		}
 	)
 	attempt.insert(ignore_permissions=True)
@@ -513,7 +492,7 @@ def update_attempt(name: str, **values) -> None:
 	check_may_dial(attempt.campaign, attempt.operator)
 	for key in ("answered_at", "ended_at"):
 		if values.get(key) is not None:
-			values[key] = stored(aware(values[key]))
+			values[key] = from_utc(to_utc(values[key]))
 	attempt.update(values)
 	attempt.save(ignore_permissions=True)
 
@@ -570,9 +549,9 @@ def record_outcome(
 		{
 			"status": updated.status.value,
 			"attempts": updated.attempts,
-			"next_attempt_at": stored(updated.next_attempt_at),
+			"next_attempt_at": from_utc(updated.next_attempt_at),
 			"last_outcome": found.name,
-			"last_attempt_at": stored(at),
+			"last_attempt_at": from_utc(at),
 			"dialing_since": None,
 			"dialing_operator": None,
 		}
@@ -587,7 +566,7 @@ def record_outcome(
 	if att is not None:
 		att.update({"outcome": found.name, "result": found.code, "note": note or att.note})
 		if not att.ended_at:
-			att.ended_at = stored(at)
+			att.ended_at = from_utc(at)
 		att.save(ignore_permissions=True)
 	return _summary(doc, att.name if att else None, callback=callback, dnc=dnc, exhausted=result.exhausted)
 
@@ -617,11 +596,11 @@ def _callback_time(found, callback_at, at: dt.datetime) -> dt.datetime | None:
 			CALLBACK,
 			[FieldError("due_at", _("outcome {0} does not schedule a callback").format(found.name))],
 		)
-	due = aware(callback_at)
+	due = to_utc(callback_at)
 	if due <= at:
 		throw_field_errors(
 			CALLBACK,
-			[FieldError("due_at", _("must be in the future, not {0}").format(stored(due).isoformat(" ")))],
+			[FieldError("due_at", _("must be in the future, not {0}").format(from_utc(due).isoformat(" ")))],
 		)
 	return due
 
@@ -634,7 +613,7 @@ def _close_callbacks(contact_name: str, at: dt.datetime, final: bool) -> None:
 		filters={"campaign_contact": contact_name, "status": "Open"},
 		fields=["name", "due_at"],
 	):
-		due = get_datetime(row.due_at) <= stored(at)
+		due = get_datetime(row.due_at) <= from_utc(at)
 		if not (due or final):
 			continue
 		callback = frappe.get_doc(CALLBACK, row.name)
@@ -648,7 +627,7 @@ def _create_callback(contact: Document, cb: hopper.Callback, note: str) -> str:
 			"doctype": CALLBACK,
 			"campaign": contact.campaign,
 			"campaign_contact": contact.name,
-			"due_at": stored(cb.due_at),
+			"due_at": from_utc(cb.due_at),
 			"visibility": "Private" if cb.private else "Public",
 			"owner_user": cb.owner,
 			"status": "Open",

@@ -1,6 +1,6 @@
 """Desk actions on live calls as AMI actions: click-to-call, blind and attended transfer, listen / whisper
 / barge, and queue membership (login, logout, pause, level changes). Pure: this module decides *which*
-actions to send; ``telephony/service.py`` checks permissions and sends them through an ``AmiSession``.
+actions to send; ``api/telephony.py`` checks permissions and sends them through ``telephony/ami/service.py``.
 
 Every value that reaches an action is checked here first (extensions, numbers, queue names), so nothing a
 user types can become another AMI header or a dialplan pattern.

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, get_system_timezone, now_datetime, strip_html
+from frappe.utils import get_system_timezone, now_datetime, strip_html
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.tickets.clocks import BusinessCalendar, cumulative_seconds, is_reaction, reaction_due
@@ -26,7 +25,7 @@ from callcenter_app.tickets.grouping import (
 	join_target,
 	on_reply_to_closed,
 )
-from callcenter_app.utils import stored_and_edited, throw_field_errors
+from callcenter_app.utils import from_utc, stored_and_edited, throw_field_errors, to_utc, utc_now
 
 UTC = timezone.utc
 
@@ -88,29 +87,6 @@ def apply_source_rules(ticket, method=None) -> None:
 	if not ticket.get("agent_group") and routing.team:
 		ticket.agent_group = routing.team
 	ticket.flags.cc_routing = routing.reason
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Time: Frappe stores naive datetimes in the system time zone; the pure clocks want aware UTC instants.
-
-
-def system_zone() -> ZoneInfo:
-	return ZoneInfo(get_system_timezone())
-
-
-def to_utc(value) -> datetime | None:
-	if not value:
-		return None
-	value = get_datetime(value)
-	return value.replace(tzinfo=system_zone()).astimezone(UTC)
-
-
-def from_utc(value: datetime | None) -> datetime | None:
-	return value.astimezone(system_zone()).replace(tzinfo=None) if value else None
-
-
-def utc_now() -> datetime:
-	return to_utc(now_datetime())
 
 
 # ---------------------------------------------------------------------------------------------------------

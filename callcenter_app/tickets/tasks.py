@@ -20,13 +20,11 @@ from frappe.desk.form.assign_to import add as add_assignment
 from callcenter_app.tickets.distribution import AUTOMATIC, MANUAL, Agent, Seat, Ticket, distribute
 from callcenter_app.tickets.service import (
 	assignees,
-	from_utc,
 	statuses_in,
 	team_policy,
-	to_utc,
-	utc_now,
 )
 from callcenter_app.tickets.snooze import TicketState, expired, wake
+from callcenter_app.utils import from_utc, to_utc, utc_now
 
 JOB_ID = "callcenter:distribute-tickets"
 

@@ -1,6 +1,6 @@
-"""Frappe glue of the dialer process: the :class:`~callcenter_app.dialer.process.Store` on a site's records.
+"""Frappe glue of the dialer process: the :class:`~callcenter_app.dialer.process.loop.Store` on a site's records.
 
-Each method runs in the process's worker thread, wrapped by ``telephony.service.on_site`` (a fresh site
+Each method runs in the process's worker thread, wrapped by ``telephony.ami.service.on_site`` (a fresh site
 connection per call, as Administrator, a manager for ``dialer.service.check_may_dial``), and commits what
 it did: nothing else would. The records are written by ``dialer/service.py`` (``next_contacts``,
 ``create_attempt``, ``update_attempt``, ``record_outcome``, ``release_contacts``); this module only
@@ -16,9 +16,10 @@ import frappe
 from frappe.utils import cint
 
 from callcenter_app.dialer import service
-from callcenter_app.dialer.process import Claim
+from callcenter_app.dialer.process.loop import Claim
 from callcenter_app.dialer.runner import CampaignConfig
-from callcenter_app.telephony.service import on_site
+from callcenter_app.telephony.ami.service import on_site
+from callcenter_app.utils import from_utc, to_utc
 
 log = logging.getLogger("callcenter.dialer")
 
@@ -95,11 +96,11 @@ class FrappeStore:
 		"""Live answered attempts since ``since``: reached an operator or abandoned (machines excluded)."""
 		rows = frappe.get_all(
 			service.ATTEMPT,
-			filters={"campaign": campaign, "answered_at": [">=", service.stored(_utc(since))]},
+			filters={"campaign": campaign, "answered_at": [">=", from_utc(_utc(since))]},
 			fields=["answered_at", "abandoned", "amd_status", "result"],
 		)
 		return [
-			(service.aware(r.answered_at).timestamp(), bool(r.abandoned))
+			(to_utc(r.answered_at).timestamp(), bool(r.abandoned))
 			for r in rows
 			if r.amd_status != "MACHINE" and r.result != "answering_machine"
 		]

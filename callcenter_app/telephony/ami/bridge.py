@@ -1,7 +1,7 @@
 """The AMI bridge without Frappe: client → call state machine → durable spool → a writer, in batches.
 
 ``write(batch)`` is the only door out: ``callcenter ami-tail`` writes JSON lines, the bench command
-``callcenter ami-bridge`` upserts CC Call Logs (telephony/service.py). It runs in a worker thread so a
+``callcenter ami-bridge`` upserts CC Call Logs (telephony/ami/call_log_service.py). It runs in a worker thread so a
 slow or failing database never stalls reading events; a batch that fails stays in the spool and is tried
 again with backoff, so an outage delays records but loses none.
 
@@ -34,7 +34,7 @@ from callcenter_app.telephony.actions import Membership, members_from_status, re
 from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
 from callcenter_app.telephony.ami.client import AmiClient, AmiConfig, AmiError
 from callcenter_app.telephony.ami.spool import Spool, SpoolWriter, WriteResult
-from callcenter_app.telephony.presence import Registrations, ring_notice
+from callcenter_app.telephony.presence.notices import Registrations, ring_notice
 
 log = logging.getLogger("callcenter.ami.bridge")
 

@@ -1,4 +1,4 @@
-"""Frappe glue for calls → tickets (rules in this package's __init__.py): find the caller's contact by
+"""Frappe glue for calls → tickets (rules in ``call_tickets/rules.py``): find the caller's contact by
 normalised number, their open ticket, then create or join it and put the call on its timeline.
 
 Each finished call is handled once: the CC Call Log row is locked, its ``ticket`` set (or ``ticket_checked``
@@ -16,7 +16,7 @@ from frappe import _
 from frappe.utils import escape_html
 
 from callcenter_app.common.phones import caller_key, stored_key
-from callcenter_app.telephony.call_tickets import TicketRules, ticket_action, timeline_text
+from callcenter_app.telephony.call_tickets.rules import TicketRules, ticket_action, timeline_text
 
 log = logging.getLogger("callcenter.tickets")
 CALL_FIELDS = [
@@ -79,7 +79,7 @@ def contact_for_number(number: str) -> str | None:
 	recently modified when several share it. Stored numbers may be written any way ("8 600 00001"): each
 	Contact Phone row keeps its E.164 form in the indexed ``cc_e164`` (set_phone_keys, the v1_0 patch), so
 	this is one index lookup. A number that cannot be normalised matches only rows holding its exact text."""
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	key = caller_key(number, default_region())
 	if key is None:
@@ -97,7 +97,7 @@ def contact_for_number(number: str) -> str | None:
 def set_phone_keys(doc, method=None) -> None:
 	"""Contact ``validate``: each phone row's ``cc_e164`` follows its number, read in the site's country.
 	A number that cannot be normalised leaves it empty and never blocks the save."""
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	region = default_region()
 	for row in doc.get("phone_nos") or []:
@@ -107,7 +107,7 @@ def set_phone_keys(doc, method=None) -> None:
 def fill_phone_keys(batch_size: int = 5000, progress=print) -> int:
 	"""Set ``cc_e164`` on every Contact Phone row from its number (the patch and a new install; safe to run
 	again: each run recomputes the same values). One UPDATE per batch of rows; returns the rows changed."""
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	region = default_region()
 	total = frappe.db.count("Contact Phone", {"parenttype": "Contact"})
@@ -207,7 +207,8 @@ def link_call(name: str) -> str | None:
 			frappe.db.set_value("HD Ticket", ticket_name, "cc_callback", 1)
 	add_timeline(ticket_name, call, action.callback)
 	if call.agent and call.answered_at:  # an agent spoke with the customer: a reaction on the ticket
-		from callcenter_app.tickets.service import record_reaction, to_utc
+		from callcenter_app.tickets.service import record_reaction
+		from callcenter_app.utils import to_utc
 
 		record_reaction(ticket_name, "call", to_utc(call.answered_at))
 	frappe.db.set_value(

@@ -14,7 +14,8 @@ from frappe import _
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.telephony.actions import Membership, members_from_status, reconcile
-from callcenter_app.telephony.presence import AgentState, QueueSeat, WorkMode, desired_memberships
+from callcenter_app.telephony.presence.modes import AgentState, QueueSeat, WorkMode, desired_memberships
+from callcenter_app.utils import throw_field_error
 
 log = logging.getLogger("callcenter.presence")
 SOURCES = ("Desk", "Supervisor", "Bridge", "System")
@@ -238,6 +239,38 @@ def state_dict(user: str) -> dict:
 	}
 
 
+# --- SIP accounts --------------------------------------------------------------------------------------
+
+
+def agents_by_interface() -> dict[str, str]:
+	"""``PJSIP/<account>`` → the user of that CC SIP Account (accounts with a user)."""
+	return {
+		f"PJSIP/{a.name}": a.user
+		for a in frappe.get_all("CC SIP Account", filters={"user": ["is", "set"]}, fields=["name", "user"])
+	}
+
+
+def sip_account_of(user: str, what: str = "sip_account") -> str:
+	"""The user's enabled CC SIP Account (their softphone); refused, naming ``what``, when they have none."""
+	name = frappe.db.get_value("CC SIP Account", {"user": user, "enabled": 1}, "name")
+	if not name:
+		throw_field_error(FieldError(what, _("{0} has no enabled CC SIP Account (a softphone)").format(user)))
+	return name
+
+
+def dtmf_target(target: str) -> str:
+	"""What an attended transfer dials: Asterisk's Atxfer sends it as key presses, so a colleague is
+	reached by their extension, an outside number by its digits."""
+	extension = frappe.db.get_value("CC SIP Account", {"name": target, "enabled": 1}, "extension")
+	if extension:
+		return extension
+	if frappe.db.exists("CC SIP Account", target):
+		throw_field_error(
+			FieldError("target", _("{0} has no extension: set one on the CC SIP Account").format(target))
+		)
+	return target.lstrip("+")  # '+' is no key on a phone
+
+
 # --- Asterisk -------------------------------------------------------------------------------------------
 
 
@@ -245,7 +278,7 @@ def sync_queue_members(queues: list[str] | None = None) -> dict:
 	"""One AMI session: read the members of ``queues`` (all when None), send what makes them the
 	logged-in agents. Returns counts; raises AmiError when Asterisk cannot be reached."""
 	from callcenter_app.telephony.ami.oneshot import AmiSession
-	from callcenter_app.telephony.service import ami_config
+	from callcenter_app.telephony.ami.service import ami_config
 
 	desired, ordered = desired_members(queues)
 	with AmiSession(ami_config()) as ami:

@@ -1,7 +1,7 @@
 """Build a RouteSet from records shaped like the CC doctypes (plain dicts, as ``doc.as_dict()`` gives).
 
 Pure, so the mapping between the desk's forms and the evaluator's model is tested without Frappe; the
-Frappe glue (``telephony/service.py``) only fetches the records.
+Frappe glue (``telephony/routing/service.py``) only fetches the records.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Frappe glue for signatures (rules in this package's __init__.py).
+"""Frappe glue for signatures (rules in ``signatures/rules.py``).
 
 ``sign_communication`` (Communication ``before_insert``) appends the agent's signature to a message an
 agent sends on an HD Ticket: Helpdesk 1.4's ``reply_via_agent`` creates such a Communication (medium Email,
@@ -17,7 +17,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import get_url
 
-from callcenter_app.tickets.signatures import (
+from callcenter_app.tickets.signatures.rules import (
 	Signature,
 	add_to_email,
 	append,

@@ -1,4 +1,4 @@
-"""Frappe glue for the SMS channel (adapters, statuses and checks in this package's __init__.py).
+"""Frappe glue for the SMS channel (adapters, statuses and checks in ``sms/adapters.py``).
 
 Inbound (``receive``): the configured adapter authenticates the request before anything else (a refusal is
 logged without any secret and writes nothing), reads the message, and the message is recorded once per
@@ -39,7 +39,7 @@ from callcenter_app.tickets.grouping import (
 	join_target,
 	on_reply_to_closed,
 )
-from callcenter_app.tickets.sms import (
+from callcenter_app.tickets.sms.adapters import (
 	InboundSms,
 	SmsAdapter,
 	SmsAuthError,
@@ -72,7 +72,7 @@ def settings():
 
 
 def region() -> str | None:
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	return default_region()
 
@@ -200,7 +200,7 @@ def record_inbound(sms: InboundSms, key: str) -> str:
 
 
 def system_time(value: datetime) -> datetime:
-	from callcenter_app.tickets.service import from_utc
+	from callcenter_app.utils import from_utc
 
 	return from_utc(value)
 
@@ -294,7 +294,8 @@ def sender_tickets(sender: str, contact: str | None) -> list[RecentTicket]:
 		)
 	if not names:
 		return []
-	from callcenter_app.tickets.service import is_closed_status, to_utc
+	from callcenter_app.tickets.service import is_closed_status
+	from callcenter_app.utils import to_utc
 
 	merged = frappe.get_meta("HD Ticket").has_field("cc_merged_into")
 	fields = ["name", "agent_group", "status", "modified"] + (["cc_merged_into"] if merged else [])
@@ -310,7 +311,8 @@ def sms_route(sender: str, team: str, contact: str | None) -> tuple[str, str | N
 	"""("join", open ticket) within the team's grouping window; ("reopen" | "new_linked", closed ticket)
 	by the team's policy when the sender's latest ticket there was closed within the window; else
 	("new", None). A window of 0 (or no team) always means a new ticket."""
-	from callcenter_app.tickets.service import team_policy, utc_now
+	from callcenter_app.tickets.service import team_policy
+	from callcenter_app.utils import utc_now
 
 	policy = team_policy(team) if team else None
 	window = int(policy.grouping_window_s) if policy else 0

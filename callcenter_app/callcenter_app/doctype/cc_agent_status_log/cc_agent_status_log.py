@@ -6,6 +6,8 @@ from frappe.model.document import Document
 
 
 class CCAgentStatusLog(Document):
+	"""One period an agent spent in one state; written by telephony/presence/service.py only."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -27,7 +29,6 @@ class CCAgentStatusLog(Document):
 		started: DF.Datetime
 		work_mode: DF.Link | None
 	# end: auto-generated types
-	"""One period an agent spent in one state; written by telephony/presence/service.py only."""
 
 
 SUPERVISING = {"System Manager", "Call Center Manager", "Agent Supervisor"}

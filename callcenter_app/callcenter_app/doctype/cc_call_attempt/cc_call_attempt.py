@@ -12,6 +12,8 @@ from callcenter_app.utils import throw_field_errors
 
 
 class CCCallAttempt(Document):
+	"""One dial of one contact; written by the dialer and the console (dialer/service.py), read by everyone."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -36,7 +38,6 @@ class CCCallAttempt(Document):
 		result: DF.Data | None
 		started_at: DF.Datetime | None
 	# end: auto-generated types
-	"""One dial of one contact; written by the dialer and the console (dialer/service.py), read by everyone."""
 
 	def validate(self):
 		if self.outcome:

@@ -11,6 +11,10 @@ from callcenter_app.utils import stored_and_edited, throw_field_errors
 
 
 class CCCallback(Document):
+	"""A time to call a contact again. Public: any operator of the campaign; private: only ``owner_user``.
+
+	Due callbacks are dialed before anything else (dialer/hopper.py: pick)."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -29,9 +33,6 @@ class CCCallback(Document):
 		status: DF.Literal["Open", "Done", "Cancelled"]
 		visibility: DF.Literal["Public", "Private"]
 	# end: auto-generated types
-	"""A time to call a contact again. Public: any operator of the campaign; private: only ``owner_user``.
-
-	Due callbacks are dialed before anything else (dialer/hopper.py: pick)."""
 
 	def validate(self):
 		errors = []

@@ -10,13 +10,17 @@ from frappe.model.document import Document
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import service
 from callcenter_app.dialer.campaigns import campaign_caller_id, check_campaign
-from callcenter_app.telephony.service import call_center_timezone, default_region
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import call_center_timezone, default_region, throw_field_errors
 
 ROW_FIELD = re.compile(r"^(?P<table>\w+)\[(?P<idx>\d+)\]\.(?P<field>\w+)$")
 
 
 class CCCampaign(Document):
+	"""A campaign: its dialer mode, calling windows, attempts and retry delays, abandon target and operators.
+
+	The rules are pure (dialer/campaigns.py: check_campaign); dialer/service.py reads a campaign into the
+	hopper's inputs (campaign_plan)."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -52,10 +56,6 @@ class CCCampaign(Document):
 		windows: DF.Table[CCCampaignWindow]
 		wrapup_seconds: DF.Int
 	# end: auto-generated types
-	"""A campaign: its dialer mode, calling windows, attempts and retry delays, abandon target and operators.
-
-	The rules are pure (dialer/campaigns.py: check_campaign); dialer/service.py reads a campaign into the
-	hopper's inputs (campaign_plan)."""
 
 	def before_validate(self):
 		if not (self.default_timezone or "").strip():

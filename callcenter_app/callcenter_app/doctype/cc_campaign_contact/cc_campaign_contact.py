@@ -9,11 +9,12 @@ from callcenter_app.common import validators
 from callcenter_app.common.errors import FieldError, collect
 from callcenter_app.dialer import service
 from callcenter_app.dialer.campaigns import call_list_number
-from callcenter_app.telephony.service import default_region
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import default_region, throw_field_errors
 
 
 class CCCampaignContact(Document):
+	"""One number on a campaign's call list. Imported through Data Import; dialed through dialer/service.py."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -37,7 +38,6 @@ class CCCampaignContact(Document):
 		status: DF.Literal["New", "Retry", "Callback", "Dialing", "Completed", "Closed"]
 		timezone: DF.Autocomplete | None
 	# end: auto-generated types
-	"""One number on a campaign's call list. Imported through Data Import; dialed through dialer/service.py."""
 
 	def validate(self):
 		errors = collect(self.normalise_phone, self.check_timezone)

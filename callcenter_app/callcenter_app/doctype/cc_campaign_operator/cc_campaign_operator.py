@@ -5,6 +5,8 @@ from frappe.model.document import Document
 
 
 class CCCampaignOperator(Document):
+	"""An operator assigned to a campaign: sees its contacts and public callbacks, and dials them."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -20,4 +22,3 @@ class CCCampaignOperator(Document):
 		parenttype: DF.Data
 		user: DF.Link
 	# end: auto-generated types
-	"""An operator assigned to a campaign: sees its contacts and public callbacks, and dials them."""

@@ -5,6 +5,8 @@ from frappe.model.document import Document
 
 
 class CCCampaignOutcomeRule(Document):
+	"""A campaign's own retry delay for one outcome."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -19,4 +21,3 @@ class CCCampaignOutcomeRule(Document):
 		parenttype: DF.Data
 		retry_after_minutes: DF.Int
 	# end: auto-generated types
-	"""A campaign's own retry delay for one outcome."""

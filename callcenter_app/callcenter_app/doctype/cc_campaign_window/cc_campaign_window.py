@@ -5,6 +5,8 @@ from frappe.model.document import Document
 
 
 class CCCampaignWindow(Document):
+	"""One calling window of a campaign (checked by CC Campaign through dialer/campaigns.py)."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -20,4 +22,3 @@ class CCCampaignWindow(Document):
 		start_time: DF.Time
 		weekdays: DF.Data
 	# end: auto-generated types
-	"""One calling window of a campaign (checked by CC Campaign through dialer/campaigns.py)."""

@@ -8,11 +8,14 @@ from frappe.model.document import Document
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import service
 from callcenter_app.dialer.campaigns import call_list_number
-from callcenter_app.telephony.service import default_region
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import default_region, throw_field_errors
 
 
 class CCDNCNumber(Document):
+	"""A number not to call: on the global list (no campaign) or on one campaign's list.
+
+	Named by what it is (``+37060012345`` or ``+37060012345@Campaign``), so a number is on each list once."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -26,9 +29,6 @@ class CCDNCNumber(Document):
 		number: DF.Data
 		reason: DF.Data | None
 	# end: auto-generated types
-	"""A number not to call: on the global list (no campaign) or on one campaign's list.
-
-	Named by what it is (``+37060012345`` or ``+37060012345@Campaign``), so a number is on each list once."""
 
 	def autoname(self):
 		self.normalise()

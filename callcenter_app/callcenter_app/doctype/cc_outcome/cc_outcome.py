@@ -11,6 +11,8 @@ from callcenter_app.utils import throw_field_errors
 
 
 class CCOutcome(Document):
+	"""A disposition: what an attempt ended with, and what that does to the contact (see dialer/hopper.py)."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -31,7 +33,6 @@ class CCOutcome(Document):
 		success: DF.Check
 		system: DF.Check
 	# end: auto-generated types
-	"""A disposition: what an attempt ended with, and what that does to the contact (see dialer/hopper.py)."""
 
 	def validate(self):
 		self.code = (self.code or "").strip()

@@ -5,9 +5,9 @@ from frappe import _
 from frappe.model.document import Document
 
 from callcenter_app.telephony.routing.records import forward_number, route_from_record, unknown_branch_sources
+from callcenter_app.telephony.routing.service import load_routeset
 from callcenter_app.telephony.routing.validate import validate_route, validate_routeset
-from callcenter_app.telephony.service import default_region, load_routeset
-from callcenter_app.utils import throw_errors
+from callcenter_app.utils import default_region, throw_errors
 
 
 class CCRoute(Document):

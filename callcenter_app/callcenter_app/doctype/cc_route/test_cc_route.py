@@ -397,7 +397,7 @@ class TestRoutingDoctypes(FrappeTestCase):
 	def test_routes_version_sees_other_processes_changes(self):
 		import pickle
 
-		from callcenter_app.telephony.service import VERSION_KEY, routes_version
+		from callcenter_app.telephony.routing.service import VERSION_KEY, routes_version
 
 		routes_version()  # a first read must not be memoised for the process
 		cache = frappe.cache()

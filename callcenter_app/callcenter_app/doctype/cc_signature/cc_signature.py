@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.tickets.signatures import check_signature, sniff_image
+from callcenter_app.tickets.signatures.rules import check_signature, sniff_image
 from callcenter_app.utils import throw_field_errors
 
 MANAGERS = frozenset({"System Manager", "Call Center Manager", "Agent Manager"})

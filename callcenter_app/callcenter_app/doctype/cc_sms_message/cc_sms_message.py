@@ -8,6 +8,8 @@ from callcenter_app.utils import stored_and_edited
 
 
 class CCSMSMessage(Document):
+	"""One SMS in or out; written only by tickets/sms/service.py (the webhook and the Send SMS action)."""
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -33,7 +35,6 @@ class CCSMSMessage(Document):
 		status_updated_at: DF.Datetime | None
 		ticket: DF.Link | None
 	# end: auto-generated types
-	"""One SMS in or out; written only by tickets/sms/service.py (the webhook and the Send SMS action)."""
 
 
 # Roles that see every message, with or without a ticket.

@@ -29,7 +29,7 @@ from callcenter_app.test_utils import (
 	make_team,
 	make_user,
 )
-from callcenter_app.tickets.sms import twilio_signature
+from callcenter_app.tickets.sms.adapters import twilio_signature
 
 INBOUND = "callcenter_app.api.sms.inbound"
 STATUS = "callcenter_app.api.sms.status"

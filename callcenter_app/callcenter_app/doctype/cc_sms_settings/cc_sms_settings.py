@@ -4,7 +4,7 @@
 from frappe.model.document import Document
 
 from callcenter_app.common.errors import FieldError
-from callcenter_app.tickets.sms import check_settings, parse_numbers
+from callcenter_app.tickets.sms.adapters import check_settings, parse_numbers
 from callcenter_app.utils import is_masked_password, throw_field_errors
 
 
@@ -46,6 +46,6 @@ class CCSMSSettings(Document):
 
 
 def region() -> str | None:
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	return default_region()

@@ -6,8 +6,7 @@ from frappe.model.document import Document
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.phones import normalize
-from callcenter_app.telephony.service import default_region
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import default_region, throw_field_errors
 
 
 class CCVIPList(Document):

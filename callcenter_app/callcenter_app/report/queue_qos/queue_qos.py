@@ -26,7 +26,7 @@ from callcenter_app.metrics.queue_qos import (
 	to_local,
 )
 from callcenter_app.metrics.service import params_for_queues
-from callcenter_app.telephony.service import call_center_timezone
+from callcenter_app.utils import call_center_timezone
 
 CALL_LOG = "CC Call Log"
 CAMPAIGN = "CC Campaign"

@@ -13,7 +13,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from callcenter_app.dialer.process import DialerProcess
+from callcenter_app.dialer.process.loop import DialerProcess
 from callcenter_app.dialer.process.service import FrappeStore, SiteStore
 from callcenter_app.telephony.ami.client import AmiConfig
 from callcenter_app.telephony.ami.spool import Spool
@@ -226,7 +226,7 @@ class TestDialerProcess(FrappeTestCase):
 	def test_the_operator_gets_the_contact_when_the_call_connects_not_when_it_ends(self):
 		from unittest.mock import patch
 
-		from callcenter_app.dialer.process import outcome_record
+		from callcenter_app.dialer.process.loop import outcome_record
 		from callcenter_app.dialer.runner import Connected, Outcome
 
 		store = FrappeStore()

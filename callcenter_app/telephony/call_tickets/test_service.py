@@ -1,99 +1,11 @@
-# Copyright (c) 2026, callcenter_app developers
-# For license information, please see license.txt
-"""Bench tests: the AMI bridge's CC Call Log upsert is idempotent, maps the record, refuses bad records
-alone, and the log is not readable without a role; calls open or join tickets; the caller's Contact is found
-by the indexed E.164 key of its phone rows."""
-
-from pathlib import Path
+"""Bench tests of call_tickets/service.py: calls open or join tickets; the caller's Contact is found by the
+indexed E.164 key of its phone rows."""
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from callcenter_app.telephony.ami.calls import CallTracker
-from callcenter_app.telephony.ami.protocol import FrameParser
-from callcenter_app.telephony.service import upsert_call_logs
-
-RECORDING = Path(__file__).resolve().parents[4] / "tests" / "data" / "asterisk" / "answered.ami"
-
-
-def recorded_call() -> dict:
-	tracker = CallTracker()
-	events = [m for m in FrameParser().feed(RECORDING.read_bytes()) if "Event" in m]
-	(record,) = tracker.feed_all(events) + tracker.finish_all()
-	return record.as_dict()
-
-
-class TestCallLogUpsert(FrappeTestCase):
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-
-	def test_upsert_is_idempotent(self):
-		record = recorded_call()
-		self.assertEqual(upsert_call_logs([record])["inserted"], 1)
-		log = frappe.get_doc("CC Call Log", record["linkedid"])
-		self.assertEqual(
-			(log.status, log.queue, log.answered_by, log.talk_s), ("answered", "support", "Agent One", 3)
-		)
-		self.assertEqual(log.caller, "5551001")
-		modified = log.modified
-		again = upsert_call_logs([record, dict(record)])
-		self.assertEqual(again, {"inserted": 0, "updated": 0, "unchanged": 2, "refused": 0})
-		self.assertEqual(frappe.db.count("CC Call Log", {"linkedid": record["linkedid"]}), 1)
-		self.assertEqual(frappe.db.get_value("CC Call Log", record["linkedid"], "modified"), modified)
-
-	def test_unknown_times_are_idempotent_too(self):
-		# an abandoned call has no ring time; Frappe stores the Int as 0, and writing it again must not
-		# try to put NULL into the column (that failed the bridge's whole batch, again and again)
-		record = {**recorded_call(), "ring_s": None, "talk_s": None}
-		upsert_call_logs([record])
-		self.assertEqual(upsert_call_logs([record])["unchanged"], 1)
-
-	def test_a_later_record_updates_the_log(self):
-		record = recorded_call()
-		upsert_call_logs([{**record, "complete": False, "talk_s": None}])
-		counts = upsert_call_logs([record])
-		self.assertEqual(counts["updated"], 1)
-		self.assertEqual(
-			frappe.db.get_value("CC Call Log", record["linkedid"], ["talk_s", "complete"]), (3, 1)
-		)
-
-	def test_times_are_stored_in_the_system_zone(self):
-		frappe.db.set_single_value("System Settings", "time_zone", "Europe/Vilnius")
-		frappe.clear_cache()
-		record = recorded_call()
-		upsert_call_logs([record])
-		start = frappe.db.get_value("CC Call Log", record["linkedid"], "start")
-		# the recording started at 09:17:19 UTC on 2026-11-22, 11:17:19 in Vilnius
-		self.assertEqual(start.strftime("%Y-%m-%d %H:%M:%S"), "2026-11-22 11:17:19")
-
-	def test_bad_record_is_refused_alone(self):
-		good = recorded_call()
-		bad = {**good, "linkedid": "", "status": "answered"}
-		worse = {**good, "linkedid": "x.1", "status": "exploded"}
-		counts = upsert_call_logs([bad, worse, good])
-		self.assertEqual((counts["refused"], counts["inserted"]), (2, 1))
-		self.assertFalse(frappe.db.exists("CC Call Log", "x.1"))
-
-	def test_agent_is_resolved_from_the_sip_account(self):
-		frappe.get_doc(
-			{
-				"doctype": "CC SIP Account",
-				"username": "t-log-ann",
-				"secret": "ann-secret-123456",
-				"user": "Administrator",
-			}
-		).insert()
-		record = {**recorded_call(), "agent_interface": "PJSIP/t-log-ann"}
-		upsert_call_logs([record])
-		self.assertEqual(frappe.db.get_value("CC Call Log", record["linkedid"], "agent"), "Administrator")
-
-	def test_call_logs_need_a_role(self):
-		upsert_call_logs([recorded_call()])
-		frappe.set_user("Guest")
-		self.assertFalse(frappe.has_permission("CC Call Log", "read"))
-		with self.assertRaises(frappe.PermissionError):
-			frappe.get_list("CC Call Log")
+from callcenter_app.telephony.ami.call_log_service import upsert_call_logs
+from callcenter_app.test_utils import recorded_call
 
 
 class TestCallsToTickets(FrappeTestCase):
@@ -213,48 +125,6 @@ class TestCallsToTickets(FrappeTestCase):
 		)
 		self.call(status="missed")  # joins the same ticket; its own TP Call Log
 		self.assertEqual(frappe.db.count("TP Call Log", {"medium": "Asterisk"}), 2)
-
-
-class TestPoisonAndOutages(FrappeTestCase):
-	"""The bridge's writer: a record refused for good goes aside, the others are written; an outage raises
-	so the whole batch stays in the spool."""
-
-	def tearDown(self):
-		frappe.db.rollback()
-
-	def test_a_record_the_database_refuses_is_poison_and_the_rest_is_written(self):
-		from callcenter_app.telephony.service import upsert_call_log_batch
-
-		good = {**recorded_call(), "linkedid": "t-poison.1"}
-		too_long = {**good, "linkedid": "t-poison." + "9" * 400}  # the database refuses the name
-		exploded = {**good, "linkedid": "t-poison.2", "status": "exploded"}
-		good2 = {**good, "linkedid": "t-poison.3"}
-		counts, done, poison = upsert_call_log_batch([good, too_long, exploded, good2])
-		self.assertEqual(done, ["t-poison.1", "t-poison.3"])
-		self.assertEqual(set(poison), {too_long["linkedid"], "t-poison.2"})
-		self.assertEqual((counts["inserted"], counts["refused"]), (2, 2))
-		self.assertTrue(frappe.db.exists("CC Call Log", "t-poison.3"))
-
-	def test_an_outage_raises_for_the_whole_batch_and_marks_nothing_poison(self):
-		from unittest.mock import patch
-
-		import pymysql
-
-		from callcenter_app.telephony import service
-
-		real = service._upsert_call_log
-
-		def flaky(record, *args):
-			if record["linkedid"] == "t-outage.2":
-				raise pymysql.err.OperationalError(2006, "MySQL server has gone away")
-			return real(record, *args)
-
-		batch = [{**recorded_call(), "linkedid": f"t-outage.{i}"} for i in (1, 2, 3)]
-		with patch.object(service, "_upsert_call_log", flaky):
-			with self.assertRaises(pymysql.err.OperationalError):
-				service.write_call_logs(batch)
-		self.assertTrue(service.is_transient(frappe.QueryDeadlockError("deadlock")))
-		self.assertFalse(service.is_transient(ValueError("bad data")))
 
 
 class TestContactPhoneKeys(FrappeTestCase):

@@ -1,6 +1,4 @@
-"""Bench tests of dialer/service.py: record_outcome and next_contacts on real records and row locks.
-
-They sit beside CC Campaign Contact because Frappe 15's `run-tests --app` skips test files at the package root."""
+"""Bench tests of dialer/service.py: record_outcome and next_contacts on real records and row locks."""
 
 import datetime as dt
 import threading
@@ -18,6 +16,7 @@ from callcenter_app.test_utils import (
 	make_campaign_contact,
 	make_operator,
 )
+from callcenter_app.utils import from_utc
 
 UTC = dt.timezone.utc
 VILNIUS = "+37060012345"  # Europe/Vilnius
@@ -263,7 +262,7 @@ class TestNextContacts(DialerCase):
 
 	def test_due_callbacks_come_first_and_private_ones_only_for_their_operator(self):
 		now = MONDAY_8_UTC
-		due = service.stored(now - dt.timedelta(minutes=5))
+		due = from_utc(now - dt.timedelta(minutes=5))
 		important = make_campaign_contact(self.campaign, "+37060012301", priority=10)
 		public = make_campaign_contact(self.campaign, "+37060012302", status="Callback")
 		bobs = make_campaign_contact(self.campaign, "+37060012303", status="Callback")
@@ -271,7 +270,7 @@ class TestNextContacts(DialerCase):
 		for name, visibility, owner, when in (
 			(public, "Public", self.ann, due),
 			(bobs, "Private", self.bob, due),
-			(later, "Public", self.ann, service.stored(now + dt.timedelta(hours=1))),
+			(later, "Public", self.ann, from_utc(now + dt.timedelta(hours=1))),
 		):
 			frappe.get_doc(
 				{
