@@ -179,7 +179,7 @@ def chime(seconds: float = 1.2, rate: int = 8000) -> bytes:
 
 def install_demo(say: Callable[[str], None] = print) -> dict[str, int]:
 	"""Create what is missing of the demo; returns how many records of each kind were created."""
-	from callcenter_app.telephony.service import import_routes
+	from callcenter_app.telephony.routing.service import import_routes
 
 	made: dict[str, int] = {}
 

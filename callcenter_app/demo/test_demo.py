@@ -5,8 +5,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from callcenter_app.demo.service import AGENTS, CAMPAIGN, CONTACTS, install_demo
+from callcenter_app.telephony.routing.service import load_routeset
 from callcenter_app.telephony.routing.simulate import simulate
-from callcenter_app.telephony.service import load_routeset
 
 
 class TestDemo(FrappeTestCase):
