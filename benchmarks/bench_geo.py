@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import resource
 import statistics
 import sys
 import time
-import tracemalloc
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +23,20 @@ from callcenter_app.geo.schedule import AgentDay, Shift, Visit, check
 from callcenter_app.geo.slots import suggest
 from callcenter_app.geo.spatial import SpatialIndex
 from callcenter_app.geo.travel import TravelProfile
+
+
+def rss_mb() -> float:
+	with open("/proc/self/statm") as f:
+		return int(f.read().split()[1]) * resource.getpagesize() / 1e6
+
+
+def peak_mb() -> float:
+	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def index_bytes(index) -> int:
+	arrays = [index._lats, index._lons, *index._xyz, index._axis, index._split]
+	return sum(a.itemsize * len(a) for a in arrays) + sys.getsizeof(index._ids)
 
 
 def pct(values, p):
@@ -117,20 +131,20 @@ def bench_index(args):
 			lats.append(c[0] + rng.gauss(0, 0.3))
 			lons.append(c[1] + rng.gauss(0, 0.5))
 	gc.collect()
-	tracemalloc.start()
-	base = tracemalloc.get_traced_memory()[0]
+	before = rss_mb()
 	t = time.perf_counter()
 	index = SpatialIndex.from_arrays(ids, lats, lons)
 	build = time.perf_counter() - t
+	grown = rss_mb() - before
 	del lats, lons
 	gc.collect()
-	current, peak = tracemalloc.get_traced_memory()
-	tracemalloc.stop()
+	gc.freeze()  # a long-lived index: keep its objects out of the collector's full passes
 	ids_mb = sum(sys.getsizeof(s) for s in ids[:10000]) / 10000 * n / 1e6 + 8 * n / 1e6
 	print(
-		f"index: {n:,} points built in {build:.1f} s; memory after build {(current - base) / 1e6:.0f} MB "
-		f"besides the ids' strings (which are shared with the caller: {ids_mb:.0f} MB), peak during build "
-		f"{(peak - base) / 1e6:.0f} MB"
+		f"index: {n:,} points built in {build:.1f} s; the process grew by {grown:.0f} MB while building "
+		f"(the index's arrays: {index_bytes(index) / 1e6:.0f} MB; its ids' strings, {ids_mb:.0f} MB, are the "
+		f"caller's); peak RSS {peak_mb():.0f} MB",
+		flush=True,
 	)
 	queries = [Point(rng.uniform(36, 60), rng.uniform(-10, 30)) for _ in range(args.queries * 10)]
 	queries += [
