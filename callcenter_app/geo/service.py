@@ -289,7 +289,7 @@ def plan_additions(campaign: str, found: list[Found]) -> Plan:
 
 	A contact's number: the source call list's, else its Contact Phone rows' ``cc_e164`` (kept by the Contact
 	hook; primary mobile first, then primary phone, then any), else its mobile/phone text normalised here."""
-	from callcenter_app.telephony.service import default_region
+	from callcenter_app.utils import default_region
 
 	doc = frappe.db.get_value("CC Campaign", campaign, ["name", "check_dnc"], as_dict=True)
 	plan = Plan(campaign, matched=len(found))
