@@ -83,7 +83,8 @@ def _replay(existing: dict, account: str, kind: str, amount_minor: int, key: str
 			),
 			IdempotencyConflict,
 		)
-	return frappe.get_doc(ENTRY, existing["name"])
+	# a locking read: the entry may be newer than this transaction's snapshot
+	return frappe.get_doc(ENTRY, existing["name"], for_update=True)
 
 
 def lock_account(account: str) -> dict:
