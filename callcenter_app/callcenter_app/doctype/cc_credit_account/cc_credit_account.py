@@ -21,6 +21,7 @@ class CCCreditAccount(Document):
 		low_balance_threshold_minor: DF.Int
 		rate_plan: DF.Data | None
 		status: DF.Literal["Active", "Suspended", "Closed"]
+		stripe_customer: DF.Data | None
 		title: DF.Data
 	# end: auto-generated types
 	"""Prepaid credit of one HD Customer (or, without a customer, the site's own). The balance is the sum

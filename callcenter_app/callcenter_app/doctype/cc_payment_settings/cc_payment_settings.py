@@ -34,7 +34,7 @@ class CCPaymentSettings(Document):
 		stripe_enabled: DF.Check
 		stripe_publishable_key: DF.Data | None
 		stripe_secret_key: DF.Password | None
-		stripe_tolerance_s: DF.Int
+		webhook_tolerance_s: DF.Int
 		stripe_webhook_secret: DF.Password | None
 	# end: auto-generated types
 	"""Gateway keys (Password fields: stored encrypted, never logged or sent to a browser), the bank
@@ -51,7 +51,7 @@ class CCPaymentSettings(Document):
 			errors.append(FieldError("min_top_up_minor", _("must be positive")))
 		if (self.max_top_up_minor or 0) < (self.min_top_up_minor or 0):
 			errors.append(FieldError("max_top_up_minor", _("cannot be smaller than the smallest top-up")))
-		if not 1 <= (self.stripe_tolerance_s or 0) <= 3600:
-			errors.append(FieldError("stripe_tolerance_s", _("must be between 1 and 3600 seconds")))
+		if not 1 <= (self.webhook_tolerance_s or 0) <= 3600:
+			errors.append(FieldError("webhook_tolerance_s", _("must be between 1 and 3600 seconds")))
 		self.bank_iban = (self.bank_iban or "").replace(" ", "").upper() or None
 		throw_field_errors(self.doctype, errors)
