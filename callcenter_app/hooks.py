@@ -86,6 +86,11 @@ permission_query_conditions = {
 	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.permission_query_conditions",
 	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.permission_query_conditions",
 	"CC Call Log": "callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log.permission_query_conditions",
+	# Prepaid credit: Accountants and Call Center Managers see every account; a portal customer (an HD
+	# Customer's contact) sees their own account, its entries and top-ups only (credit/service.py).
+	"CC Credit Account": "callcenter_app.credit.service.account_query",
+	"CC Credit Ledger Entry": "callcenter_app.credit.service.entry_query",
+	"CC Top Up": "callcenter_app.credit.service.top_up_query",
 }
 has_permission = {
 	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.has_permission",
@@ -97,6 +102,9 @@ has_permission = {
 	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.has_permission",
 	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.has_permission",
 	"CC Call Log": "callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log.has_permission",
+	"CC Credit Account": "callcenter_app.credit.service.account_permission",
+	"CC Credit Ledger Entry": "callcenter_app.credit.service.entry_permission",
+	"CC Top Up": "callcenter_app.credit.service.top_up_permission",
 }
 
 # Desk assets

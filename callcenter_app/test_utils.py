@@ -267,3 +267,61 @@ def make_signature(name: str, agent: str | None = None, **values) -> str:
 		}
 	).insert(ignore_permissions=True)
 	return name
+
+
+# Prepaid credit -------------------------------------------------------------------------------------
+
+
+def make_customer(name: str) -> str:
+	if not frappe.db.exists("HD Customer", name):
+		frappe.get_doc({"doctype": "HD Customer", "customer_name": name}).insert(ignore_permissions=True)
+	return name
+
+
+def make_credit_account(customer: str | None, currency: str = "EUR", **values) -> str:
+	"""The customer's credit account (made with its HD Customer when missing); None: the site's own."""
+	if customer:
+		make_customer(customer)
+		existing = frappe.db.get_value("CC Credit Account", {"customer": customer}, "name")
+	else:
+		existing = frappe.db.get_value("CC Credit Account", {"customer": ("is", "not set")}, "name")
+	if existing:
+		return existing
+	doc = frappe.get_doc(
+		{"doctype": "CC Credit Account", "customer": customer, "currency": currency, **values}
+	)
+	return doc.insert(ignore_permissions=True).name
+
+
+def make_portal_customer(email: str, customer: str) -> str:
+	"""A website user who is a contact of ``customer`` (Helpdesk's portal customer)."""
+	make_customer(customer)
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": email.split("@")[0].title(),
+				"send_welcome_email": 0,
+				"user_type": "Website User",
+			}
+		).insert(ignore_permissions=True)
+	if not frappe.db.exists("Contact", {"email_id": email}):
+		contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": email.split("@")[0].title(),
+				"email_ids": [{"email_id": email, "is_primary": 1}],
+				"links": [{"link_doctype": "HD Customer", "link_name": customer}],
+			}
+		)
+		contact.insert(ignore_permissions=True)
+	return email
+
+
+def purge_credit(accounts: list[str]) -> None:
+	"""Test cleanup only: ledger entries cannot be deleted through Frappe, so the rows go by SQL."""
+	for account in accounts:
+		for doctype in ("CC Credit Ledger Entry", "CC Top Up"):
+			frappe.db.delete(doctype, {"account": account})
+		frappe.db.delete("CC Credit Account", {"name": account})
