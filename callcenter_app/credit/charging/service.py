@@ -201,14 +201,6 @@ def rate_pending_calls(max_calls: int | None = None, progress: bool = False) -> 
 				status = rate_call(row, plans, accounts, region)
 				counts[status] += 1
 				frappe.db.commit()
-				if status == charging.CHARGED:
-					touched.add(
-						account_for(
-							row.campaign or None,
-							row.queue or None,
-							sip_account_of(row.agent_interface, row.agent),
-						)
-					)
 			except Exception:
 				frappe.db.rollback()
 				failed.add(row.name)
@@ -302,7 +294,12 @@ def _send_notice(row) -> None:
 			}
 		).insert(ignore_permissions=True)
 	emails = [e for e in (frappe.db.get_value("User", u, "email") for u in recipients) if e]
-	if emails:
+	if not emails:
+		return
+	# the notice rides on a posting: a site without outgoing email (or a mail error) must never make a
+	# charge or a top-up fail; the desk notice above is there either way
+	frappe.db.savepoint("cc_low_balance_mail")
+	try:
 		frappe.sendmail(
 			recipients=emails,
 			subject=subject,
@@ -310,3 +307,6 @@ def _send_notice(row) -> None:
 			reference_doctype=ACCOUNT,
 			reference_name=row.name,
 		)
+	except Exception:
+		frappe.db.rollback(save_point="cc_low_balance_mail")
+		log.warning("low-balance email for %s not queued", row.name, exc_info=True)

@@ -40,9 +40,12 @@ class CCRatePlan(Document):
 		try:
 			service.plan_of(self)
 		except FieldError as e:
-			frappe.throw(
-				_("{0}: {1}").format(
-					_(self.meta.get_label(e.field) or e.field.replace("_", " ").title()), e.reason
+			label = next(
+				(
+					m.get_field(e.field).label
+					for m in (self.meta, frappe.get_meta("CC Rate Plan Row"))
+					if m.get_field(e.field)
 				),
-				title=_("Invalid rate plan"),
+				e.field,
 			)
+			frappe.throw(_("{0}: {1}").format(_(label), e.reason), title=_("Invalid rate plan"))
