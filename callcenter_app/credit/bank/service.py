@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
+from pymysql.converters import escape_string
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.credit import matching, references, statements
@@ -292,16 +294,24 @@ def _store_and_credit(doc, stmt: statements.Statement, bank_account: str) -> dic
 	return summary
 
 
+def _literal(value) -> str:
+	if value is None:
+		return "NULL"
+	if isinstance(value, int):
+		return str(int(value))
+	if isinstance(value, dt.date):  # date or datetime
+		return f"'{value}'"
+	return "'" + escape_string(str(value)) + "'"
+
+
 def _insert_lines(rows: list[tuple]) -> None:
-	"""Multi-row INSERTs with parameters. ``frappe.db.bulk_insert`` builds its statement through pypika, term
-	by term: 4 s of 6 for 5,000 lines; this sends the same rows in a fraction of that."""
+	"""Multi-row INSERTs, values escaped here (ints and dates need none, text through pymysql's
+	``escape_string``). ``frappe.db.bulk_insert`` builds its statement through pypika term by term, and even
+	pymysql's per-parameter ``mogrify`` spent 6 of 9 s on 20,000 lines."""
 	columns = ", ".join(f"`{f}`" for f in LINE_FIELDS)
-	one = "(" + ", ".join(["%s"] * len(LINE_FIELDS)) + ")"
 	for chunk in _chunks(rows, 2000):
-		frappe.db.sql(
-			f"insert into `tab{LINE}` ({columns}) values {', '.join([one] * len(chunk))}",
-			[value for row in chunk for value in row],
-		)
+		values = ", ".join("(" + ", ".join(map(_literal, row)) + ")" for row in chunk)
+		frappe.db.sql(f"insert into `tab{LINE}` ({columns}) values {values}")
 
 
 def _problem(p: statements.LineProblem) -> dict:
