@@ -220,8 +220,16 @@ def rate_pending_calls(max_calls: int | None = None, progress: bool = False) -> 
 	return counts
 
 
-def rerate(call_logs: list[str]) -> None:
-	"""Rate again calls marked No Rate / No Account (after the plan or the accounts were fixed)."""
+@frappe.whitelist(methods=["POST"])
+def rerate(call_logs: list[str] | str) -> None:
+	"""Rate again calls marked No Rate / No Account (after the plan or the accounts were fixed): their
+	marker is cleared and the next rating run takes them (Call Center Manager, Accountant, System Manager)."""
+	if not {"Call Center Manager", "Accountant", "System Manager"} & set(frappe.get_roles()):
+		frappe.throw(
+			_("Only a Call Center Manager or an Accountant rates calls again"), frappe.PermissionError
+		)
+	if isinstance(call_logs, str):
+		call_logs = frappe.parse_json(call_logs)
 	for name in call_logs:
 		if frappe.db.get_value(CALL_LOG, name, "credit_status") in (charging.NO_RATE, charging.NO_ACCOUNT):
 			_mark(name, None)

@@ -38,7 +38,7 @@ CSV = (
 	"Buchungstag;Betrag;Waehrung;Verwendungszweck;Auftraggeber;Id\n"
 	f"04.12.2026;100,00;EUR;Guthaben {references.format_reference(REF_A).lower()};Muster GmbH;B-1\n"
 	f"04.12.2026;40,00;EUR;{REF_B};Beispiel AG;B-2\n"
-	"04.12.2026;1.000,00;EUR;Rechnung 7 \"quoted\" 100%;O'Brien \\ Söhne;B-3\n"
+	'04.12.2026;1.000,00;EUR;Rechnung 7 "quoted" 100%;O\'Brien \\ Söhne;B-3\n'
 	"04.12.2026;-12,00;EUR;Gebuehren;Bank;B-4\n"
 	"04.12.2026;7,5x;EUR;kaputt;Bank;B-5\n"
 )
@@ -157,7 +157,9 @@ class TestImport(BankCase):
 			},
 		)
 		self.assertEqual(lines["B-1"].line_key, "bank:DE00TEST1:B-1")
-		stored = frappe.db.get_value("CC Bank Statement Line", lines["B-3"].name, ["counterparty", "remittance"])
+		stored = frappe.db.get_value(
+			"CC Bank Statement Line", lines["B-3"].name, ["counterparty", "remittance"]
+		)
 		self.assertEqual(stored, ("O'Brien \\ Söhne", 'Rechnung 7 "quoted" 100%'))  # stored as read
 		top_up = frappe.db.get_value(
 			"CC Top Up", self.top_ups[REF_A], ["status", "ledger_entry"], as_dict=True
