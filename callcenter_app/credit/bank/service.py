@@ -159,6 +159,12 @@ def _seen(keys: list[str]) -> dict[str, str]:
 def run_import(name: str) -> dict:
 	"""The background job: parse, match, store the lines, credit the exact matches. A malformed file fails
 	the import with the reason and stores and credits nothing (the file stays attached)."""
+	if frappe.db.exists(LINE, {"statement_import": name, "ledger_entry": ("is", "set")}):
+		# a run that failed after crediting: its credited lines stay; a new import of the same file finds
+		# them as duplicates and stores and credits the rest
+		_fail(name, _("This import failed after crediting some lines: import the file again as a new import"))
+		return {"status": "Failed"}
+	frappe.db.delete(LINE, {"statement_import": name})  # what a failed run stored, nothing credited
 	frappe.db.set_value(IMPORT, name, {"status": "Processing", "error": None})
 	frappe.db.commit()
 	doc = frappe.get_doc(IMPORT, name)

@@ -228,6 +228,12 @@ class TestImport(BankCase):
 		self.assertEqual(result.status, "Failed")
 		self.assertIn("line 1: no column 'Amount' for amount", result.error)
 		self.assertEqual(self.balance(), 0)
+		# the mapping fixed, the same import runs again
+		frappe.db.set_value("CC Bank Statement Import", name, "col_amount", "Betrag")
+		frappe.db.commit()
+		result = self.import_statement(name)
+		self.assertEqual((result.status, result.lines_total, result.credited), ("Done", 3, 1))
+		self.assertEqual(self.balance(), 10000)
 
 
 class TestDecisions(BankCase):
