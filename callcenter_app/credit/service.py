@@ -205,7 +205,8 @@ def confirm_top_up(top_up: str, amount_minor: int, source, key: str):
 		_refuse("top_up", _("no CC Top Up {0!r}").format(top_up), frappe.DoesNotExistError)
 	row = rows[0]
 	if row.status == "Confirmed" and row.ledger_entry:
-		return frappe.get_doc(ENTRY, row.ledger_entry)
+		# a locking read: the entry may be newer than this transaction's snapshot
+		return frappe.get_doc(ENTRY, row.ledger_entry, for_update=True)
 	if isinstance(source, (tuple, list)):
 		source_doctype, source_name = source
 	else:
