@@ -320,3 +320,10 @@ def entry_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 
 def top_up_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	return _by_account(doc, ptype, user)
+
+
+def cc_format_minor(amount_minor, currency: str) -> str:
+	"""Jinja (print formats, portal): minor units as "12.50 EUR" with the currency's own exponent."""
+	from callcenter_app.credit import money
+
+	return money.format_minor(int(amount_minor or 0), currency)
