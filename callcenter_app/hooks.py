@@ -60,6 +60,10 @@ doc_events["Email Queue"] = {"before_insert": "callcenter_app.tickets.signatures
 doc_events["ToDo"] = {"on_update": "callcenter_app.tickets.tasks.on_todo_change"}
 # Contact phone rows keep their E.164 form in the indexed cc_e164 (the caller lookup of calls, popups, SMS).
 doc_events["Contact"] = {"validate": "callcenter_app.telephony.call_tickets.service.set_phone_keys"}
+# Prepaid credit: every posting may cross an account's low-balance threshold (notice once, re-armed by a top-up).
+doc_events["CC Credit Ledger Entry"] = {
+	"after_insert": "callcenter_app.credit.charging.service.on_ledger_entry"
+}
 # An agent who holds open tickets is deactivated, not deleted.
 doc_events["HD Agent"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
 doc_events["User"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
@@ -133,6 +137,8 @@ scheduler_events = {
 		# calls a failure or an outage left without their ticket
 		"*/5 * * * *": [
 			"callcenter_app.telephony.call_tickets.service.link_pending_calls",
+			# answered outbound calls charged to their credit account, each once
+			"callcenter_app.credit.tasks.rate_calls",
 			# open tickets past their reaction time: flagged, owner and team lead notified
 			"callcenter_app.tickets.tasks.flag_reaction_breaches",
 		],

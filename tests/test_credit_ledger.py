@@ -45,7 +45,7 @@ def test_keys():
 		(Entry("stripe:e", "A", TOP_UP, 5.0), "amount_minor", "whole number"),
 		(Entry("call:1", "A", CALL_CHARGE, 5), "amount_minor", "negative"),
 		(Entry("refund:1", "A", REFUND, 5), "amount_minor", "negative"),
-		(Entry("call:1", "A", TOP_UP, 5), "idempotency_key", "no key for a Top Up"),
+		(Entry("call:1", "A", TOP_UP, 5), "idempotency_key", "no key for a Top-up"),
 		(Entry("stripe:1", "A", CALL_CHARGE, -5), "idempotency_key", "no key for a Call Charge"),
 		(Entry("call:", "A", CALL_CHARGE, -5), "idempotency_key", "no key"),
 		(Entry("correction:1", "A", CORRECTION, 5), "against", "names the entry"),

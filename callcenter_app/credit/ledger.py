@@ -5,10 +5,10 @@ Entries are append-only, integers of the account currency's minor unit, signed a
 =============  ======  =====================================================================================
 kind           sign    rule
 =============  ======  =====================================================================================
-Top Up         > 0     money received (gateway payment, bank transfer); key ``stripe:``/``paypal:``/``bank:``/``manual:``
+Top-up         > 0     money received (gateway payment, bank transfer); key ``stripe:``/``paypal:``/``bank:``/``manual:``
 Call Charge    < 0     one answered outbound call; key ``call:<CC Call Log name>`` — one charge per call log
 Refund         < 0     money paid back to the customer; never more than the balance (spent credit is gone)
-Correction     ≠ 0     points (``against``) at a Top Up, Call Charge or Refund of the **same account**, has the
+Correction     ≠ 0     points (``against``) at a Top-up, Call Charge or Refund of the **same account**, has the
                        opposite sign, and all corrections against one entry together never exceed it
                        (a correction reverses some or all of an entry; it is never corrected itself)
 =============  ======  =====================================================================================
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-TOP_UP = "Top Up"
+TOP_UP = "Top-up"
 CALL_CHARGE = "Call Charge"
 CORRECTION = "Correction"
 REFUND = "Refund"
@@ -92,7 +92,7 @@ def check_shape(entry: Entry) -> None:
 	if amount == 0:
 		raise LedgerError("amount_minor", "is 0; an entry moves money")
 	if entry.kind == TOP_UP and amount < 0:
-		raise LedgerError("amount_minor", "a Top Up is positive")
+		raise LedgerError("amount_minor", "a Top-up is positive")
 	if entry.kind in (CALL_CHARGE, REFUND) and amount > 0:
 		raise LedgerError("amount_minor", f"a {entry.kind} is negative (it takes credit away)")
 	if not entry.account:

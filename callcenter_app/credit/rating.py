@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from callcenter_app.common.errors import FieldError
 
@@ -82,8 +83,7 @@ class Call:
 	key: str = ""  # the call log's name, carried through for reports
 
 
-@dataclass(frozen=True, slots=True)
-class Charge:
+class Charge(NamedTuple):  # a NamedTuple: built a million times a run, a frozen dataclass is 3x slower
 	amount_minor: int
 	billed_seconds: int
 	prefix: str | None
@@ -91,8 +91,7 @@ class Charge:
 	currency: str
 
 
-@dataclass(frozen=True, slots=True)
-class NoRate:
+class NoRate(NamedTuple):
 	"""The call cannot be rated: it is reported, never silently free."""
 
 	destination: str
@@ -186,15 +185,19 @@ def destination_digits(number: str) -> str | None:
 def rate(call: Call, plan: RatePlan) -> Charge | NoRate:
 	"""The charge for one call (see the module doc for the rules)."""
 	seconds = call.billable_s
-	if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+	if type(seconds) is not int or seconds < 0:
 		raise FieldError("billable_s", f"{seconds!r} is not a whole number of seconds ≥ 0")
 	if not call.answered or seconds == 0:
 		return Charge(0, 0, None, None, plan.currency)
 	digits = destination_digits(call.destination)
 	if digits is None:
 		return NoRate(call.destination, "the destination is not an E.164 number")
-	found = plan.lookup(digits)
-	if found is None:
+	get = plan.rates.get
+	for n in plan._lengths:
+		found = get(digits[:n])
+		if found is not None:
+			break
+	else:
 		return NoRate(call.destination, f"no rate in the plan for {call.destination}")
 	inc = plan.increment
 	if seconds <= inc.first:

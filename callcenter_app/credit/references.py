@@ -25,8 +25,11 @@ _BODY = re.compile(r"[0-9A-Z]{1,21}")
 _TOKEN = re.compile(r"[0-9A-Za-z]+")
 
 
+_LETTERS = str.maketrans({c: str(ord(c) - 55) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})  # A → "10" … Z → "35"
+
+
 def _numeric(text: str) -> int:
-	return int("".join(str(int(c, 36)) for c in text))
+	return int(text.translate(_LETTERS))
 
 
 def check_digits(body: str) -> str:
@@ -63,7 +66,11 @@ def normalize(text: str) -> str:
 
 
 def is_valid(reference: str) -> bool:
-	ref = normalize(reference)
+	return _valid(normalize(reference))
+
+
+def _valid(ref: str) -> bool:
+	"""``ref`` already normalised."""
 	if len(ref) < 5 or len(ref) > 4 + MAX_BODY or not ref.startswith("RF") or not ref[2:4].isdigit():
 		return False
 	body = ref[4:]
@@ -87,7 +94,7 @@ def _joins(tokens: list[str], i: int) -> list[tuple[str, bool]]:
 		if j > i and len(tokens[j - 1]) != 4:
 			grouped = False
 		ref += tokens[j]
-		if is_valid(ref):
+		if _valid(ref):
 			found.append((ref, grouped and len(tokens[j]) <= 4))
 	return found
 

@@ -24,6 +24,7 @@ from frappe.utils import cint, get_datetime
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.phones import try_normalize
+from callcenter_app.credit.charging import service as credit_charging
 from callcenter_app.dialer import console, windows
 from callcenter_app.dialer import service as dialer
 from callcenter_app.dialer.campaigns import call_list_number
@@ -46,6 +47,7 @@ LABELS = {
 	"work_mode": "Work mode",
 	"agent": "Agent",
 	"attempt": "Attempt",
+	"credit_account": "Credit Account",
 }
 HISTORY_LIMIT = 20
 CALLBACK_LIMIT = 50
@@ -158,7 +160,14 @@ def campaigns_of(user: str) -> dict:
 		order_by="name",
 	)
 	campaigns = [
-		{**r, "operator": r.name in mine, "joined": mine.get(r.name, False)}
+		{
+			**r,
+			"operator": r.name in mine,
+			"joined": mine.get(r.name, False),
+			"credit_stop": credit_charging.campaign_stop_reason(r.name)
+			if r.direction == "Outbound"
+			else None,
+		}
 		for r in rows
 		if r.status != "Finished" or mine.get(r.name)
 	]
@@ -402,6 +411,10 @@ def current(campaign: str, user: str, contact: str | None = None, attempt: str |
 			"status": doc.status,
 			"call_queue": doc.call_queue,
 			"max_attempts": cint(doc.max_attempts),
+			# why no new call goes out for lack of credit (the dialer and the Call button refuse), or None
+			"credit_stop": credit_charging.campaign_stop_reason(doc.name)
+			if doc.direction == "Outbound"
+			else None,
 		},
 		"operator": dialer.is_operator(doc.name, user),
 		"contact": contact_card(row) if row else None,
@@ -624,6 +637,9 @@ def check_dial(campaign: str, contact: str, user: str) -> tuple:
 		)
 	if doc.status != "Active":
 		refuse([FieldError("campaign", _("{0} is {1}, not Active").format(doc.name, _(doc.status)))])
+	no_credit = credit_charging.campaign_refusal(doc.name)
+	if no_credit:
+		refuse([no_credit], title=_("No credit"))
 	row = contact_in(doc.name, contact)
 	if row.status in FINAL:
 		refuse(

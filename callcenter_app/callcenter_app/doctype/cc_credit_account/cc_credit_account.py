@@ -18,8 +18,9 @@ class CCCreditAccount(Document):
 		balance_minor: DF.Int
 		currency: DF.Link
 		customer: DF.Link | None
+		low_balance_notified: DF.Check
 		low_balance_threshold_minor: DF.Int
-		rate_plan: DF.Data | None
+		rate_plan: DF.Link | None
 		status: DF.Literal["Active", "Suspended", "Closed"]
 		stripe_customer: DF.Data | None
 		title: DF.Data
@@ -55,6 +56,14 @@ class CCCreditAccount(Document):
 			)
 		if (self.low_balance_threshold_minor or 0) < 0:
 			frappe.throw(_("Low balance threshold (minor units): cannot be negative"))
+		if self.rate_plan:
+			plan_currency = frappe.db.get_value("CC Rate Plan", self.rate_plan, "currency")
+			if plan_currency and plan_currency != self.currency:
+				frappe.throw(
+					_("Rate Plan: {0} prices in {1}, the account is in {2}").format(
+						self.rate_plan, plan_currency, self.currency
+					)
+				)
 
 	def on_trash(self):
 		if frappe.db.exists("CC Credit Ledger Entry", {"account": self.name}):
