@@ -173,7 +173,7 @@ def test_journal_entry_needs_a_debit_account_per_method():
 
 def test_plain_export():
 	rows = plain_rows(CONFIRMED)
-	assert [r["amount"] for r in rows] == ["25.00", "5000"]
+	assert [(r["top_up"], r["amount"]) for r in rows] == [("TOP-000001", "25.00"), ("TOP-000002", "5000")]
 	text = to_csv(PLAIN_COLUMNS, rows)
 	assert text.splitlines()[0] == ",".join(PLAIN_COLUMNS)
 	assert "RF18539007547034" in text

@@ -87,3 +87,32 @@ def remove_card(payment_method: str, account: str | None = None) -> dict:
 	"""Detach a saved card at Stripe: it can no longer be charged."""
 	service.remove_card(own_account(account), payment_method)
 	return {"ok": True}
+
+
+@frappe.whitelist(methods=["GET"])
+def export_top_ups(from_date: str, to_date: str, format: str = "erpnext") -> None:
+	"""Confirmed top-ups of a period as a CSV download: ``erpnext`` (a Journal Entry data-import file for
+	ERPNext's Data Import) or ``plain``. Accountants, Call Center Managers and System Managers only."""
+	from frappe.utils import getdate
+
+	from callcenter_app.credit import reconciliation
+
+	if not credit.is_overseer():
+		raise frappe.PermissionError(_("Only Accountants and Call Center Managers export top-ups"))
+	start, end = getdate(from_date), getdate(to_date)
+	rows = service.confirmed_top_ups(start, end)
+	if format == "erpnext":
+		text = reconciliation.to_csv(
+			reconciliation.JOURNAL_ENTRY_COLUMNS,
+			reconciliation.journal_entry_rows(rows, service.journal_settings()),
+		)
+		name = f"top-ups-journal-entries-{start}-{end}.csv"
+	elif format == "plain":
+		text = reconciliation.to_csv(reconciliation.PLAIN_COLUMNS, reconciliation.plain_rows(rows))
+		name = f"top-ups-{start}-{end}.csv"
+	else:
+		frappe.throw(_("Format: must be erpnext or plain, not {0!r}").format(format))
+	frappe.response["type"] = "download"
+	frappe.response["filename"] = name
+	frappe.response["filecontent"] = text.encode("utf-8")
+	frappe.response["content_type"] = "text/csv; charset=utf-8"

@@ -243,7 +243,11 @@ def journal_entry_rows(top_ups: list[dict], settings: JournalSettings) -> list[d
 
 def plain_rows(top_ups: list[dict]) -> list[dict]:
 	return [
-		{**{c: t.get(c) for c in PLAIN_COLUMNS}, "amount": _amount(t["amount_minor"], t["currency"])}
+		{
+			**{c: t.get(c) for c in PLAIN_COLUMNS},
+			"top_up": t["name"],
+			"amount": _amount(t["amount_minor"], t["currency"]),
+		}
 		for t in top_ups
 	]
 

@@ -234,6 +234,9 @@ def confirm_top_up(top_up: str, amount_minor: int, source, key: str):
 		f"update `tab{TOP_UP}` set status='Confirmed', confirmed_at=%s, ledger_entry=%s, modified=%s where name=%s",
 		(entry.posting_time, entry.name, now_datetime(), top_up),
 	)
+	from callcenter_app.credit.gateways.service import after_confirm
+
+	after_confirm(top_up)  # ERPNext's Journal Entry, when ERPNext is installed
 	return entry
 
 

@@ -420,10 +420,96 @@ def paypal_return(top_up: str, order_id: str | None) -> str:
 	except paypal.PayPalError as e:
 		log().warning("PayPal capture of %s failed: %s", order_id, e)
 		return f"/credit?top_up={top_up}&failed=1"
+	# the capture's answer is kept like a webhook (claimed once per capture id), and credited once
 	payment = paypal.payment_from_capture_answer(answer, exponent_of)
-	status, error, _top = apply_payment(payment, (TOP_UP, top_up))
-	frappe.db.commit()
-	if status != "Processed":
-		log().warning("PayPal capture of %s needs review: %s", order_id, error)
+	_status, body = _process("PayPal", json.dumps(answer).encode(), "capture", payment)
+	if body.get("status") != "Processed":
+		log().warning("PayPal capture of %s: %s", order_id, body.get("message") or body.get("status"))
 		return f"/credit?top_up={top_up}&review=1"
 	return f"/credit?top_up={top_up}&paid=1"
+
+
+# Accounting ------------------------------------------------------------------------------------------
+
+
+def confirmed_top_ups(start, end) -> list[dict]:
+	"""Top-ups confirmed from ``start`` to ``end`` (dates, inclusive), with the amount the ledger credited
+	and the HD Customer of their account."""
+	return frappe.db.sql(
+		"""select t.name, t.confirmed_at, t.method, t.currency, e.amount_minor, t.rf_reference,
+			t.gateway_order_id, t.gateway_payment_id, t.account, a.customer, t.ledger_entry
+		from `tabCC Top Up` t
+		join `tabCC Credit Ledger Entry` e on e.name = t.ledger_entry
+		join `tabCC Credit Account` a on a.name = t.account
+		where t.status = 'Confirmed' and t.confirmed_at >= %s and t.confirmed_at < %s
+		order by t.confirmed_at, t.name""",
+		(start, frappe.utils.add_days(end, 1)),
+		as_dict=True,
+	)
+
+
+def journal_settings():
+	from callcenter_app.credit.reconciliation import JournalSettings
+
+	s = settings()
+	missing = [f for f in ("erpnext_company", "erpnext_credit_account") if not s.get(f)]
+	if missing:
+		frappe.throw(
+			_("{0}: set it in CC Payment Settings for the Journal Entry export").format(
+				", ".join(frappe.get_meta(SETTINGS).get_label(f) for f in missing)
+			)
+		)
+	debit = {
+		"Stripe": s.erpnext_stripe_account,
+		"PayPal": s.erpnext_paypal_account,
+		"Bank Transfer": s.erpnext_bank_account,
+	}
+	return JournalSettings(s.erpnext_company, s.erpnext_credit_account, {k: v for k, v in debit.items() if v})
+
+
+def after_confirm(top_up: str) -> None:
+	"""With ERPNext on this site (and the setting on), the confirmed top-up becomes a Journal Entry, in a
+	background job after the confirmation commits. Guarded and not exercised by the test suite: this
+	bench has no ERPNext."""
+	if "erpnext" not in frappe.get_installed_apps():
+		return
+	if not frappe.db.get_single_value(SETTINGS, "erpnext_post_journal"):
+		return
+	frappe.enqueue(
+		"callcenter_app.credit.gateways.service.post_journal_entry",
+		top_up=top_up,
+		enqueue_after_commit=True,
+		job_id=f"cc-journal-{top_up}",
+		deduplicate=True,
+	)
+
+
+def post_journal_entry(top_up: str) -> str | None:
+	"""Post one confirmed top-up as a submitted ERPNext Journal Entry (once: the entry's name is kept on
+	the top-up). The customer is the ERPNext Customer named like the HD Customer, when there is one."""
+	from callcenter_app.credit.reconciliation import journal_entry_rows
+
+	if frappe.db.get_value(TOP_UP, top_up, "journal_entry"):
+		return None
+	rows = [r for r in confirmed_top_ups("2000-01-01", "2999-12-31") if r.name == top_up]
+	if not rows:
+		return None
+	row = rows[0]
+	if row.customer and not frappe.db.exists("Customer", row.customer):
+		row.customer = None
+	lines = journal_entry_rows([row], journal_settings())
+	head, accounts = (
+		lines[0],
+		[{k[9:]: v for k, v in line.items() if k.startswith("accounts.")} for line in lines],
+	)
+	je = frappe.get_doc(
+		{
+			"doctype": "Journal Entry",
+			**{k: v for k, v in head.items() if not k.startswith("accounts.")},
+			"accounts": [{k: v for k, v in a.items() if v not in ("", None)} for a in accounts],
+		}
+	)
+	je.insert(ignore_permissions=True)
+	je.submit()
+	frappe.db.set_value(TOP_UP, top_up, "journal_entry", je.name, update_modified=False)
+	return je.name
