@@ -111,7 +111,7 @@ def columns() -> list[dict]:
 			"options": "CC Credit Account",
 			"width": 110,
 		},
-		{"fieldname": "method", "label": _("Method"), "fieldtype": "Data", "width": 110},
+		{"fieldname": "method", "label": _("Method"), "fieldtype": "Data", "width": 100},
 		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 100},
 		{
 			"fieldname": "currency",
@@ -154,7 +154,7 @@ def columns() -> list[dict]:
 			"options": "currency",
 			"width": 110,
 		},
-		{"fieldname": "note", "label": _("Note"), "fieldtype": "Data", "width": 320},
+		{"fieldname": "note", "label": _("Note"), "fieldtype": "Data", "width": 420},
 		{"fieldname": "ok", "label": _("OK"), "fieldtype": "Check", "width": 50, "hidden": 1},
 	]
 
