@@ -395,3 +395,32 @@ class TestBankTransfer(GatewayCase):
 		)
 		self.assertEqual(entry.name, again.name)
 		self.assertEqual((self.balance(), self.entries()), (10000, 1))
+
+
+class TestPortalActions(GatewayCase):
+	"""The portal's own endpoints, as the customer: amounts as typed, their own account only."""
+
+	def test_top_up_from_the_portal_form(self):
+		from callcenter_app.api import credit as api
+
+		frappe.set_user(BUYER)
+		started = api.top_up("Bank Transfer", " 12.34 ")
+		self.assertEqual(frappe.db.get_value("CC Top Up", started["top_up"], "amount_minor"), 1234)
+		for amount, message in (("12.345", "Amount: .*decimal"), ("abc", "Amount: "), ("-20", "Amount: ")):
+			with self.subTest(amount=amount), self.assertRaisesRegex(frappe.ValidationError, message):
+				api.top_up("Bank Transfer", amount)
+		other = make_credit_account("CC Test Pay Other")
+		with self.assertRaisesRegex(frappe.PermissionError, "Account: not one of your accounts"):
+			api.top_up("Bank Transfer", "20", account=other)
+		frappe.set_user("Administrator")
+		other_top_up = frappe.get_doc(
+			{"doctype": "CC Top Up", "account": other, "method": "PayPal", "status": "Pending", "amount_minor": 2000,
+				"currency": "EUR"}
+		).insert(ignore_permissions=True)  # fmt: skip
+		frappe.db.commit()
+		frappe.set_user(BUYER)
+		with self.assertRaisesRegex(frappe.PermissionError, "Top-up: not one of yours"):
+			api.paypal_return(other_top_up.name, "ORDER")
+		frappe.set_user("Administrator")
+		purge_credit([other])
+		frappe.db.commit()
