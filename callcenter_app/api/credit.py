@@ -116,3 +116,11 @@ def export_top_ups(from_date: str, to_date: str, format: str = "erpnext") -> Non
 	frappe.response["filename"] = name
 	frappe.response["filecontent"] = text.encode("utf-8")
 	frappe.response["content_type"] = "text/csv; charset=utf-8"
+
+
+@frappe.whitelist(methods=["POST"])
+def reprocess_event(event: str) -> dict:
+	"""Process a payment event that needs review again (Accountants, Call Center Managers)."""
+	if not credit.is_overseer():
+		raise frappe.PermissionError(_("Only Accountants and Call Center Managers process payment events"))
+	return service.reprocess(event)

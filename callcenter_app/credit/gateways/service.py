@@ -513,3 +513,37 @@ def post_journal_entry(top_up: str) -> str | None:
 	je.submit()
 	frappe.db.set_value(TOP_UP, top_up, "journal_entry", je.name, update_modified=False)
 	return je.name
+
+
+def reprocess(event: str) -> dict:
+	"""Process a verified event that needs review again, once the Accountant has fixed its cause (reopened
+	the account, found the top-up): credited once, as on receipt. Read from the kept raw body; the signature
+	was checked when it arrived."""
+	row = frappe.db.get_value(
+		EVENT,
+		event,
+		["name", "gateway", "status", "signature_ok", "raw_body", "event_type"],
+		as_dict=True,
+		for_update=True,
+	)
+	if not row:
+		frappe.throw(_("Payment event {0} does not exist").format(event), frappe.DoesNotExistError)
+	if row.status != "Needs review" or not row.signature_ok:
+		frappe.throw(
+			_(
+				"Processing status: only a verified event that needs review can be processed again, not a {0} one"
+			).format(row.status)
+		)
+	body = json.loads(row.raw_body or "{}")
+	if row.gateway == "Stripe":
+		payment = sc.payment_from_event(body)
+	elif row.event_type == "capture":
+		payment = paypal.payment_from_capture_answer(body, exponent_of)
+	else:
+		payment = paypal.payment_from_event(body, exponent_of)
+	status, error, top_up = apply_payment(payment, frappe.get_doc(EVENT, row.name))
+	frappe.db.set_value(
+		EVENT, row.name, {"status": status, "error": error, "top_up": top_up}, update_modified=True
+	)
+	log().info("payment event %s processed again by %s: %s", row.name, frappe.session.user, status)
+	return {"status": status, "message": error or status}

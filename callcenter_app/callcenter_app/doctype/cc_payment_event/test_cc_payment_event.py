@@ -424,3 +424,27 @@ class TestPortalActions(GatewayCase):
 		frappe.set_user("Administrator")
 		purge_credit([other])
 		frappe.db.commit()
+
+
+class TestReprocess(GatewayCase):
+	def test_an_event_that_needed_review_is_credited_once_after_the_fix(self):
+		from callcenter_app.api import credit as api
+		from callcenter_app.test_utils import make_user
+
+		started = self.start()
+		frappe.db.set_value("CC Credit Account", self.account, "status", "Closed")
+		frappe.db.commit()
+		answer = self.deliver_stripe(self.stripe_event(started))
+		event = answer.json()["event"]
+		self.assertEqual(answer.json()["status"], "Needs review")
+		frappe.set_user(BUYER)
+		with self.assertRaises(frappe.PermissionError):
+			api.reprocess_event(event)
+		frappe.set_user(make_user("cc-pay-accountant@example.com", ("Accountant",)))
+		frappe.db.set_value("CC Credit Account", self.account, "status", "Active")
+		self.assertEqual(api.reprocess_event(event)["status"], "Processed")
+		frappe.db.commit()
+		self.assertEqual((self.balance(), self.entries()), (2500, 1))
+		with self.assertRaisesRegex(frappe.ValidationError, "only a verified event that needs review"):
+			api.reprocess_event(event)
+		self.assertEqual(self.balance(), 2500)
