@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
+from pymysql.converters import escape_string
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.credit import matching, references, statements
@@ -45,7 +47,13 @@ LINE_FIELDS = (
 
 
 def require_decider() -> None:
-	frappe.only_for(DECIDERS)
+	"""Accountant, Call Center Manager or System Manager (not ``frappe.only_for``: it lets everyone through
+	while tests run, so no test could show the refusal)."""
+	if not set(DECIDERS) & set(frappe.get_roles()):
+		frappe.throw(
+			_("Only an Accountant or a Call Center Manager imports bank statements and decides their lines"),
+			frappe.PermissionError,
+		)
 
 
 def mapping_of(doc) -> statements.CsvMapping:
@@ -225,7 +233,7 @@ def _store_and_credit(doc, stmt: statements.Statement, bank_account: str) -> dic
 				0,
 			)
 		)
-	frappe.db.bulk_insert(LINE, LINE_FIELDS, rows, chunk_size=5000)
+	_insert_lines(rows)
 	frappe.db.commit()
 	credited = 0
 	for n, (line_name, m) in enumerate(matched, 1):
@@ -284,6 +292,26 @@ def _store_and_credit(doc, stmt: statements.Statement, bank_account: str) -> dic
 	frappe.db.commit()
 	frappe.publish_progress(100, title=_("Importing statement"), doctype=IMPORT, docname=name)
 	return summary
+
+
+def _literal(value) -> str:
+	if value is None:
+		return "NULL"
+	if isinstance(value, int):
+		return str(int(value))
+	if isinstance(value, dt.date):  # date or datetime
+		return f"'{value}'"
+	return "'" + escape_string(str(value)) + "'"
+
+
+def _insert_lines(rows: list[tuple]) -> None:
+	"""Multi-row INSERTs, values escaped here (ints and dates need none, text through pymysql's
+	``escape_string``). ``frappe.db.bulk_insert`` builds its statement through pypika term by term, and even
+	pymysql's per-parameter ``mogrify`` spent 6 of 9 s on 20,000 lines."""
+	columns = ", ".join(f"`{f}`" for f in LINE_FIELDS)
+	for chunk in _chunks(rows, 2000):
+		values = ", ".join("(" + ", ".join(map(_literal, row)) + ")" for row in chunk)
+		frappe.db.sql(f"insert into `tab{LINE}` ({columns}) values {values}")
 
 
 def _problem(p: statements.LineProblem) -> dict:

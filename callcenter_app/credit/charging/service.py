@@ -156,15 +156,18 @@ def rate_call(row, plans: dict, accounts: dict, region: str | None) -> str:
 	return charging.CHARGED
 
 
-def pending_calls(limit: int) -> list:
+# answered outbound calls not rated yet (a call finished by a resynchronisation counts too: its billable
+# seconds are what Asterisk's CDR said, 0 when unknown, and then it is Free)
+PENDING = {"direction": "outbound", "status": "answered", "credit_status": ("is", "not set")}
+
+
+def pending_calls(limit: int, skip: set[str] | None = None) -> list:
+	filters = dict(PENDING)
+	if skip:
+		filters["name"] = ("not in", sorted(skip))
 	return frappe.get_all(
 		CALL_LOG,
-		filters={
-			"direction": "outbound",
-			"status": "answered",
-			"credit_status": ("is", "not set"),
-			"complete": 1,
-		},
+		filters=filters,
 		fields=["name", "caller", "campaign", "queue", "agent", "agent_interface", "billable_s"],
 		order_by="creation asc",
 		limit=limit,
@@ -174,7 +177,8 @@ def pending_calls(limit: int) -> list:
 def rate_pending_calls(max_calls: int | None = None, progress: bool = False) -> dict:
 	"""Charge every answered outbound call not rated yet, each exactly once: the ledger entry's key is
 	``call:<call log>`` (unique) and the call's ``credit_status`` is written in the same transaction, so a
-	re-run (or two jobs at once) charges nothing twice. Commits per call; returns the counts."""
+	re-run (or two jobs at once) charges nothing twice. Commits per call; a call that fails is logged and
+	left for the next run; each call is tried at most once per run. Returns the counts."""
 	from callcenter_app.telephony.service import default_region
 
 	region = default_region()
@@ -183,19 +187,20 @@ def rate_pending_calls(max_calls: int | None = None, progress: bool = False) -> 
 	counts = dict.fromkeys(
 		(charging.CHARGED, charging.FREE, charging.NO_RATE, charging.NO_ACCOUNT, "errors"), 0
 	)
-	total = frappe.db.count(
-		CALL_LOG,
-		{"direction": "outbound", "status": "answered", "credit_status": ("is", "not set"), "complete": 1},
-	)
+	total = frappe.db.count(CALL_LOG, PENDING)
 	done = 0
-	failed: set[str] = set()
-	while True:
-		rows = [r for r in pending_calls(BATCH + len(failed)) if r.name not in failed]
+	handled: set[str] = set()
+	skip: set[str] = set()  # failed, or back although handled: left for the next run, not retried now
+	while max_calls is None or done < max_calls:
+		rows = pending_calls(BATCH, skip)
+		skip.update(r.name for r in rows if r.name in handled)
+		rows = [r for r in rows if r.name not in handled]
 		if max_calls is not None:
-			rows = rows[: max(0, max_calls - done)]
+			rows = rows[: max_calls - done]
 		if not rows:
 			break
 		for row in rows:
+			handled.add(row.name)
 			frappe.db.savepoint("cc_rate_call")
 			try:
 				status = rate_call(row, plans, accounts, region)
@@ -203,7 +208,7 @@ def rate_pending_calls(max_calls: int | None = None, progress: bool = False) -> 
 				frappe.db.commit()
 			except Exception:
 				frappe.db.rollback()
-				failed.add(row.name)
+				skip.add(row.name)
 				counts["errors"] += 1
 				log.exception("call %s could not be rated", row.name)
 			done += 1
