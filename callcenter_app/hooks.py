@@ -111,6 +111,15 @@ has_permission = {
 	"CC Top Up": "callcenter_app.credit.service.top_up_permission",
 }
 
+# Portal and print formats
+# ------------------------
+# /credit (www/credit.py): a portal customer's balance, movements, top-ups and receipts.
+portal_menu_items = [
+	{"title": "Prepaid credit", "route": "/credit", "reference_doctype": "CC Credit Account"}
+]
+# amounts in minor units in print formats (the top-up receipt)
+jinja = {"methods": ["callcenter_app.credit.service.cc_format_minor"]}
+
 # Desk assets
 # -----------
 # The incoming-call popup and the phone actions (click-to-call, transfer, listen) on every desk page.

@@ -15,14 +15,15 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
+from callcenter_app.credit import ledger
+
 ACCOUNT = "CC Credit Account"
 ENTRY = "CC Credit Ledger Entry"
 TOP_UP = "CC Top Up"
 
-KINDS = ("Top-up", "Call Charge", "Correction", "Refund")
-# The sign each kind's amount must have: credits add, charges and refunds take away; a correction is
-# whatever undoes (part of) the entry it points at, never zero.
-SIGNS = {"Top-up": 1, "Call Charge": -1, "Refund": -1, "Correction": 0}
+# The kinds, their signs, key prefixes and the rules of corrections and refunds are the pure ledger's
+# (credit/ledger.py); post_entry checks them under the account's row lock.
+KINDS = ledger.KINDS
 
 # Roles that see and manage every account; everyone else sees the accounts of the HD Customers whose
 # contact they are (portal customers).
@@ -42,18 +43,34 @@ def _refuse(field: str, reason: str, exc: type[Exception] = LedgerError):
 
 
 def _check_amount(kind: str, amount_minor) -> int:
-	if kind not in SIGNS:
+	if kind not in KINDS:
 		_refuse("kind", _("must be one of {0}, not {1!r}").format(", ".join(KINDS), kind))
 	if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
 		_refuse("amount_minor", _("must be a whole number of minor units, not {0!r}").format(amount_minor))
-	sign = SIGNS[kind]
-	if sign > 0 and amount_minor <= 0:
-		_refuse("amount_minor", _("a {0} must be positive, not {1}").format(kind, amount_minor))
-	if sign < 0 and amount_minor > 0:
-		_refuse("amount_minor", _("a {0} cannot be positive ({1})").format(kind, amount_minor))
-	if kind in ("Refund", "Correction") and amount_minor == 0:
-		_refuse("amount_minor", _("a {0} cannot be zero").format(kind))
 	return amount_minor
+
+
+def _check_rules(account: str, kind: str, amount_minor: int, key: str, against: str | None, balance: int):
+	"""The pure ledger's rules (credit/ledger.py: signs, key prefixes, corrections, refunds), checked
+	under the account's lock with the stored balance and the corrected entry."""
+	target, corrected = None, 0
+	if against:
+		row = frappe.db.get_value(
+			ENTRY, against, ["account", "kind", "amount_minor", "idempotency_key"], as_dict=True
+		)
+		if not row:
+			_refuse("against", _("no ledger entry {0!r}").format(against))
+		target = ledger.Entry(row.idempotency_key, row.account, row.kind, int(row.amount_minor))
+		corrected = int(
+			frappe.db.sql(
+				f"select coalesce(sum(amount_minor), 0) from `tab{ENTRY}` where against_entry=%s", (against,)
+			)[0][0]
+		)
+	entry = ledger.Entry(key, account, kind, amount_minor, target.key if target else None)
+	try:
+		ledger.check_entry(entry, balance=balance, target=target, corrected_so_far=corrected)
+	except ledger.LedgerError as e:
+		_refuse(e.field, e.reason)
 
 
 def _same_posting(entry: dict, account: str, kind: str, amount_minor: int) -> bool:
@@ -112,8 +129,10 @@ def post_entry(
 	"""Append one entry to ``account``'s ledger and move its balance; returns the CC Credit Ledger Entry.
 
 	Idempotent on ``idempotency_key``: a second call with the same key returns the first entry and changes
-	nothing (a key reused for a different account, kind or amount is refused). Runs in the caller's
-	transaction; the caller commits."""
+	nothing (a key reused for a different account, kind or amount is refused). The pure ledger's rules
+	(credit/ledger.py: signs, key prefixes per kind, corrections of the same account with the opposite sign
+	and never more than the entry, refunds never more than the balance) are checked under the lock.
+	Runs in the caller's transaction; the caller commits."""
 	amount_minor = _check_amount(kind, amount_minor)
 	key = (idempotency_key or "").strip()
 	if not key:
@@ -136,17 +155,7 @@ def post_entry(
 		return _replay(existing, account, kind, amount_minor, key)
 	if row.status == "Closed" and kind not in ("Correction", "Refund"):
 		_refuse("account", _("{0} is closed: only corrections and refunds can be posted").format(account))
-	if kind == "Correction" and not against:
-		_refuse("against", _("a correction must point at the entry it corrects"))
-	if against:
-		target = frappe.db.get_value(ENTRY, against, ["account"], as_dict=True)
-		if not target:
-			_refuse("against", _("no ledger entry {0!r}").format(against))
-		if target.account != account:
-			_refuse(
-				"against",
-				_("entry {0} belongs to account {1}, not {2}").format(against, target.account, account),
-			)
+	_check_rules(account, kind, amount_minor, key, against, int(row.balance_minor))
 
 	balance_after = int(row.balance_minor) + amount_minor
 	entry = frappe.get_doc(
@@ -205,7 +214,8 @@ def confirm_top_up(top_up: str, amount_minor: int, source, key: str):
 		_refuse("top_up", _("no CC Top Up {0!r}").format(top_up), frappe.DoesNotExistError)
 	row = rows[0]
 	if row.status == "Confirmed" and row.ledger_entry:
-		return frappe.get_doc(ENTRY, row.ledger_entry)
+		# a locking read: the entry may be newer than this transaction's snapshot
+		return frappe.get_doc(ENTRY, row.ledger_entry, for_update=True)
 	if isinstance(source, (tuple, list)):
 		source_doctype, source_name = source
 	else:
@@ -224,6 +234,9 @@ def confirm_top_up(top_up: str, amount_minor: int, source, key: str):
 		f"update `tab{TOP_UP}` set status='Confirmed', confirmed_at=%s, ledger_entry=%s, modified=%s where name=%s",
 		(entry.posting_time, entry.name, now_datetime(), top_up),
 	)
+	from callcenter_app.credit.gateways.service import after_confirm
+
+	after_confirm(top_up)  # ERPNext's Journal Entry, when ERPNext is installed
 	return entry
 
 
@@ -319,3 +332,10 @@ def entry_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 
 def top_up_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	return _by_account(doc, ptype, user)
+
+
+def cc_format_minor(amount_minor, currency: str) -> str:
+	"""Jinja (print formats, portal): minor units as "12.50 EUR" with the currency's own exponent."""
+	from callcenter_app.credit import money
+
+	return money.format_minor(int(amount_minor or 0), currency)

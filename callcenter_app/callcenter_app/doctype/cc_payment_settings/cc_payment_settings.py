@@ -23,6 +23,12 @@ class CCPaymentSettings(Document):
 		bank_iban: DF.Data | None
 		bank_instructions: DF.SmallText | None
 		bank_name: DF.Data | None
+		erpnext_bank_account: DF.Data | None
+		erpnext_company: DF.Data | None
+		erpnext_credit_account: DF.Data | None
+		erpnext_paypal_account: DF.Data | None
+		erpnext_post_journal: DF.Check
+		erpnext_stripe_account: DF.Data | None
 		max_top_up_minor: DF.Int
 		min_top_up_minor: DF.Int
 		paypal_api_base: DF.Data | None

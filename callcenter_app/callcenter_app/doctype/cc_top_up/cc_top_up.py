@@ -22,6 +22,7 @@ class CCTopUp(Document):
 		failure_reason: DF.SmallText | None
 		gateway_order_id: DF.Data | None
 		gateway_payment_id: DF.Data | None
+		journal_entry: DF.Data | None
 		ledger_entry: DF.Link | None
 		method: DF.Literal["Stripe", "PayPal", "Bank Transfer"]
 		requested_at: DF.Datetime | None
