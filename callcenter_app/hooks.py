@@ -61,6 +61,10 @@ doc_events["Email Queue"] = {"before_insert": "callcenter_app.tickets.signatures
 doc_events["ToDo"] = {"on_update": "callcenter_app.tickets.tasks.on_todo_change"}
 # Contact phone rows keep their E.164 form in the indexed cc_e164 (the caller lookup of calls, popups, SMS).
 doc_events["Contact"] = {"validate": "callcenter_app.telephony.call_tickets.service.set_phone_keys"}
+# Prepaid credit: every posting may cross an account's low-balance threshold (notice once, re-armed by a top-up).
+doc_events["CC Credit Ledger Entry"] = {
+	"after_insert": "callcenter_app.credit.charging.service.on_ledger_entry"
+}
 # An agent who holds open tickets is deactivated, not deleted.
 doc_events["HD Agent"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
 doc_events["User"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
@@ -87,6 +91,11 @@ permission_query_conditions = {
 	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.permission_query_conditions",
 	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.permission_query_conditions",
 	"CC Call Log": "callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log.permission_query_conditions",
+	# Prepaid credit: Accountants and Call Center Managers see every account; a portal customer (an HD
+	# Customer's contact) sees their own account, its entries and top-ups only (credit/service.py).
+	"CC Credit Account": "callcenter_app.credit.service.account_query",
+	"CC Credit Ledger Entry": "callcenter_app.credit.service.entry_query",
+	"CC Top Up": "callcenter_app.credit.service.top_up_query",
 }
 has_permission = {
 	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.has_permission",
@@ -98,7 +107,19 @@ has_permission = {
 	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.has_permission",
 	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.has_permission",
 	"CC Call Log": "callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log.has_permission",
+	"CC Credit Account": "callcenter_app.credit.service.account_permission",
+	"CC Credit Ledger Entry": "callcenter_app.credit.service.entry_permission",
+	"CC Top Up": "callcenter_app.credit.service.top_up_permission",
 }
+
+# Portal and print formats
+# ------------------------
+# /credit (www/credit.py): a portal customer's balance, movements, top-ups and receipts.
+portal_menu_items = [
+	{"title": "Prepaid credit", "route": "/credit", "reference_doctype": "CC Credit Account"}
+]
+# amounts in minor units in print formats (the top-up receipt)
+jinja = {"methods": ["callcenter_app.credit.service.cc_format_minor"]}
 
 # Desk assets
 # -----------
@@ -117,6 +138,8 @@ scheduler_events = {
 		# calls a failure or an outage left without their ticket
 		"*/5 * * * *": [
 			"callcenter_app.telephony.call_tickets.service.link_pending_calls",
+			# answered outbound calls charged to their credit account, each once
+			"callcenter_app.credit.tasks.rate_calls",
 			# open tickets past their reaction time: flagged, owner and team lead notified
 			"callcenter_app.tickets.tasks.flag_reaction_breaches",
 		],

@@ -281,3 +281,113 @@ def recorded_call() -> dict:
 	events = [m for m in FrameParser().feed(ANSWERED_CALL.read_bytes()) if "Event" in m]
 	(record,) = tracker.feed_all(events) + tracker.finish_all()
 	return record.as_dict()
+
+
+# Prepaid credit -------------------------------------------------------------------------------------
+
+
+def make_customer(name: str) -> str:
+	if not frappe.db.exists("HD Customer", name):
+		frappe.get_doc({"doctype": "HD Customer", "customer_name": name}).insert(ignore_permissions=True)
+	return name
+
+
+def make_credit_account(customer: str | None, currency: str = "EUR", **values) -> str:
+	"""The customer's credit account (made with its HD Customer when missing); None: the site's own."""
+	if customer:
+		make_customer(customer)
+		existing = frappe.db.get_value("CC Credit Account", {"customer": customer}, "name")
+	else:
+		existing = frappe.db.get_value("CC Credit Account", {"customer": ("is", "not set")}, "name")
+	if existing:
+		return existing
+	doc = frappe.get_doc(
+		{"doctype": "CC Credit Account", "customer": customer, "currency": currency, **values}
+	)
+	return doc.insert(ignore_permissions=True).name
+
+
+def make_portal_customer(email: str, customer: str) -> str:
+	"""A website user who is a contact of ``customer`` (Helpdesk's portal customer)."""
+	make_customer(customer)
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": email.split("@")[0].title(),
+				"send_welcome_email": 0,
+				"user_type": "Website User",
+			}
+		).insert(ignore_permissions=True)
+	# Frappe gives a new user a Contact of their own: the customer's link goes on it
+	name = frappe.db.get_value("Contact", {"email_id": email}, "name")
+	contact = (
+		frappe.get_doc("Contact", name)
+		if name
+		else frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": email.split("@")[0].title(),
+				"email_ids": [{"email_id": email, "is_primary": 1}],
+			}
+		)
+	)
+	if not any(l.link_doctype == "HD Customer" and l.link_name == customer for l in contact.links):
+		contact.append("links", {"link_doctype": "HD Customer", "link_name": customer})
+	contact.save(ignore_permissions=True) if name else contact.insert(ignore_permissions=True)
+	return email
+
+
+def purge_credit(accounts: list[str]) -> None:
+	"""Test cleanup only: ledger entries cannot be deleted through Frappe, so the rows go by SQL."""
+	for account in accounts:
+		for doctype in ("CC Credit Ledger Entry", "CC Top Up"):
+			frappe.db.delete(doctype, {"account": account})
+		frappe.db.delete("CC Credit Account", {"name": account})
+
+
+def load_gateway_peer():
+	"""The pure suite's loopback Stripe/PayPal server (tests/gateway_peer.py)."""
+	spec = importlib.util.spec_from_file_location("cc_gateway_peer", APP_ROOT / "tests" / "gateway_peer.py")
+	module = importlib.util.module_from_spec(spec)
+	spec.loader.exec_module(module)
+	return module
+
+
+STRIPE_WEBHOOK_SECRET = "whsec_bench_tests_0123456789"
+
+
+def make_payment_settings(peer_base: str, **values) -> None:
+	"""CC Payment Settings with Stripe, PayPal (both pointed at the loopback peer) and bank transfer on."""
+	peer = load_gateway_peer()
+	settings = frappe.get_single("CC Payment Settings")
+	settings.update(
+		{
+			"stripe_enabled": 1,
+			"stripe_publishable_key": "pk_test_peer",
+			"stripe_secret_key": peer.STRIPE_SECRET_KEY,
+			"stripe_webhook_secret": STRIPE_WEBHOOK_SECRET,
+			"stripe_api_base": peer_base,
+			"webhook_tolerance_s": 300,
+			"paypal_enabled": 1,
+			"paypal_client_id": peer.PAYPAL_CLIENT_ID,
+			"paypal_client_secret": peer.PAYPAL_SECRET,
+			"paypal_webhook_id": peer.PAYPAL_WEBHOOK_ID,
+			"paypal_api_base": peer_base,
+			"bank_enabled": 1,
+			"bank_account_holder": "Callcenter Example GmbH",
+			"bank_iban": "DE89 3704 0044 0532 0130 00",
+			"bank_bic": "COBADEFFXXX",
+			"bank_name": "Example Bank",
+			"min_top_up_minor": 500,
+			"max_top_up_minor": 100000,
+			**values,
+		}
+	)
+	settings.save(ignore_permissions=True)
+
+
+def purge_payment_events() -> None:
+	"""Test cleanup only: payment events are kept as received, so the rows go by SQL."""
+	frappe.db.delete("CC Payment Event")

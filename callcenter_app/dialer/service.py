@@ -675,10 +675,15 @@ def _summary(
 
 
 def manual_dial_refusal(number: str, user: str, from_ticket: bool) -> FieldError | None:
-	"""Why a click-to-call may not go out: the do-not-call lists or an operated campaign's calling window
-	(the rules: dialer/manual.py). ``number`` is in international form."""
+	"""Why a click-to-call may not go out: no credit left on the account that pays the user's calls
+	(credit/charging), the do-not-call lists or an operated campaign's calling window (the rules:
+	dialer/manual.py). ``number`` is in international form."""
+	from callcenter_app.credit.charging.service import manual_refusal
 	from callcenter_app.dialer import manual
 
+	no_credit = manual_refusal(user)
+	if no_credit:
+		return FieldError("number", no_credit.reason)
 	operated = frappe.get_all(
 		"CC Campaign Operator",
 		filters={"parenttype": CAMPAIGN, "user": user, "active": 1},

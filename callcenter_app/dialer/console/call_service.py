@@ -11,6 +11,7 @@ from frappe import _
 from frappe.utils import get_system_timezone
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.credit.charging import service as credit_charging
 from callcenter_app.dialer import manual
 from callcenter_app.dialer import service as dialer
 from callcenter_app.dialer.campaigns import call_list_number
@@ -66,6 +67,9 @@ def check_dial(campaign: str, contact: str, user: str) -> tuple:
 		)
 	if doc.status != "Active":
 		refuse([FieldError("campaign", _("{0} is {1}, not Active").format(doc.name, _(doc.status)))])
+	no_credit = credit_charging.campaign_refusal(doc.name)
+	if no_credit:
+		refuse([no_credit], title=_("No credit"))
 	row = contact_in(doc.name, contact)
 	if row.status in FINAL:
 		refuse(

@@ -8,6 +8,7 @@ import frappe
 from frappe import _
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.credit.charging import service as credit_charging
 from callcenter_app.dialer import service as dialer
 from callcenter_app.dialer.console.contact_service import claimed_names, contact_label, open_attempts
 from callcenter_app.dialer.console.phone_service import phone_state
@@ -43,7 +44,14 @@ def campaigns_of(user: str) -> dict:
 		order_by="name",
 	)
 	campaigns = [
-		{**r, "operator": r.name in mine, "joined": mine.get(r.name, False)}
+		{
+			**r,
+			"operator": r.name in mine,
+			"joined": mine.get(r.name, False),
+			"credit_stop": credit_charging.campaign_stop_reason(r.name)
+			if r.direction == "Outbound"
+			else None,
+		}
 		for r in rows
 		if r.status != "Finished" or mine.get(r.name)
 	]

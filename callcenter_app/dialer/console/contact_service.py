@@ -13,6 +13,7 @@ from frappe.utils import cint, get_datetime
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.phones import try_normalize
+from callcenter_app.credit.charging import service as credit_charging
 from callcenter_app.dialer import service as dialer
 from callcenter_app.dialer.console import rules
 from callcenter_app.dialer.console.phone_service import phone_state
@@ -148,6 +149,10 @@ def current(campaign: str, user: str, contact: str | None = None, attempt: str |
 			"status": doc.status,
 			"call_queue": doc.call_queue,
 			"max_attempts": cint(doc.max_attempts),
+			# why no new call goes out for lack of credit (the dialer and the Call button refuse), or None
+			"credit_stop": credit_charging.campaign_stop_reason(doc.name)
+			if doc.direction == "Outbound"
+			else None,
 		},
 		"operator": dialer.is_operator(doc.name, user),
 		"contact": contact_card(row) if row else None,

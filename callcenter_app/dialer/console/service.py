@@ -40,6 +40,7 @@ LABELS = {
 	"work_mode": "Work mode",
 	"agent": "Agent",
 	"attempt": "Attempt",
+	"credit_account": "Credit Account",
 }
 HISTORY_LIMIT = 20
 CALLBACK_LIMIT = 50

@@ -46,8 +46,14 @@ class FrappeStore:
 			pluck="name",
 			order_by="name asc",
 		)
+		from callcenter_app.credit.charging.service import campaign_refusal
+
 		configs = []
 		for name in names:
+			refused = campaign_refusal(name)
+			if refused:  # not listed: the runner stops dialing it, its calls in progress finish
+				log.warning("campaign %s is not dialed: %s", name, refused.reason)
+				continue
 			try:
 				plan = service.campaign_plan(name)
 				wrapup = (
@@ -72,6 +78,12 @@ class FrappeStore:
 		return configs
 
 	def claim(self, campaign: str, action_ids: list[str]) -> list[Claim]:
+		from callcenter_app.credit.charging.service import campaign_refusal
+
+		refused = campaign_refusal(campaign)  # the credit ran out since the campaigns were read
+		if refused:
+			log.warning("campaign %s: no call placed: %s", campaign, refused.reason)
+			return []
 		try:
 			names = service.next_contacts(campaign, len(action_ids))
 			phones = dict(

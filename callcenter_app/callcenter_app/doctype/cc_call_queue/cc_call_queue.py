@@ -29,6 +29,7 @@ class CCCallQueue(Document):
 			CCCallQueueMember,
 		)
 
+		credit_account: DF.Link | None
 		hd_team: DF.Link | None
 		max_wait: DF.Int
 		members: DF.Table[CCCallQueueMember]

@@ -45,6 +45,7 @@ class CCCampaign(Document):
 		caller_id: DF.Data | None
 		campaign_name: DF.Data
 		check_dnc: DF.Check
+		credit_account: DF.Link | None
 		default_timezone: DF.Autocomplete | None
 		description: DF.SmallText | None
 		dialer_mode: DF.Literal["Preview", "Progressive", "Predictive"]

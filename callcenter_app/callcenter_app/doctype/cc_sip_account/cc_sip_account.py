@@ -35,6 +35,7 @@ class CCSIPAccount(Document):
 		from frappe.types import DF
 
 		codecs: DF.Data | None
+		credit_account: DF.Link | None
 		display_name: DF.Data | None
 		enabled: DF.Check
 		extension: DF.Data | None

@@ -245,6 +245,11 @@ callcenter.OperatorConsole = class OperatorConsole {
 					<div class="cc-campaign-name">
 						<a class="cc-show">${this.esc(c.name)}</a>
 						<div class="text-muted small">${this.esc(kind)} · ${this.esc(__(c.status))}</div>
+						${
+							c.credit_stop
+								? `<div class="small text-danger cc-credit-stop">${__("No new calls")}: ${this.esc(c.credit_stop)}</div>`
+								: ""
+						}
 					</div>
 					<div class="cc-campaign-actions"></div>
 				</div>`).appendTo(box);
@@ -299,6 +304,12 @@ callcenter.OperatorConsole = class OperatorConsole {
 				</div>
 				<div class="cc-contact-actions"></div>
 			</div>`).appendTo(card);
+		if (v.campaign.credit_stop)
+			card.append(
+				`<div class="alert alert-danger cc-credit-stop">${__("No new calls")}: ${this.esc(
+					v.campaign.credit_stop
+				)}</div>`
+			);
 		if (c) {
 			const link = c.contact
 				? ` <a href="/app/contact/${encodeURIComponent(c.contact)}" class="small">${__("Contact")}</a>`
