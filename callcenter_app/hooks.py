@@ -64,6 +64,8 @@ doc_events["Contact"] = {"validate": "callcenter_app.telephony.call_tickets.serv
 doc_events["HD Agent"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
 doc_events["User"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
 # A campaign's active operators sit in its call queue (presence/service.py campaign_seats): Asterisk follows.
+# The Field Agents workspace follows CC Settings' has_field_agents (field/service.py sync_field_menu).
+doc_events["CC Settings"] = {"on_update": "callcenter_app.field.service.sync_field_menu"}
 doc_events["CC Campaign"] = {
 	"on_update": "callcenter_app.telephony.presence.service.on_campaign_update",
 	"on_trash": "callcenter_app.telephony.presence.service.on_campaign_update",
@@ -86,6 +88,9 @@ permission_query_conditions = {
 	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.permission_query_conditions",
 	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.permission_query_conditions",
 	"CC Call Log": "callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log.permission_query_conditions",
+	# Field agents read only their own appointments; operators the ones they booked or of their campaigns.
+	"CC Appointment": "callcenter_app.field.service.appointment_query",
+	"CC Field Agent": "callcenter_app.field.service.field_agent_query",
 }
 has_permission = {
 	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.has_permission",
@@ -97,6 +102,8 @@ has_permission = {
 	"CC Callback": "callcenter_app.callcenter_app.doctype.cc_callback.cc_callback.has_permission",
 	"CC Call Attempt": "callcenter_app.callcenter_app.doctype.cc_call_attempt.cc_call_attempt.has_permission",
 	"CC Call Log": "callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log.has_permission",
+	"CC Appointment": "callcenter_app.field.service.appointment_permission",
+	"CC Field Agent": "callcenter_app.field.service.field_agent_permission",
 }
 
 # Desk assets

@@ -362,6 +362,14 @@ def after_migrate():
 	ensure_preset_filters()
 	ensure_single_defaults()
 	ensure_outcomes()
+	ensure_field_menu()
+
+
+def ensure_field_menu() -> None:
+	"""The Field Agents workspace, shown only while CC Settings has field agents (field/service.py)."""
+	from callcenter_app.field.service import sync_field_menu
+
+	sync_field_menu()
 
 
 def ensure_phone_index() -> None:
@@ -471,7 +479,12 @@ def ensure_preset_filters() -> None:
 
 
 # CC Settings checks whose default must hold on sites that had CC Settings before the field existed.
-SINGLE_DEFAULTS = {"agents_see_own_teams_only": 1}
+SINGLE_DEFAULTS = {
+	"agents_see_own_teams_only": 1,
+	"geocoder_url": "https://nominatim.openstreetmap.org",
+	"geocoder_user_agent": "callcenter_app",
+	"geocoder_min_interval": 1,
+}
 
 
 def ensure_single_defaults() -> None:
