@@ -8,7 +8,17 @@ import pathlib
 import pytest
 
 APP = pathlib.Path(__file__).resolve().parents[1] / "callcenter_app"
-PURE_PACKAGES = ("common", "telephony", "dialer", "tickets", "scheduling", "billing", "metrics", "geo", "field")
+PURE_PACKAGES = (
+	"common",
+	"telephony",
+	"dialer",
+	"tickets",
+	"scheduling",
+	"billing",
+	"metrics",
+	"geo",
+	"field",
+)
 GLUE_FILES = {"service.py", "tasks.py"}  # the Frappe side of each engine (or of one area of it)
 
 
