@@ -230,21 +230,17 @@ def agent_row(agent: str, lock: bool = False) -> frappe._dict:
 	return rows[0]
 
 
-def booked_on(agent: str, day: date, exclude: str | None = None, lock: bool = False) -> list[Booked]:
-	"""The agent's appointments that are not cancelled and touch ``day``. With ``lock`` a locking read: it
-	sees the newest committed rows even inside an older snapshot (MariaDB's REPEATABLE READ)."""
-	start = datetime.combine(day, time())
+def booked_on(
+	agent: str, start: datetime, end: datetime, exclude: str | None = None, lock: bool = False
+) -> list[Booked]:
+	"""The agent's appointments that are not cancelled and overlap ``start``–``end``. With ``lock`` a
+	locking read: it sees the newest committed rows even inside an older snapshot (REPEATABLE READ)."""
 	rows = frappe.db.sql(
 		f"""select name, start, `end`, duration_minutes, latitude, longitude, address, contact_name, status
 		from {TABLE} where field_agent = %(agent)s and status != 'Cancelled'
 		and start < %(to)s and `end` > %(from)s and name != %(exclude)s
 		order by start {"for update" if lock else ""}""",
-		{
-			"agent": agent,
-			"from": start - timedelta(days=1),
-			"to": start + timedelta(days=2),
-			"exclude": exclude or "",
-		},
+		{"agent": agent, "from": start, "to": end, "exclude": exclude or ""},
 		as_dict=True,
 	)
 	out = []
@@ -290,13 +286,18 @@ def profile_of(row) -> TravelProfile:
 
 
 def agent_day(agent: str | frappe._dict, day: date, exclude: str | None = None, lock: bool = False) -> Day:
+	"""The agent's day: its shifts, and the appointments from midnight to midnight (or to the end of a
+	shift that runs past midnight)."""
 	row = agent if isinstance(agent, dict) else agent_row(agent, lock=lock)
-	booked = booked_on(row.name, day, exclude=exclude, lock=lock)
+	shifts = shifts_of(row.working_hours, day)
+	start = datetime.combine(day, time())
+	end = max([start + timedelta(days=1), *(s.end for s in shifts)])
+	booked = booked_on(row.name, start, end, exclude=exclude, lock=lock)
 	engine = AgentDay(
 		agent=row.name,
 		home=home_of(row),
 		profile=profile_of(row),
-		shifts=shifts_of(row.working_hours, day),
+		shifts=shifts,
 		visits=tuple(b.visit for b in booked),
 	)
 	return Day(row, day, engine, booked)

@@ -383,19 +383,33 @@ class TestSupervisor(FieldCase):
 		frappe.set_user(OP1)
 		names = [appointment(FA1, at(h)).name for h in (9, 11, 14)]
 		frappe.set_user(SUP)
-		plan = api.reassign_day(FA1, str(DAY))
+		plan = api.reassign_day(FA1, str(DAY), to_agents=FA2)
 		self.assertEqual([m["appointment"] for m in plan["moves"]], names)
 		self.assertEqual({m["to_agent"] for m in plan["moves"]}, {FA2})
 		self.assertEqual(frappe.db.count("CC Appointment", {"field_agent": FA1}), 3)  # a plan changes nothing
-		done = api.reassign_day(FA1, str(DAY), apply=1)
+		done = api.reassign_day(FA1, str(DAY), apply=1, to_agents=FA2)
 		self.assertEqual(sorted(done["moved"]), sorted(names))
 		self.assertEqual(frappe.db.count("CC Appointment", {"field_agent": FA2}), 3)
+
+	def test_a_day_is_that_day_only(self):
+		"""The day view and a day's reassignment hold that day's appointments, not the next day's."""
+		frappe.set_user(OP1)
+		today = appointment(FA1, at(10)).name
+		tomorrow = appointment(FA1, at(10, day=DAY + dt.timedelta(days=1))).name
+		frappe.set_user(SUP)
+		self.assertEqual([a["name"] for a in api.day(FA1, str(DAY))["appointments"]], [today])
+		self.assertEqual(
+			[m["appointment"] for m in api.reassign_day(FA1, str(DAY), to_agents=FA2)["moves"]], [today]
+		)
+		self.assertEqual(
+			[a["name"] for a in api.day(FA1, str(DAY + dt.timedelta(days=1)))["appointments"]], [tomorrow]
+		)
 
 	def test_reassign_day_is_all_or_nothing(self):
 		frappe.set_user(OP1)
 		names = [appointment(FA1, at(h)).name for h in (9, 11)]
 		frappe.set_user(SUP)
-		plan = api.reassign_day(FA1, str(DAY))
+		plan = api.reassign_day(FA1, str(DAY), to_agents=FA2)
 		frappe.set_user(OP1)
 		blocker = appointment(FA2, at(11)).name  # the receiver's day changed after the plan
 		frappe.set_user(SUP)
