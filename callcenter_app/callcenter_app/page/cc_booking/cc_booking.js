@@ -82,12 +82,12 @@ class CCBooking {
 		if (opts.campaign) this.f.campaign.set_value(opts.campaign);
 		if (opts.contact) {
 			this.f.contact.set_value(opts.contact);
-			this.load_contact();
+			this.load_contact(opts.contact); // a Link's value is set only once it is validated
 		}
 	}
 
-	load_contact() {
-		const contact = this.f.contact.get_value();
+	load_contact(given) {
+		const contact = given || this.f.contact.get_value();
 		if (!contact || contact === this.loaded_contact) return;
 		this.loaded_contact = contact;
 		frappe.call(CC_API + "contact_details", { contact }).then((r) => {
@@ -137,12 +137,13 @@ class CCBooking {
 		this.$body.find(".cc-b-sugg").removeClass("active");
 		row.addClass("active");
 		this.selected = { field_agent: s.field_agent, start: s.start };
-		this.quiet = true;
-		this.f.agent.set_value(s.field_agent);
-		this.f.day.set_value(s.start.split(" ")[0]);
-		this.f.time.set_value(s.start.split(" ")[1]);
-		this.quiet = false;
-		this.show_day();
+		this.quiet = true; // the fields' own change events must not undo the choice
+		Promise.all([
+			this.f.agent.set_value(s.field_agent),
+			this.f.day.set_value(s.start.split(" ")[0]),
+			this.f.time.set_value(s.start.split(" ")[1]),
+		]).finally(() => setTimeout(() => (this.quiet = false), 300));
+		this.show_day(s.field_agent, s.start.split(" ")[0], true);
 	}
 
 	pick_time() {
@@ -152,15 +153,15 @@ class CCBooking {
 		this.show_day();
 	}
 
-	show_day() {
-		if (this.quiet) return;
-		const agent = this.f.agent.get_value(), date = this.f.day.get_value();
+	show_day(given_agent, given_date, forced) {
+		if (this.quiet && !forced) return;
+		const agent = given_agent || this.f.agent.get_value(), date = given_date || this.f.day.get_value();
 		if (!agent || !date) return;
-		if (this.selected && (this.selected.field_agent !== agent || !this.selected.start.startsWith(date))) {
+		if (!forced && this.selected && (this.selected.field_agent !== agent || !this.selected.start.startsWith(date))) {
 			const time = this.f.time.get_value();
 			this.selected = time ? { field_agent: agent, start: `${date} ${time}` } : null;
 		}
-		frappe.call(CC_API + "day", { field_agent: agent, date }).then((r) => this.render_day(r.message));
+		frappe.call({ method: CC_API + "day", args: { field_agent: agent, date }, type: "GET" }).then((r) => this.render_day(r.message));
 	}
 
 	render_day(d) {
@@ -214,7 +215,7 @@ class CCBooking {
 		}
 		setTimeout(() => {
 			this.map.invalidateSize();
-			this.map.fitBounds(this.layer.getBounds().pad(0.25));
+			this.map.fitBounds(this.layer.getBounds().pad(0.15), { maxZoom: 15 });
 		}, 50);
 	}
 
@@ -243,6 +244,7 @@ class CCBooking {
 }
 
 frappe.dom.set_style(`
+	.cc-booking { padding-top: 16px; }
 	.cc-booking .cc-b-card { border: 1px solid var(--border-color); border-radius: 8px; padding: 12px; margin-bottom: 12px; background: var(--card-bg); }
 	.cc-booking .cc-b-title { font-weight: 600; margin-bottom: 8px; }
 	.cc-booking .cc-b-map { height: 360px; border-radius: 6px; background: #e5eef5; margin-bottom: 8px; }
