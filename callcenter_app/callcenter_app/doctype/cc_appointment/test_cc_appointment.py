@@ -347,6 +347,27 @@ class TestOperators(FieldCase):
 		booked = api.book(FA1, self.contact, "x", str(best["start"]), 60, latitude=NEAR[0], longitude=NEAR[1])
 		self.assertTrue(frappe.db.exists("CC Appointment", booked["name"]))
 
+	def test_booking_page_prefills_the_contacts_address(self):
+		"""An operator reads the address of a contact someone else created (Frappe's "All" role reads
+		only its own contacts)."""
+		frappe.get_doc(
+			{
+				"doctype": "Address",
+				"address_title": "Field Test Customer",
+				"address_line1": "Gedimino pr. 9",
+				"city": "Vilnius",
+				"country": "Lithuania",
+				"links": [{"link_doctype": "Contact", "link_name": self.contact}],
+			}
+		).insert(ignore_permissions=True)
+		frappe.set_user(OP1)
+		details = api.contact_details(self.contact)
+		self.assertEqual(details["address"], "Gedimino pr. 9, Vilnius, Lithuania")
+		self.assertEqual(details["phone"], "+37060011111")
+		frappe.set_user(FA1)
+		with self.assertRaises(frappe.PermissionError):
+			api.contact_details(self.contact)
+
 	def test_nobody_else_books(self):
 		make_user("cc-nobody@field.test")
 		frappe.set_user("cc-nobody@field.test")
