@@ -30,6 +30,26 @@ CUSTOM_FIELDS = {
 			"insert_after": "is_primary_mobile_no",
 		},
 	],
+	# An address's position (WGS84 degrees), indexed together (cc_geo_index, ensure_geo_index): choosing
+	# contacts by area prefilters on it (geo/service.py). Set by a geocoder, an import or by hand.
+	"Address": [
+		{
+			"fieldname": "cc_latitude",
+			"fieldtype": "Float",
+			"label": "Latitude",
+			"precision": "7",
+			"no_copy": 1,
+			"insert_after": "pincode",
+		},
+		{
+			"fieldname": "cc_longitude",
+			"fieldtype": "Float",
+			"label": "Longitude",
+			"precision": "7",
+			"no_copy": 1,
+			"insert_after": "cc_latitude",
+		},
+	],
 	"HD Agent": [
 		{
 			"fieldname": "cc_section",
@@ -356,6 +376,7 @@ def after_migrate():
 	ensure_roles()
 	ensure_custom_fields()
 	ensure_phone_index()
+	ensure_geo_index()
 	ensure_work_modes()
 	ensure_navbar_items()
 	ensure_status_rules()
@@ -376,6 +397,12 @@ def ensure_phone_index() -> None:
 	"""An index on Contact Phone's own number: a caller ID that cannot be read as E.164 is looked up by its
 	exact text (contact_for_number), which must not scan a million rows either."""
 	frappe.db.add_index("Contact Phone", ["phone"], index_name="cc_phone_index")
+
+
+def ensure_geo_index() -> None:
+	"""One index on (cc_latitude, cc_longitude) of Address: the area query's latitude range uses it and
+	reads the longitude from the index too."""
+	frappe.db.add_index("Address", ["cc_latitude", "cc_longitude"], index_name="cc_geo_index")
 
 
 def ensure_outcomes() -> None:

@@ -58,10 +58,11 @@ class Visit:
 			raise FieldError("minutes", f"must be a whole number of minutes from 1 to 1440, not {m!r}")
 		if self.location is not None and not isinstance(self.location, Point):
 			raise FieldError("location", f"must be a Point or None, not {self.location!r}")
+		object.__setattr__(self, "_end", self.start + timedelta(minutes=m))
 
 	@property
 	def end(self) -> datetime:
-		return self.start + timedelta(minutes=self.minutes)
+		return self._end
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,8 @@ def shift_of(day: AgentDay, visit: Visit) -> Shift | None:
 
 
 def _in_shift(visits: Iterable[Visit], shift: Shift) -> list[Visit]:
-	return [v for v in visits if v.start < shift.end and v.end > shift.start]
+	start, end = shift.start, shift.end
+	return [v for v in visits if v.start < end and v._end > start]
 
 
 @dataclass
@@ -290,36 +292,43 @@ class Gap:
 	next_located: Point  # the next stop with a location after the gap (home base at the end)
 
 
-def gaps(day: AgentDay, shift: Shift, visits: Sequence[Visit] | None = None) -> list[Gap]:
-	"""The gaps of one shift, in time order."""
+def gap_rows(day: AgentDay, shift: Shift, visits: Sequence[Visit] | None = None) -> list[tuple]:
+	"""``gaps`` as plain tuples (after, before, earliest_from, latest_until, pos, next_pos, next_located), in
+	time order: what ``suggest`` walks through for every agent, so no object per gap."""
 	seq = _in_shift(day.visits if visits is None else visits, shift)
-	pos = day.home
-	eff = []
-	for v in seq:
-		if v.location is not None:
-			pos = v.location
-		eff.append(pos)
-	# the next located stop from each index on
-	next_located: list[Point] = [day.home] * (len(seq) + 1)
-	for i in range(len(seq) - 1, -1, -1):
-		next_located[i] = seq[i].location if seq[i].location is not None else next_located[i + 1]
+	home = day.home
+	n = len(seq)
+	next_located: list[Point] = [home] * (n + 1)
+	for i in range(n - 1, -1, -1):
+		loc = seq[i].location
+		next_located[i] = loc if loc is not None else next_located[i + 1]
 	out = []
-	for i in range(len(seq) + 1):
-		after = seq[i - 1] if i > 0 else None
-		before = seq[i] if i < len(seq) else None
+	after = None
+	pos = home
+	free = shift.start
+	for i in range(n + 1):
+		before = seq[i] if i < n else None
 		out.append(
-			Gap(
-				shift,
+			(
 				after,
 				before,
-				after.end if after else shift.start,
-				before.start if before else shift.end,
-				eff[i - 1] if i > 0 else day.home,
-				(before.location if before else day.home),
+				free,
+				before.start if before is not None else shift.end,
+				pos,
+				before.location if before is not None else home,
 				next_located[i],
 			)
 		)
+		if before is not None:
+			if before.location is not None:
+				pos = before.location
+			after, free = before, before._end
 	return out
+
+
+def gaps(day: AgentDay, shift: Shift, visits: Sequence[Visit] | None = None) -> list[Gap]:
+	"""The gaps of one shift, in time order."""
+	return [Gap(shift, *row) for row in gap_rows(day, shift, visits)]
 
 
 def gap_travel(day: AgentDay, gap: Gap, location: Point | None, travel) -> tuple[float, float, float]:

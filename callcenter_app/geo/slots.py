@@ -13,12 +13,12 @@ from callcenter_app.geo.points import Point
 from callcenter_app.geo.schedule import (
 	EPS_MINUTES,
 	AgentDay,
+	Gap,
 	Visit,
 	added_travel,
 	check,
 	find_gap,
-	gap_travel,
-	gaps,
+	gap_rows,
 )
 from callcenter_app.geo.travel import travel_minutes
 
@@ -80,19 +80,41 @@ def suggest(
 	step_delta = timedelta(minutes=step)
 	heap: list[tuple] = []
 	days = list(days)
+	eps = timedelta(minutes=EPS_MINUTES)
+	minute = timedelta(minutes=1)
 	for d_index, day in enumerate(days):
-		buffer = day.profile.buffer_minutes
+		profile = day.profile
+		buffer = profile.buffer_minutes
 		for shift in day.shifts:
-			for gap in gaps(day, shift):
-				t_in, t_out, added = gap_travel(day, gap, location, travel)
-				earliest = gap.earliest_from + timedelta(minutes=t_in + (buffer if gap.after else 0))
-				first = _grid_up(earliest - timedelta(minutes=EPS_MINUTES), step)
+			for row in gap_rows(day, shift):
+				after, before, free, until, pos, next_pos, next_located = row
+				# the time alone rules most gaps of a full day out: no travel needed to see it
+				room = (until - free) / minute - minutes
+				if after is not None:
+					room -= buffer
+				if before is not None:
+					room -= buffer
+				if room < -EPS_MINUTES:
+					continue
+				if location is None:
+					t_in = t_out = added = 0.0
+				else:
+					t_in = travel(pos, location, profile)
+					if t_in > room + EPS_MINUTES:
+						continue
+					t_out = travel(location, next_pos, profile) if next_pos is not None else 0.0
+					if t_in + t_out > room + EPS_MINUTES:
+						continue
+					t_on = t_out if next_pos is not None else travel(location, next_located, profile)
+					added = t_in + t_on - travel(pos, next_located, profile)
+				earliest = free + timedelta(minutes=t_in + (buffer if after is not None else 0))
+				first = _grid_up(earliest - eps, step)
 				if not_before is not None and first < not_before:
 					first = _grid_up(not_before, step)
-				latest = gap.latest_until - length - timedelta(minutes=t_out + (buffer if gap.before else 0))
-				if first > latest + timedelta(minutes=EPS_MINUTES):
+				latest = until - length - timedelta(minutes=t_out + (buffer if before is not None else 0))
+				if first > latest + eps:
 					continue
-				heapq.heappush(heap, (added, first, day.agent, d_index, len(heap), latest, gap))
+				heapq.heappush(heap, (added, first, day.agent, d_index, len(heap), latest, Gap(shift, *row)))
 	out: list[Suggestion] = []
 	per_agent: dict[str, int] = {}
 	while heap and len(out) < k:

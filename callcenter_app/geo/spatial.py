@@ -117,9 +117,9 @@ class SpatialIndex:
 		n = len(ids)
 		rad = math.radians
 		cos, sin = math.cos, math.sin
-		xs = array("d", bytes(8 * n))
-		ys = array("d", bytes(8 * n))
-		zs = array("d", bytes(8 * n))
+		xs = [0.0] * n  # lists while building: their items are the float objects (an array boxes a new one
+		ys = [0.0] * n  # on every read, which the sorts below would do 20 million times)
+		zs = [0.0] * n
 		for i in range(n):
 			la, lo = rad(lats[i]), rad(lons[i])
 			c = cos(la)
@@ -139,9 +139,10 @@ class SpatialIndex:
 			if hi - lo <= LEAF_SIZE:
 				continue
 			sub = perm[lo:hi]
+			sample = sub[:: max(1, (hi - lo) // 256)]  # the widest axis, judged on a sample
 			best_axis, best_spread = 0, -1.0
 			for a, c in enumerate(coords):
-				values = list(map(c.__getitem__, sub))
+				values = list(map(c.__getitem__, sample))
 				spread = max(values) - min(values)
 				if spread > best_spread:
 					best_axis, best_spread = a, spread
@@ -216,7 +217,9 @@ class SpatialIndex:
 				if far <= worst:
 					push((far, 2 * node, lo, mid))
 				push((0.0, 2 * node + 1, mid, hi))
-		return self._answer(p, [i for _, i in best])[:k]
+		# the k nearest by chord; a second pass takes every point as near as the k-th (ties, rounding), so
+		# the answer is the brute force's: nearest by haversine_km, ties by id
+		return self._answer(p, self._ball(p, worst * (1 + 1e-9) + 1e-15))[:k]
 
 	def _ball(self, p: Point, r2: float) -> list[int]:
 		n = len(self._ids)

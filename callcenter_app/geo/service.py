@@ -1,0 +1,386 @@
+"""Frappe glue of geodialing: choose Contacts by where their addresses are, and add them to a campaign.
+
+- Address carries its position in ``cc_latitude``/``cc_longitude`` (custom fields, index ``cc_geo_index``).
+  An address at exactly (0, 0) counts as not geocoded (Frappe stores an empty Float as 0).
+- Areas: plain circles/polygons, or field agents' zones (CC Field Agent: Circle = zone centre + radius,
+  Polygon = zone map), or X km around an agent's appointments of a day (CC Appointment with a position, not
+  Cancelled).
+- The database prefilters by the areas' bounding boxes on the indexed columns (``areas.sql_boxes``); the
+  exact distance / point-in-polygon test runs in Python (``areas.Areas``). A contact with several addresses
+  in the areas counts once, at its nearest.
+- Adding to a call list creates CC Campaign Contact documents as Data Import does (their validate normalises
+  the number and refuses a number twice), skipping numbers already on the list, contacts already on it,
+  numbers on the campaign's do-not-call list and — when the campaign checks the global list, as the dialer
+  does (``dialer.service.next_contacts``) — on the global one, and contacts without a usable number.
+- Who: managers (System Manager, Call Center Manager, Agent Supervisor, Project Manager); the service writes
+  with ``ignore_permissions`` after that check. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import frappe
+from frappe import _
+
+from callcenter_app.common.errors import FieldError
+from callcenter_app.dialer import service as dialer
+from callcenter_app.dialer.campaigns import call_list_number
+from callcenter_app.geo.areas import MAX_RADIUS_KM, Area, Areas, Circle, Polygon, sql_boxes
+from callcenter_app.geo.points import Point
+
+AGENT = "CC Field Agent"
+APPOINTMENT = "CC Appointment"
+CONTACT_ROW = "CC Campaign Contact"
+MAX_ADD = 5000  # rows one request may add (each is a document insert)
+LABELS = {
+	"campaign": "Campaign",
+	"source_campaign": "From the call list of",
+	"agents": "Field agents",
+	"radius_km": "Radius (km)",
+	"date": "Date",
+	"latitude": "Latitude",
+	"longitude": "Longitude",
+	"polygon": "Polygon",
+	"zone_map": "Zone map",
+	"areas": "Area",
+}
+
+
+def refuse(error: FieldError):
+	frappe.throw(
+		_("{0}: {1}").format(_(LABELS.get(error.field, error.field)), error.reason),
+		frappe.ValidationError,
+		title=_("Cannot choose contacts"),
+	)
+
+
+def check_may_choose(user: str | None = None) -> None:
+	if not dialer.is_manager(user):
+		frappe.throw(
+			_("Only managers, supervisors and project managers may choose contacts by area"),
+			frappe.PermissionError,
+			title=_("Not permitted"),
+		)
+
+
+# -- areas ----------------------------------------------------------------------------------------------------
+
+
+def has_field_agents() -> bool:
+	return bool(frappe.db.exists("DocType", AGENT))
+
+
+def parse_agents(value) -> list[str]:
+	if value in (None, "", "[]"):
+		return []
+	if isinstance(value, str):
+		text = value.strip()
+		if text.startswith("["):
+			try:
+				value = json.loads(text)
+			except ValueError:
+				raise FieldError("agents", _("is not a list of field agents")) from None
+		else:
+			value = [v for v in (p.strip() for p in text.split(",")) if v]
+	if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+		raise FieldError("agents", _("is not a list of field agents"))
+	return list(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+
+def parse_radius(value, required: bool) -> float | None:
+	if value in (None, "", 0, "0"):
+		if required:
+			raise FieldError("radius_km", _("is needed"))
+		return None
+	try:
+		radius = float(value)
+	except (TypeError, ValueError):
+		raise FieldError("radius_km", _("must be a number of km, not {0!r}").format(value)) from None
+	if not 0 < radius <= MAX_RADIUS_KM:
+		raise FieldError("radius_km", _("must be more than 0 and at most {0} km").format(int(MAX_RADIUS_KM)))
+	return radius
+
+
+def parse_date(value) -> dt.date | None:
+	if value in (None, ""):
+		return None
+	if isinstance(value, dt.date):
+		return value
+	try:
+		return dt.date.fromisoformat(str(value).strip()[:10])
+	except ValueError:
+		raise FieldError("date", _("must be a date like 2026-12-07, not {0!r}").format(value)) from None
+
+
+def agent_areas(agents: list[str], on_date: dt.date | None, radius_km: float | None) -> list[Area]:
+	"""Each agent's zone, or (with ``on_date``) circles of ``radius_km`` around their appointments that day."""
+	if not has_field_agents():
+		raise FieldError("agents", _("field agents are not set up on this site"))
+	areas: list[Area] = []
+	for name in agents:
+		a = frappe.db.get_value(
+			AGENT,
+			name,
+			[
+				"name",
+				"agent_name",
+				"zone_type",
+				"zone_latitude",
+				"zone_longitude",
+				"zone_radius_km",
+				"zone_map",
+			],
+			as_dict=True,
+		)
+		if not a:
+			raise FieldError("agents", _("{0} is not a field agent").format(name))
+		label = a.agent_name or a.name
+		if on_date is not None:
+			if radius_km is None:
+				raise FieldError("radius_km", _("is needed to choose contacts around appointments"))
+			rows = frappe.get_all(
+				APPOINTMENT,
+				filters={
+					"field_agent": a.name,
+					"start": ["between", [f"{on_date} 00:00:00", f"{on_date} 23:59:59.999999"]],
+					"status": ["!=", "Cancelled"],
+				},
+				fields=["name", "latitude", "longitude"],
+				order_by="start",
+			)
+			for r in rows:
+				if r.latitude or r.longitude:
+					areas.append(Circle(Point(r.latitude, r.longitude), radius_km, f"{label}: {r.name}"))
+		elif a.zone_type == "Circle":
+			radius = radius_km or a.zone_radius_km
+			if not radius:
+				raise FieldError("radius_km", _("{0}'s zone has no radius: give one").format(label))
+			areas.append(Circle(Point(a.zone_latitude, a.zone_longitude), float(radius), label))
+		elif a.zone_type == "Polygon":
+			areas.append(Polygon.parse(a.zone_map, label, field="zone_map"))
+		else:
+			raise FieldError(
+				"agents",
+				_(
+					"{0} has no zone: set one on the field agent, or choose a date to use the appointments"
+				).format(label),
+			)
+	return areas
+
+
+def areas_from(
+	agents=None, radius_km=None, date=None, latitude=None, longitude=None, polygon=None
+) -> list[Area]:
+	"""The areas a request describes: field agents (zones, or appointments on ``date``), a centre
+	(``latitude``, ``longitude``) with ``radius_km``, a polygon — any together."""
+	names = parse_agents(agents)
+	on_date = parse_date(date)
+	has_centre = latitude not in (None, "") or longitude not in (None, "")
+	radius = parse_radius(radius_km, required=has_centre)
+	areas: list[Area] = []
+	if names:
+		areas += agent_areas(names, on_date, radius)
+	if has_centre:
+		areas.append(Circle(Point(latitude, longitude), radius, _("centre")))
+	if polygon not in (None, ""):
+		areas.append(Polygon.parse(polygon, _("polygon")))
+	if not areas:
+		if names and on_date:
+			raise FieldError(
+				"date", _("the agents have no appointments with a position on {0}").format(on_date)
+			)
+		raise FieldError("areas", _("choose field agents, a centre and radius, or a polygon"))
+	return areas
+
+
+# -- contacts -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+	contact: str
+	km: float
+	area: str
+	phone: str | None = None  # from the source call list
+
+
+def find_contacts(areas: list[Area], source_campaign: str | None = None) -> list[Found]:
+	"""Contacts with an address in the areas (of ``source_campaign``'s call list only, when given), nearest
+	first: the indexed box prefilter in SQL, the exact test in Python."""
+	chosen = Areas(areas)
+	boxes = sql_boxes(areas)
+	where = " or ".join(
+		["(a.cc_latitude between %s and %s and a.cc_longitude between %s and %s)"] * len(boxes)
+	)
+	params: list = [v for box in boxes for v in box]
+	if source_campaign:
+		rows = frappe.db.sql(
+			f"""select dl.link_name, a.cc_latitude, a.cc_longitude, cc.phone
+			from `tabAddress` a
+			join `tabDynamic Link` dl on dl.parent = a.name and dl.parenttype = 'Address'
+				and dl.link_doctype = 'Contact'
+			join `tab{CONTACT_ROW}` cc on cc.contact = dl.link_name and cc.campaign = %s
+			where ({where}) and a.disabled = 0 and not (a.cc_latitude = 0 and a.cc_longitude = 0)""",
+			[source_campaign, *params],
+		)
+	else:
+		rows = frappe.db.sql(
+			f"""select dl.link_name, a.cc_latitude, a.cc_longitude, null
+			from `tabAddress` a
+			join `tabDynamic Link` dl on dl.parent = a.name and dl.parenttype = 'Address'
+				and dl.link_doctype = 'Contact'
+			where ({where}) and a.disabled = 0 and not (a.cc_latitude = 0 and a.cc_longitude = 0)""",
+			params,
+		)
+	best: dict[str, Found] = {}
+	nearest = chosen.nearest
+	for contact, lat, lon, phone in rows:
+		hit = nearest(float(lat), float(lon))
+		if hit is None:
+			continue
+		old = best.get(contact)
+		if old is None or hit[0] < old.km:
+			best[contact] = Found(contact, hit[0], hit[1], phone)
+	return sorted(best.values(), key=lambda f: (f.km, f.contact))
+
+
+@dataclass
+class Plan:
+	campaign: str
+	matched: int = 0  # contacts in the areas
+	rows: list[dict] = field(default_factory=list)  # to add: contact, phone, full_name, km, area
+	already: int = 0  # on the call list already (the number, or the contact)
+	dnc: int = 0  # on a do-not-call list the campaign respects
+	no_phone: int = 0  # no number that a call list takes
+
+	def summary(self) -> dict:
+		return {
+			"campaign": self.campaign,
+			"matched": self.matched,
+			"to_add": len(self.rows),
+			"already": self.already,
+			"dnc": self.dnc,
+			"no_phone": self.no_phone,
+			"sample": [
+				{k: r[k] for k in ("contact", "full_name", "phone", "area")} | {"km": round(r["km"], 2)}
+				for r in self.rows[:10]
+			],
+		}
+
+
+def _chunks(items: list, size: int = 1000):
+	for i in range(0, len(items), size):
+		yield items[i : i + size]
+
+
+def plan_additions(campaign: str, found: list[Found]) -> Plan:
+	"""What adding ``found`` to ``campaign``'s call list would do (nothing is written)."""
+	from callcenter_app.telephony.service import default_region
+
+	doc = frappe.db.get_value("CC Campaign", campaign, ["name", "check_dnc"], as_dict=True)
+	plan = Plan(campaign, matched=len(found))
+	if not found:
+		return plan
+	region = default_region()
+	names = [f.contact for f in found]
+	contacts = {}
+	for chunk in _chunks(names):
+		for c in frappe.get_all(
+			"Contact", filters={"name": ["in", chunk]}, fields=["name", "full_name", "mobile_no", "phone"]
+		):
+			contacts[c.name] = c
+	listed_contacts = set()
+	for chunk in _chunks(names):
+		listed_contacts.update(
+			frappe.get_all(
+				CONTACT_ROW, filters={"campaign": campaign, "contact": ["in", chunk]}, pluck="contact"
+			)
+		)
+	candidates = []
+	for f in found:
+		c = contacts.get(f.contact)
+		if c is None:
+			continue
+		if f.contact in listed_contacts:
+			plan.already += 1
+			continue
+		raw = f.phone or c.mobile_no or c.phone
+		try:
+			phone = call_list_number(raw or "", region, field="phone")
+		except (FieldError, ValueError):
+			plan.no_phone += 1
+			continue
+		candidates.append((f, c, phone))
+	phones = list(dict.fromkeys(p for _, _, p in candidates))
+	listed_phones = set()
+	global_dnc: set[str] = set()
+	own_dnc: set[str] = set()
+	for chunk in _chunks(phones):
+		listed_phones.update(
+			frappe.get_all(CONTACT_ROW, filters={"campaign": campaign, "phone": ["in", chunk]}, pluck="phone")
+		)
+		g, own = dialer.dnc_numbers(campaign, chunk)
+		global_dnc |= g
+		own_dnc |= own
+	seen: set[str] = set()
+	for f, c, phone in candidates:
+		if phone in listed_phones or phone in seen:
+			plan.already += 1
+			continue
+		if phone in own_dnc or (doc.check_dnc and phone in global_dnc):
+			plan.dnc += 1
+			continue
+		seen.add(phone)
+		plan.rows.append(
+			{"contact": f.contact, "phone": phone, "full_name": c.full_name, "km": f.km, "area": f.area}
+		)
+	return plan
+
+
+def add_rows(plan: Plan) -> list[str]:
+	"""Create the plan's CC Campaign Contact rows; returns their names."""
+	if len(plan.rows) > MAX_ADD:
+		raise FieldError(
+			"areas",
+			_("{0} contacts are more than {1} at once: choose a smaller area or radius").format(
+				len(plan.rows), MAX_ADD
+			),
+		)
+	names = []
+	for r in plan.rows:
+		doc = frappe.get_doc(
+			{
+				"doctype": CONTACT_ROW,
+				"campaign": plan.campaign,
+				"phone": r["phone"],
+				"contact": r["contact"],
+				"full_name": r["full_name"],
+			}
+		)
+		doc.insert(ignore_permissions=True)
+		names.append(doc.name)
+	return names
+
+
+def choose(campaign: str, source_campaign: str | None = None, **area_args) -> Plan:
+	"""Validate the request and plan it (no writes)."""
+	for fieldname, value in (("campaign", campaign), ("source_campaign", source_campaign)):
+		if value and not frappe.db.exists("CC Campaign", value):
+			raise FieldError(fieldname, _("{0} is not a campaign").format(value))
+	if not campaign:
+		raise FieldError("campaign", _("is needed"))
+	areas = areas_from(**area_args)
+	return plan_additions(campaign, find_contacts(areas, source_campaign or None))
+
+
+def set_address_point(address: str, point: Point | None) -> None:
+	"""Store (or clear, with None) an Address's position."""
+	frappe.db.set_value(
+		"Address",
+		address,
+		{"cc_latitude": point.lat if point else 0, "cc_longitude": point.lon if point else 0},
+		update_modified=False,
+	)
