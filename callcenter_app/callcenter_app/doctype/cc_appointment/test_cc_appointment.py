@@ -608,3 +608,70 @@ class TestConcurrentBooking(FrappeTestCase):
 		self.assertRegex(str(losses[0]), f"overlaps {wins[0]} .*minutes missing")
 		frappe.db.commit()  # a fresh snapshot
 		self.assertEqual(frappe.get_all("CC Appointment", {"field_agent": FA1}, pluck="name"), wins)
+
+
+class TestImport(FrappeTestCase):
+	"""A real Data Import of appointments goes through the same check: the refused rows are reported with
+	the reason, the good ones kept. Data Import commits after every row, so the records are committed and
+	deleted again."""
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		settings(geocoder_url=f"http://127.0.0.1:{closed_port()}")
+		make_field_agent(FA1, HOME_A)
+		self.contact = make_contact("Field Import Customer", "+37060044444")
+		clear_appointments()
+		frappe.db.commit()
+		self.imports = []
+
+	def tearDown(self):
+		frappe.db.rollback()
+		for name in self.imports:
+			file_url = frappe.db.get_value("Data Import", name, "import_file")
+			frappe.db.delete("Data Import Log", {"data_import": name})
+			frappe.db.delete("Data Import", {"name": name})
+			frappe.db.delete("File", {"file_url": file_url})
+		clear_appointments()
+		frappe.db.commit()
+
+	def test_import_cannot_overbook(self):
+		header = "Field agent,Contact,Address,Start,Duration (minutes),Latitude,Longitude"
+		rows = [
+			f"{FA1},{self.contact},Gedimino pr. 9,{at(10)},60,{NEAR[0]},{NEAR[1]}",
+			f"{FA1},{self.contact},Gedimino pr. 9,{at(10, 30)},60,{NEAR[0]},{NEAR[1]}",
+			f"{FA1},{self.contact},Gedimino pr. 9,{at(7)},60,{NEAR[0]},{NEAR[1]}",
+		]
+		file = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": "cc_test_appointments.csv",
+				"content": ("\n".join([header, *rows]) + "\n").encode(),
+				"is_private": 1,
+			}
+		).insert(ignore_permissions=True)
+		data_import = frappe.get_doc(
+			{
+				"doctype": "Data Import",
+				"reference_doctype": "CC Appointment",
+				"import_type": "Insert New Records",
+				"import_file": file.file_url,
+			}
+		).insert()
+		frappe.db.commit()
+		self.imports.append(data_import.name)
+		data_import.start_import()
+		data_import.reload()
+		logs = frappe.get_all(
+			"Data Import Log",
+			filters={"data_import": data_import.name},
+			fields=["row_indexes", "success", "messages", "docname"],
+			order_by="log_index",
+		)
+		self.assertEqual(data_import.status, "Partial Success")
+		imported = frappe.get_all("CC Appointment", {"field_agent": FA1}, pluck="name")
+		self.assertEqual(len(imported), 1)
+		report = {json.loads(log.row_indexes)[0]: log.messages or "" for log in logs if not log.success}
+		self.assertEqual(sorted(report), [3, 4])
+		self.assertIn(f"overlaps {imported[0]}", report[3])
+		self.assertIn("40 minutes missing", report[3])
+		self.assertIn("outside", report[4])
