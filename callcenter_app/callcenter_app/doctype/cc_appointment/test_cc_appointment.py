@@ -551,6 +551,11 @@ class TestMenu(FieldCase):
 	def test_workspace_follows_the_setting(self):
 		settings(has_field_agents=0)
 		self.assertEqual(frappe.db.get_value("Workspace", "Field Agents", "is_hidden"), 1)
+		frappe.set_user(OP1)
+		with self.assertRaisesRegex(frappe.ValidationError, "Field agents are switched off"):
+			api.book(FA1, self.contact, "x", at(10), 60, latitude=NEAR[0], longitude=NEAR[1])
+		self.assertFalse(frappe.db.exists("CC Appointment", {"field_agent": FA1}))
+		frappe.set_user("Administrator")
 		settings(has_field_agents=1)
 		self.assertEqual(frappe.db.get_value("Workspace", "Field Agents", "is_hidden"), 0)
 
