@@ -199,6 +199,11 @@ def areas_from(
 # -- contacts -------------------------------------------------------------------------------------------------
 
 
+def _chunks(items: list, size: int = 1000):
+	for i in range(0, len(items), size):
+		yield items[i : i + size]
+
+
 @dataclass
 class Found:
 	contact: str
@@ -209,41 +214,49 @@ class Found:
 
 def find_contacts(areas: list[Area], source_campaign: str | None = None) -> list[Found]:
 	"""Contacts with an address in the areas (of ``source_campaign``'s call list only, when given), nearest
-	first: the indexed box prefilter in SQL, the exact test in Python."""
+	first.
+
+	1. The boxes, on ``cc_geo_index`` alone (it holds the Address's name too, so no row is read);
+	2. the exact test in Python;
+	3. the Contacts linked to the addresses inside, with the addresses' ``disabled`` (rows read only for
+	   those), and the source call list's numbers."""
 	chosen = Areas(areas)
 	boxes = sql_boxes(areas)
-	where = " or ".join(
-		["(a.cc_latitude between %s and %s and a.cc_longitude between %s and %s)"] * len(boxes)
+	where = " or ".join(["(cc_latitude between %s and %s and cc_longitude between %s and %s)"] * len(boxes))
+	rows = frappe.db.sql(
+		f"""select name, cc_latitude, cc_longitude from `tabAddress` force index (cc_geo_index)
+		where ({where}) and not (cc_latitude = 0 and cc_longitude = 0)""",
+		[v for box in boxes for v in box],
 	)
-	params: list = [v for box in boxes for v in box]
-	if source_campaign:
-		rows = frappe.db.sql(
-			f"""select dl.link_name, a.cc_latitude, a.cc_longitude, cc.phone
-			from `tabAddress` a
-			join `tabDynamic Link` dl on dl.parent = a.name and dl.parenttype = 'Address'
-				and dl.link_doctype = 'Contact'
-			join `tab{CONTACT_ROW}` cc on cc.contact = dl.link_name and cc.campaign = %s
-			where ({where}) and a.disabled = 0 and not (a.cc_latitude = 0 and a.cc_longitude = 0)""",
-			[source_campaign, *params],
-		)
-	else:
-		rows = frappe.db.sql(
-			f"""select dl.link_name, a.cc_latitude, a.cc_longitude, null
-			from `tabAddress` a
-			join `tabDynamic Link` dl on dl.parent = a.name and dl.parenttype = 'Address'
-				and dl.link_doctype = 'Contact'
-			where ({where}) and a.disabled = 0 and not (a.cc_latitude = 0 and a.cc_longitude = 0)""",
-			params,
-		)
-	best: dict[str, Found] = {}
+	inside: dict[str, tuple[float, str]] = {}
 	nearest = chosen.nearest
-	for contact, lat, lon, phone in rows:
+	for name, lat, lon in rows:
 		hit = nearest(float(lat), float(lon))
-		if hit is None:
-			continue
-		old = best.get(contact)
-		if old is None or hit[0] < old.km:
-			best[contact] = Found(contact, hit[0], hit[1], phone)
+		if hit is not None:
+			inside[name] = hit
+	best: dict[str, Found] = {}
+	for chunk in _chunks(list(inside), 2000):
+		marks = ", ".join(["%s"] * len(chunk))
+		if source_campaign:
+			links = frappe.db.sql(
+				f"""select dl.parent, dl.link_name, cc.phone from `tabDynamic Link` dl
+				join `tabAddress` a on a.name = dl.parent and a.disabled = 0
+				join `tab{CONTACT_ROW}` cc on cc.contact = dl.link_name and cc.campaign = %s
+				where dl.parent in ({marks}) and dl.parenttype = 'Address' and dl.link_doctype = 'Contact'""",
+				[source_campaign, *chunk],
+			)
+		else:
+			links = frappe.db.sql(
+				f"""select dl.parent, dl.link_name, null from `tabDynamic Link` dl
+				join `tabAddress` a on a.name = dl.parent and a.disabled = 0
+				where dl.parent in ({marks}) and dl.parenttype = 'Address' and dl.link_doctype = 'Contact'""",
+				chunk,
+			)
+		for address, contact, phone in links:
+			km, label = inside[address]
+			old = best.get(contact)
+			if old is None or km < old.km:
+				best[contact] = Found(contact, km, label, phone)
 	return sorted(best.values(), key=lambda f: (f.km, f.contact))
 
 
@@ -271,32 +284,40 @@ class Plan:
 		}
 
 
-def _chunks(items: list, size: int = 1000):
-	for i in range(0, len(items), size):
-		yield items[i : i + size]
-
-
 def plan_additions(campaign: str, found: list[Found]) -> Plan:
-	"""What adding ``found`` to ``campaign``'s call list would do (nothing is written)."""
+	"""What adding ``found`` to ``campaign``'s call list would do (nothing is written).
+
+	A contact's number: the source call list's, else its Contact Phone rows' ``cc_e164`` (kept by the Contact
+	hook; primary mobile first, then primary phone, then any), else its mobile/phone text normalised here."""
 	from callcenter_app.telephony.service import default_region
 
 	doc = frappe.db.get_value("CC Campaign", campaign, ["name", "check_dnc"], as_dict=True)
 	plan = Plan(campaign, matched=len(found))
 	if not found:
 		return plan
-	region = default_region()
+	region = None
 	names = [f.contact for f in found]
-	contacts = {}
-	for chunk in _chunks(names):
-		for c in frappe.get_all(
-			"Contact", filters={"name": ["in", chunk]}, fields=["name", "full_name", "mobile_no", "phone"]
+	contacts: dict[str, tuple] = {}
+	keyed: dict[str, str] = {}
+	listed_contacts: set[str] = set()
+	for chunk in _chunks(names, 2000):
+		marks = ", ".join(["%s"] * len(chunk))
+		for name, full_name, mobile, phone in frappe.db.sql(
+			f"select name, full_name, mobile_no, phone from `tabContact` where name in ({marks})", chunk
 		):
-			contacts[c.name] = c
-	listed_contacts = set()
-	for chunk in _chunks(names):
+			contacts[name] = (full_name, mobile, phone)
+		for parent, e164 in frappe.db.sql(
+			f"""select parent, cc_e164 from `tabContact Phone`
+			where parent in ({marks}) and parenttype = 'Contact' and cc_e164 like '+%%'
+			order by is_primary_mobile_no desc, is_primary_phone desc, idx""",
+			chunk,
+		):
+			keyed.setdefault(parent, e164)
 		listed_contacts.update(
-			frappe.get_all(
-				CONTACT_ROW, filters={"campaign": campaign, "contact": ["in", chunk]}, pluck="contact"
+			r[0]
+			for r in frappe.db.sql(
+				f"select contact from `tab{CONTACT_ROW}` where campaign = %s and contact in ({marks})",
+				[campaign, *chunk],
 			)
 		)
 	candidates = []
@@ -307,20 +328,28 @@ def plan_additions(campaign: str, found: list[Found]) -> Plan:
 		if f.contact in listed_contacts:
 			plan.already += 1
 			continue
-		raw = f.phone or c.mobile_no or c.phone
-		try:
-			phone = call_list_number(raw or "", region, field="phone")
-		except (FieldError, ValueError):
-			plan.no_phone += 1
-			continue
+		phone = f.phone or keyed.get(f.contact)
+		if phone is None:
+			if region is None:
+				region = default_region()
+			try:
+				phone = call_list_number(c[1] or c[2] or "", region, field="phone")
+			except (FieldError, ValueError):
+				plan.no_phone += 1
+				continue
 		candidates.append((f, c, phone))
 	phones = list(dict.fromkeys(p for _, _, p in candidates))
-	listed_phones = set()
+	listed_phones: set[str] = set()
 	global_dnc: set[str] = set()
 	own_dnc: set[str] = set()
-	for chunk in _chunks(phones):
+	for chunk in _chunks(phones, 2000):
+		marks = ", ".join(["%s"] * len(chunk))
 		listed_phones.update(
-			frappe.get_all(CONTACT_ROW, filters={"campaign": campaign, "phone": ["in", chunk]}, pluck="phone")
+			r[0]
+			for r in frappe.db.sql(
+				f"select phone from `tab{CONTACT_ROW}` where campaign = %s and phone in ({marks})",
+				[campaign, *chunk],
+			)
 		)
 		g, own = dialer.dnc_numbers(campaign, chunk)
 		global_dnc |= g
@@ -335,7 +364,7 @@ def plan_additions(campaign: str, found: list[Found]) -> Plan:
 			continue
 		seen.add(phone)
 		plan.rows.append(
-			{"contact": f.contact, "phone": phone, "full_name": c.full_name, "km": f.km, "area": f.area}
+			{"contact": f.contact, "phone": phone, "full_name": c[0], "km": f.km, "area": f.area}
 		)
 	return plan
 
