@@ -171,12 +171,17 @@ class GeoAreaTestCase(FrappeTestCase):
 	def test_agents_zones_and_appointments(self):
 		if not service.has_field_agents():
 			self.skipTest("CC Field Agent is not on this branch (wt/field adds it)")
-		# written against wt/field's doctypes: runs once both branches are merged
+		# written against wt/field's doctypes: runs once both branches are merged. A field agent's user has
+		# the Field Agent role and working hours (an HD Service Level Agreement).
+		from callcenter_app.callcenter_app.doctype.cc_appointment.test_cc_appointment import make_sla
+
+		make_user(PM, ("Field Agent",))
 		agent = frappe.get_doc(
 			{
 				"doctype": service.AGENT,
 				"agent_name": "GeoT Agent",
 				"user": PM,
+				"working_hours": make_sla(),
 				"active": 1,
 				"zone_type": "Circle",
 				"zone_latitude": CENTRE.lat,
