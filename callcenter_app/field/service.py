@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import MutableMapping
@@ -562,13 +563,16 @@ def suggestions(
 # --- reassignment (supervisors) --------------------------------------------------------------------------
 
 
+MOVABLE = frozenset({"Booked", "Confirmed"})  # what a reassignment moves; a visit done stays where it was
+
+
 def reassign(appointment: str, to_agent: str) -> dict:
 	"""Give one appointment to another agent, at its own time; refused when it does not fit their day."""
 	doc = frappe.get_doc(APPOINTMENT, appointment)
 	doc.check_permission("write")
 	if doc.field_agent == to_agent:
 		frappe.throw(_("{0} is already {1}'s appointment.").format(appointment, doc.agent_name or to_agent))
-	if doc.status in (rules.CANCELLED, "Done", "No-show"):
+	if doc.status not in MOVABLE:
 		frappe.throw(
 			_("{0} is {1}: only booked or confirmed appointments are reassigned.").format(
 				appointment, _(doc.status)
@@ -582,12 +586,16 @@ def reassign(appointment: str, to_agent: str) -> dict:
 
 
 def reassign_day_plan(agent: str, day: date, to_agents: list[str] | None = None) -> dict:
-	"""Where each of ``agent``'s appointments on ``day`` would go (the colleague it fits with the least added
-	travel), and which fit nowhere. Nothing changes."""
+	"""Where each of ``agent``'s appointments on ``day`` that is still to do (Booked or Confirmed) would go
+	(the colleague it fits with the least added travel), and which fit nowhere. Nothing changes."""
 	source = agent_day(agent, day)
+	to_do = {b.name: b for b in source.booked if b.status in MOVABLE}
+	moving = dataclasses.replace(
+		source.engine, visits=tuple(v for v in source.engine.visits if v.id in to_do)
+	)
 	others = [agent_day(row, day).engine for row in active_agents(agents=to_agents) if row.name != agent]
-	moves, unplaced = reassign_day(source.engine, others, travel=travel_fn())
-	booked = {b.name: b for b in source.booked}
+	moves, unplaced = reassign_day(moving, others, travel=travel_fn())
+	booked = to_do
 	names = {r: frappe.db.get_value(AGENT, r, "agent_name") for r in {s.agent for _, s in moves}}
 	return {
 		"moves": [

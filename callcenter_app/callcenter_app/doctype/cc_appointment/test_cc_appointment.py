@@ -412,6 +412,19 @@ class TestSupervisor(FieldCase):
 		self.assertEqual(sorted(done["moved"]), sorted(names))
 		self.assertEqual(frappe.db.count("CC Appointment", {"field_agent": FA2}), 3)
 
+	def test_a_day_moves_what_is_still_to_do(self):
+		"""A visit already done (or a no-show) stays with its agent; the rest of the day moves."""
+		frappe.set_user(OP1)
+		done, todo = (appointment(FA1, at(h)).name for h in (9, 11))
+		frappe.db.set_value("CC Appointment", done, "status", "Done")
+		frappe.set_user(SUP)
+		plan = api.reassign_day(FA1, str(DAY), to_agents=FA2)
+		self.assertEqual([m["appointment"] for m in plan["moves"]], [todo])
+		self.assertEqual(plan["unplaced"], [])
+		api.reassign_day(FA1, str(DAY), apply=1, to_agents=FA2)
+		self.assertEqual(frappe.db.get_value("CC Appointment", done, "field_agent"), FA1)
+		self.assertEqual(frappe.db.get_value("CC Appointment", todo, "field_agent"), FA2)
+
 	def test_a_day_is_that_day_only(self):
 		"""The day view and a day's reassignment hold that day's appointments, not the next day's."""
 		frappe.set_user(OP1)
