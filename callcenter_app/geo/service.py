@@ -184,7 +184,9 @@ def areas_from(
 	if names:
 		areas += agent_areas(names, on_date, radius)
 	if has_centre:
-		areas.append(Circle(Point(latitude, longitude), radius, _("centre")))
+		centre = Point(latitude, longitude)
+		label = _("{0} km around {1}, {2}").format(f"{radius:g}", f"{centre.lat:.4f}", f"{centre.lon:.4f}")
+		areas.append(Circle(centre, radius, label))
 	if polygon not in (None, ""):
 		areas.append(Polygon.parse(polygon, _("polygon")))
 	if not areas:
