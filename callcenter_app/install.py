@@ -400,9 +400,22 @@ def ensure_phone_index() -> None:
 
 
 def ensure_geo_index() -> None:
-	"""One index on (cc_latitude, cc_longitude) of Address: the area query's latitude range uses it and
-	reads the longitude from the index too."""
-	frappe.db.add_index("Address", ["cc_latitude", "cc_longitude"], index_name="cc_geo_index")
+	"""The area query's indexes (geo/service.find_contacts), both covering, so no table row is read:
+	Address (cc_latitude, cc_longitude, disabled) — the latitude range, the longitude and disabled checked in
+	the index, the name (primary key) in it too; Dynamic Link (parent, parenttype, link_doctype, link_name) —
+	an address's Contacts."""
+	if frappe.db.sql(
+		"show index from `tabAddress` where Key_name = 'cc_geo_index' and Column_name = 'disabled'"
+	):
+		pass
+	elif frappe.db.sql("show index from `tabAddress` where Key_name = 'cc_geo_index'"):
+		frappe.db.sql_ddl("alter table `tabAddress` drop index cc_geo_index")
+	frappe.db.add_index("Address", ["cc_latitude", "cc_longitude", "disabled"], index_name="cc_geo_index")
+	frappe.db.add_index(
+		"Dynamic Link",
+		["parent", "parenttype", "link_doctype", "link_name"],
+		index_name="cc_link_parent_index",
+	)
 
 
 def ensure_outcomes() -> None:
