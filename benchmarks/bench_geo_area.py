@@ -201,7 +201,7 @@ def main() -> None:
 	boxes = service.sql_boxes([Circle(c, 10)])
 	plan = frappe.db.sql(
 		"""explain select name, cc_latitude, cc_longitude from `tabAddress` force index (cc_geo_index)
-		where cc_latitude between %s and %s and cc_longitude between %s and %s""",
+		where cc_latitude between %s and %s and cc_longitude between %s and %s and disabled = 0""",
 		list(boxes[0]),
 		as_dict=True,
 	)

@@ -69,6 +69,8 @@ doc_events["CC Credit Ledger Entry"] = {
 doc_events["HD Agent"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
 doc_events["User"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
 # A campaign's active operators sit in its call queue (presence/service.py campaign_seats): Asterisk follows.
+# The Field Agents workspace follows CC Settings' has_field_agents (field/service.py sync_field_menu).
+doc_events["CC Settings"] = {"on_update": "callcenter_app.field.service.sync_field_menu"}
 doc_events["CC Campaign"] = {
 	"on_update": "callcenter_app.telephony.presence.service.on_campaign_update",
 	"on_trash": "callcenter_app.telephony.presence.service.on_campaign_update",
@@ -96,6 +98,9 @@ permission_query_conditions = {
 	"CC Credit Account": "callcenter_app.credit.service.account_query",
 	"CC Credit Ledger Entry": "callcenter_app.credit.service.entry_query",
 	"CC Top Up": "callcenter_app.credit.service.top_up_query",
+	# Field agents read only their own appointments; operators the ones they booked or of their campaigns.
+	"CC Appointment": "callcenter_app.field.service.appointment_query",
+	"CC Field Agent": "callcenter_app.field.service.field_agent_query",
 }
 has_permission = {
 	"CC Agent Status Log": "callcenter_app.callcenter_app.doctype.cc_agent_status_log.cc_agent_status_log.has_permission",
@@ -110,6 +115,8 @@ has_permission = {
 	"CC Credit Account": "callcenter_app.credit.service.account_permission",
 	"CC Credit Ledger Entry": "callcenter_app.credit.service.entry_permission",
 	"CC Top Up": "callcenter_app.credit.service.top_up_permission",
+	"CC Appointment": "callcenter_app.field.service.appointment_permission",
+	"CC Field Agent": "callcenter_app.field.service.field_agent_permission",
 }
 
 # Portal and print formats

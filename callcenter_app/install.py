@@ -395,6 +395,14 @@ def after_migrate():
 	ensure_preset_filters()
 	ensure_single_defaults()
 	ensure_outcomes()
+	ensure_field_menu()
+
+
+def ensure_field_menu() -> None:
+	"""The Field Agents workspace, shown only while CC Settings has field agents (field/service.py)."""
+	from callcenter_app.field.service import sync_field_menu
+
+	sync_field_menu()
 
 
 def ensure_phone_index() -> None:
@@ -404,9 +412,22 @@ def ensure_phone_index() -> None:
 
 
 def ensure_geo_index() -> None:
-	"""One index on (cc_latitude, cc_longitude) of Address: the area query's latitude range uses it and
-	reads the longitude from the index too."""
-	frappe.db.add_index("Address", ["cc_latitude", "cc_longitude"], index_name="cc_geo_index")
+	"""The area query's indexes (geo/service.find_contacts), both covering, so no table row is read:
+	Address (cc_latitude, cc_longitude, disabled) — the latitude range, the longitude and disabled checked in
+	the index, the name (primary key) in it too; Dynamic Link (parent, parenttype, link_doctype, link_name) —
+	an address's Contacts."""
+	if frappe.db.sql(
+		"show index from `tabAddress` where Key_name = 'cc_geo_index' and Column_name = 'disabled'"
+	):
+		pass
+	elif frappe.db.sql("show index from `tabAddress` where Key_name = 'cc_geo_index'"):
+		frappe.db.sql_ddl("alter table `tabAddress` drop index cc_geo_index")
+	frappe.db.add_index("Address", ["cc_latitude", "cc_longitude", "disabled"], index_name="cc_geo_index")
+	frappe.db.add_index(
+		"Dynamic Link",
+		["parent", "parenttype", "link_doctype", "link_name"],
+		index_name="cc_link_parent_index",
+	)
 
 
 def ensure_outcomes() -> None:
@@ -510,7 +531,12 @@ def ensure_preset_filters() -> None:
 
 
 # CC Settings checks whose default must hold on sites that had CC Settings before the field existed.
-SINGLE_DEFAULTS = {"agents_see_own_teams_only": 1}
+SINGLE_DEFAULTS = {
+	"agents_see_own_teams_only": 1,
+	"geocoder_url": "https://nominatim.openstreetmap.org",
+	"geocoder_user_agent": "callcenter_app",
+	"geocoder_min_interval": 1,
+}
 
 
 def ensure_single_defaults() -> None:

@@ -18,6 +18,7 @@ PURE_PACKAGES = (
 	"metrics",
 	"geo",
 	"credit",
+	"field",
 )
 GLUE_FILES = {"service.py", "tasks.py"}  # the Frappe side of each engine (or of one area of it)
 GLUE_SUFFIX = "_service.py"  # the Frappe side of one concern, beside its pure module: ami/call_log_service.py

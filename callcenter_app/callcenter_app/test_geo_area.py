@@ -72,6 +72,8 @@ class GeoAreaTestCase(FrappeTestCase):
 		cls.dnc_own = make_located_contact("GeoT dnc own", "+37060010008", north(4))
 		cls.dnc_global = make_located_contact("GeoT dnc global", "+37060010009", north(5))
 		add_dnc("+37060010009", None)
+		cls.disabled = make_located_contact("GeoT disabled", "+37060010010", north(1.5))
+		frappe.db.set_value("Address", {"address_title": "GeoT disabled 0"}, "disabled", 1)
 
 	def setUp(self):
 		frappe.set_user("Administrator")
@@ -95,7 +97,7 @@ class GeoAreaTestCase(FrappeTestCase):
 		(box,) = sql_boxes(service.areas_from(latitude=CENTRE.lat, longitude=CENTRE.lon, radius_km=10))
 		corner = Point(north(9).lat, CENTRE.lon + 0.12)
 		self.assertTrue(box[0] <= corner.lat <= box[1] and box[2] <= corner.lon <= box[3])
-		for outside in (self.out, self.corner, self.unplaced):
+		for outside in (self.out, self.corner, self.unplaced, self.disabled):
 			self.assertNotIn(outside, names)
 		self.assertEqual(names[0], self.two)  # its second address, 1 km out, is the nearest
 		self.assertAlmostEqual(found[0].km, 1.0, places=3)
@@ -171,12 +173,17 @@ class GeoAreaTestCase(FrappeTestCase):
 	def test_agents_zones_and_appointments(self):
 		if not service.has_field_agents():
 			self.skipTest("CC Field Agent is not on this branch (wt/field adds it)")
-		# written against wt/field's doctypes: runs once both branches are merged
+		# written against wt/field's doctypes: runs once both branches are merged. A field agent's user has
+		# the Field Agent role and working hours (an HD Service Level Agreement).
+		from callcenter_app.callcenter_app.doctype.cc_appointment.test_cc_appointment import make_sla
+
+		make_user(PM, ("Field Agent",))
 		agent = frappe.get_doc(
 			{
 				"doctype": service.AGENT,
 				"agent_name": "GeoT Agent",
 				"user": PM,
+				"working_hours": make_sla(),
 				"active": 1,
 				"zone_type": "Circle",
 				"zone_latitude": CENTRE.lat,
@@ -191,4 +198,4 @@ class GeoAreaTestCase(FrappeTestCase):
 		self.assertTrue(frappe.db.has_column("Address", "cc_latitude"))
 		self.assertTrue(frappe.db.has_column("Address", "cc_longitude"))
 		index = frappe.db.sql("show index from `tabAddress` where Key_name = 'cc_geo_index'", as_dict=True)
-		self.assertEqual([r.Column_name for r in index], ["cc_latitude", "cc_longitude"])
+		self.assertEqual([r.Column_name for r in index], ["cc_latitude", "cc_longitude", "disabled"])

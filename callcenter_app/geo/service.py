@@ -184,7 +184,9 @@ def areas_from(
 	if names:
 		areas += agent_areas(names, on_date, radius)
 	if has_centre:
-		areas.append(Circle(Point(latitude, longitude), radius, _("centre")))
+		centre = Point(latitude, longitude)
+		label = _("{0} km around {1}, {2}").format(f"{radius:g}", f"{centre.lat:.4f}", f"{centre.lon:.4f}")
+		areas.append(Circle(centre, radius, label))
 	if polygon not in (None, ""):
 		areas.append(Polygon.parse(polygon, _("polygon")))
 	if not areas:
@@ -216,16 +218,17 @@ def find_contacts(areas: list[Area], source_campaign: str | None = None) -> list
 	"""Contacts with an address in the areas (of ``source_campaign``'s call list only, when given), nearest
 	first.
 
-	1. The boxes, on ``cc_geo_index`` alone (it holds the Address's name too, so no row is read);
+	1. The boxes, on ``cc_geo_index`` alone (latitude, longitude, disabled; the name is in it as the primary
+	   key, so no table row is read);
 	2. the exact test in Python;
-	3. the Contacts linked to the addresses inside, with the addresses' ``disabled`` (rows read only for
-	   those), and the source call list's numbers."""
+	3. the Contacts linked to the addresses inside (``cc_link_parent_index`` on Dynamic Link, again no row
+	   read), and the source call list's numbers."""
 	chosen = Areas(areas)
 	boxes = sql_boxes(areas)
 	where = " or ".join(["(cc_latitude between %s and %s and cc_longitude between %s and %s)"] * len(boxes))
 	rows = frappe.db.sql(
 		f"""select name, cc_latitude, cc_longitude from `tabAddress` force index (cc_geo_index)
-		where ({where}) and not (cc_latitude = 0 and cc_longitude = 0)""",
+		where ({where}) and disabled = 0 and not (cc_latitude = 0 and cc_longitude = 0)""",
 		[v for box in boxes for v in box],
 	)
 	inside: dict[str, tuple[float, str]] = {}
@@ -240,7 +243,6 @@ def find_contacts(areas: list[Area], source_campaign: str | None = None) -> list
 		if source_campaign:
 			links = frappe.db.sql(
 				f"""select dl.parent, dl.link_name, cc.phone from `tabDynamic Link` dl
-				join `tabAddress` a on a.name = dl.parent and a.disabled = 0
 				join `tab{CONTACT_ROW}` cc on cc.contact = dl.link_name and cc.campaign = %s
 				where dl.parent in ({marks}) and dl.parenttype = 'Address' and dl.link_doctype = 'Contact'""",
 				[source_campaign, *chunk],
@@ -248,7 +250,6 @@ def find_contacts(areas: list[Area], source_campaign: str | None = None) -> list
 		else:
 			links = frappe.db.sql(
 				f"""select dl.parent, dl.link_name, null from `tabDynamic Link` dl
-				join `tabAddress` a on a.name = dl.parent and a.disabled = 0
 				where dl.parent in ({marks}) and dl.parenttype = 'Address' and dl.link_doctype = 'Contact'""",
 				chunk,
 			)

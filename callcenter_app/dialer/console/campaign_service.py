@@ -62,6 +62,8 @@ def campaigns_of(user: str) -> dict:
 		"campaign": shown if shown in visible else None,
 		"manager": dialer.is_manager(user),
 		"presence": phone_state(user),
+		# "Book appointment" (a field agent's visit) is offered only where there are field agents
+		"field_agents": bool(frappe.db.get_single_value("CC Settings", "has_field_agents")),
 	}
 
 

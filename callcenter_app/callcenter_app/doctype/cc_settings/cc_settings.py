@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from callcenter_app.common.settings_rules import check_cc_settings
+from callcenter_app.field.rules import check_field_settings
 from callcenter_app.tickets.service import check_status_rules
 from callcenter_app.utils import is_masked_password, throw_field_errors
 
@@ -28,6 +29,11 @@ class CCSettings(Document):
 		ami_port: DF.Int
 		ami_secret: DF.Password | None
 		ami_username: DF.Data | None
+		geocoder_min_interval: DF.Float
+		geocoder_url: DF.Data | None
+		geocoder_user_agent: DF.Data | None
+		has_field_agents: DF.Check
+		osrm_url: DF.Data | None
 		pbx_enabled: DF.Check
 		qos_early_factor: DF.Float
 		qos_limit_wait: DF.Int
@@ -44,6 +50,7 @@ class CCSettings(Document):
 		values["ami_secret"] = "" if is_masked_password(self.ami_secret) else self.ami_secret
 		throw_field_errors(self.doctype, check_cc_settings(values))
 		throw_field_errors(self.doctype, check_status_rules(self.status_rules))
+		throw_field_errors(self.doctype, check_field_settings(values))
 		self.validate_secret_present()
 		self.validate_secret_follows_host()
 

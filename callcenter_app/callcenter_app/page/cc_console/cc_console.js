@@ -360,6 +360,11 @@ callcenter.OperatorConsole = class OperatorConsole {
 		}
 		if (v.operator && c && v.mine && v.operators.length)
 			button(__("Transfer"), "btn-default", () => this.transfer());
+		// a field agent's visit for this contact (the cc-booking page, prefilled)
+		if (c && v.field_agents)
+			button(__("Book appointment"), "btn-default", () =>
+				frappe.set_route("cc-booking", { contact: c.contact || "", campaign: v.campaign.name })
+			);
 
 		// the outcome form belongs to one contact: a new contact starts with an empty form
 		const outcome = this.fields.outcome;
