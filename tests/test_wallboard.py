@@ -386,3 +386,50 @@ def test_pump_thread_publishes_the_trailing_change():
 		assert len(published) <= 2  # the first change at once, the other two coalesced
 	finally:
 		pump.stop()
+
+
+def test_pump_thread_refreshes_from_its_source_and_publishes_what_changed():
+	published, done, calls = [], threading.Event(), []
+
+	def refresh():
+		calls.append(1)
+		n = len(calls)
+		return [{"kind": "queues", "names": [f"q{i}" for i in range(min(n, 3))]}]
+
+	def publish(snapshot):
+		published.append([q["queue"] for q in snapshot["queues"]])
+		if len(snapshot["queues"]) == 3:
+			done.set()
+
+	setup, teardown = threading.Event(), threading.Event()
+	pump = Pump(
+		board(),
+		publish,
+		interval=0.05,
+		refresh=refresh,
+		refresh_every=0.05,
+		setup=setup.set,
+		teardown=teardown.set,
+	).start()
+	try:
+		assert done.wait(3.0), published
+	finally:
+		pump.stop()
+	assert setup.is_set() and teardown.is_set()
+	assert published[-1] == ["q0", "q1", "q2"]
+	assert published.count(["q0", "q1", "q2"]) == 1  # later refreshes change nothing: no publish
+
+
+def test_pump_refresh_that_fails_is_reported_and_retried():
+	errors = []
+	state = {"fail": True}
+
+	def refresh():
+		if state["fail"]:
+			raise ConnectionError("db down")
+		return [{"kind": "queues", "names": ["q"]}]
+
+	pump = Pump(board(), lambda s: None, clock=Clock(0.0), refresh=refresh, on_error=errors.append)
+	assert not pump.refresh_now() and len(errors) == 1
+	state["fail"] = False
+	assert pump.refresh_now() and pump.board.queues == ["q"]

@@ -24,8 +24,10 @@ logged out are counted apart.
 
 :class:`Throttle` (an injected clock) says when to publish: at once after a quiet interval, and changes
 made within ``interval`` of the last publish wait for one trailing publish, so every change is published
-within ``interval`` and never more often. :class:`Pump` runs it in a thread: ``changed()`` from any
-thread, ``publish(snapshot)`` from its own.
+within ``interval`` and never more often. :class:`Pump` runs it in a thread: ``fold(events)`` from any
+thread; its own thread publishes (``publish(snapshot)``) and, every ``refresh_every`` seconds, folds what
+``refresh()`` reads (the database's agents, queues and campaigns), between ``setup()`` and ``teardown()``
+(a site connection of its own).
 """
 
 from __future__ import annotations
@@ -355,10 +357,18 @@ class Pump:
 		clock: Callable[[], float] = time.monotonic,
 		wall_clock: Callable[[], float] = time.time,
 		on_error: Callable[[Exception], None] | None = None,
+		refresh: Callable[[], list[dict]] | None = None,
+		refresh_every: float = 2.0,
+		setup: Callable[[], None] | None = None,
+		teardown: Callable[[], None] | None = None,
 	):
 		self.board, self.publish = board, publish
 		self.throttle = Throttle(interval, clock)
-		self.wall_clock, self.on_error = wall_clock, on_error
+		self.clock, self.wall_clock, self.on_error = clock, wall_clock, on_error
+		# the database's side (agents, queues, campaigns), read by the thread every refresh_every seconds
+		self.refresh, self.refresh_every = refresh, refresh_every
+		self.setup, self.teardown = setup, teardown
+		self._next_refresh = 0.0
 		self.lock = threading.Lock()
 		self._wake = threading.Event()
 		self._stop = threading.Event()
@@ -399,17 +409,45 @@ class Pump:
 		try:
 			self.publish(snapshot)
 		except Exception as e:  # a publish that fails is the next change's to retry; the pump lives on
-			self.errors += 1
-			if self.on_error is not None:
-				self.on_error(e)
+			self._fail(e)
 		return True
 
+	def refresh_now(self) -> bool:
+		"""Fold what ``refresh()`` reads (the thread does it every ``refresh_every`` seconds)."""
+		self._next_refresh = self.clock() + self.refresh_every
+		try:
+			events = self.refresh() if self.refresh is not None else []
+		except Exception as e:
+			self._fail(e)
+			return False
+		return self.fold(events)
+
+	def _fail(self, e: Exception) -> None:
+		self.errors += 1
+		if self.on_error is not None:
+			self.on_error(e)
+
 	def _run(self) -> None:
-		while not self._stop.is_set():
-			with self.lock:
-				wait = self.throttle.wait_s()
-			if wait is None or wait > 0:
-				self._wake.wait(wait)
-				self._wake.clear()
-				continue
-			self.step()
+		if self.setup is not None:
+			try:
+				self.setup()
+			except Exception as e:
+				self._fail(e)
+				return
+		try:
+			while not self._stop.is_set():
+				if self.refresh is not None and self.clock() >= self._next_refresh:
+					self.refresh_now()
+				with self.lock:
+					wait = self.throttle.wait_s()
+				if wait is None or wait > 0:
+					if self.refresh is not None:
+						until_refresh = max(0.0, self._next_refresh - self.clock())
+						wait = until_refresh if wait is None else min(wait, until_refresh)
+					self._wake.wait(wait)
+					self._wake.clear()
+					continue
+				self.step()
+		finally:
+			if self.teardown is not None:
+				self.teardown()

@@ -504,7 +504,18 @@ def write_call_logs(batch: list[dict]) -> WriteResult:
 	)
 	frappe.db.commit()
 	ami_log.info("call logs: %s; tickets: %s", counts, tickets)
+	_feed_wallboard_calls([r for r in batch if r.get("linkedid") in written])
 	return WriteResult(done=done, poison=poison)
+
+
+def _feed_wallboard_calls(records: list[dict]) -> None:
+	"""Written calls count in the wallboard's today (metrics/service.py); never fails the write."""
+	from callcenter_app.metrics.service import call_events, feed_wallboard
+
+	try:
+		feed_wallboard(call_events(records))
+	except Exception as e:
+		ami_log.warning("wallboard: %d call(s) not counted: %s", len(records), e)
 
 
 def written_call_logs(ids: list[str]) -> set[str]:
@@ -521,8 +532,12 @@ SIP_STATUS_KEY = "callcenter:sip_registrations"
 def publish_notices(notices: list[dict]) -> None:
 	"""The bridge's ``notify``: ring notices go to the agent rung alone, with the caller's contact and open
 	tickets (phone numbers are never broadcast); registration changes go to a cache hash the PBX Agents
-	report reads."""
-	agents = _agents_by_interface()
+	report reads; wallboard notices go to the wallboard's aggregator (metrics/service.py)."""
+	from callcenter_app.metrics.service import feed_wallboard
+
+	feed_wallboard([n["event"] for n in notices if n["kind"] == "wallboard"])
+	notices = [n for n in notices if n["kind"] != "wallboard"]
+	agents = _agents_by_interface() if notices else {}
 	for notice in notices:
 		if notice["kind"] == "registration":
 			frappe.cache().hset(SIP_STATUS_KEY, notice["endpoint"], {**notice, "at": frappe.utils.now()})
