@@ -290,3 +290,32 @@ def wallboard_snapshot() -> dict:
 			"qos_alert_pct": float(settings.qos_alert_pct or 0),
 		},
 	}
+
+
+# --- the workspace's charts (metrics/dashboard.py) ------------------------------------------------------
+
+
+def calls_between(first, last) -> list[dict]:
+	"""CC Call Logs that started on the call center's days ``first``..``last``, ``start`` in its zone."""
+	from frappe.utils import get_system_timezone
+
+	from callcenter_app.metrics.queue_qos import Filters, bounds, to_local
+	from callcenter_app.telephony.service import call_center_timezone
+
+	system, local = get_system_timezone(), call_center_timezone()
+	since, until = bounds(Filters(first, last, "day"), system, local)
+	rows = frappe.get_all(
+		"CC Call Log",
+		filters=[["start", ">=", since], ["start", "<", until]],
+		fields=["start", "direction", "queue", "status", "queue_result", "wait_s"],
+		limit_page_length=0,
+	)
+	for row in rows:
+		row["start"] = to_local(row["start"], system, local)
+	return rows
+
+
+def local_today():
+	import datetime as dt
+
+	return dt.datetime.now(_zone()).date()
