@@ -1,6 +1,6 @@
 """The wallboard's first view and the Call Center workspace's number cards.
 
-Who may read CC Wallboard (Agent Supervisor, Call Center Manager, System Manager) sees the live queue state
+Who may read CC Wallboard Settings (Agent Supervisor, Call Center Manager, System Manager) sees the live queue state
 (the page, calls waiting, agents available); today's QoS and abandon % follow the Queue QoS report's rule
 (read permission on CC Call Log)."""
 

@@ -65,7 +65,7 @@ def params_for_queues(names: Iterable[str]) -> dict[str, QosParams]:
 
 # --- the wallboard (metrics/wallboard.py) ------------------------------------------------------------------
 
-WALLBOARD = "CC Wallboard"  # who may read it sees the wallboard and joins its realtime room
+WALLBOARD = "CC Wallboard Settings"  # who may read it sees the wallboard and joins its realtime room
 WALLBOARD_EVENT = "callcenter:wallboard"
 WALLBOARD_KEY = "callcenter:wallboard"  # the last snapshot published (Redis), for the page's first view
 WALLBOARD_ALIVE_KEY = "callcenter:wallboard_alive"  # set while a process feeds the wallboard

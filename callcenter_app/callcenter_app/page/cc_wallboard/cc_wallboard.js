@@ -1,8 +1,9 @@
 // Wallboard: a wall screen (dark, large type, full screen) of the call center's live state. The first view
-// comes from callcenter_app.api.wallboard.snapshot (read permission on CC Wallboard); then the server pushes
-// "callcenter:wallboard" to the realtime room doctype:CC Wallboard (the same permission), at most once a
-// second (metrics/wallboard.py aggregates, metrics/service.py publishes). Nothing here polls the server: a
-// local one-second tick only advances the longest waits and the clock between pushes.
+// comes from callcenter_app.api.wallboard.snapshot (read permission on CC Wallboard Settings); then the
+// server pushes "callcenter:wallboard" to the realtime room doctype:CC Wallboard Settings (joined only with
+// that same permission: frappe.realtime.can_subscribe_doctype), at most once a second (metrics/wallboard.py
+// aggregates, metrics/service.py publishes). Nothing here polls the server: a local one-second tick only
+// advances the longest waits and the clock between pushes.
 frappe.pages["cc-wallboard"].on_page_load = function (wrapper) {
 	const page = frappe.ui.make_app_page({ parent: wrapper, title: __("Wallboard"), single_column: true });
 	wrapper.cc_wallboard = new callcenter.Wallboard(page, wrapper);
@@ -32,7 +33,7 @@ callcenter.Wallboard = class Wallboard {
 
 	show() {
 		$("body").addClass("cc-wb-on");
-		frappe.realtime.doctype_subscribe("CC Wallboard");
+		frappe.realtime.doctype_subscribe("CC Wallboard Settings");
 		frappe.realtime.off("callcenter:wallboard", this.on_push);
 		frappe.realtime.on("callcenter:wallboard", this.on_push);
 		this.load();
@@ -43,7 +44,7 @@ callcenter.Wallboard = class Wallboard {
 	hide() {
 		$("body").removeClass("cc-wb-on");
 		frappe.realtime.off("callcenter:wallboard", this.on_push);
-		frappe.realtime.doctype_unsubscribe("CC Wallboard");
+		frappe.realtime.doctype_unsubscribe("CC Wallboard Settings");
 		clearInterval(this.timer);
 	}
 

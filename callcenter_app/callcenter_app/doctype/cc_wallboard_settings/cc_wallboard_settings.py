@@ -4,9 +4,9 @@
 from frappe.model.document import Document
 
 
-class CCWallboard(Document):
+class CCWallboardSettings(Document):
 	"""The wallboard's alert thresholds. Who may read this record may open the wallboard and joins its
-	realtime room (``doctype:CC Wallboard``, metrics/service.py)."""
+	realtime room (``doctype:CC Wallboard Settings``, metrics/service.py)."""
 
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
