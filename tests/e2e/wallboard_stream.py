@@ -53,9 +53,15 @@ def stream(site: str, seconds: float, rate: float) -> None:
 	from callcenter_app.telephony.service import on_site, publish_notices, write_call_logs
 
 	notify, write = on_site(site, ".")(publish_notices), on_site(site, ".")(write_call_logs)
+	taking = {  # agents in a mode that receives calls: Asterisk rings only them (the others are paused)
+		a.user
+		for a in frappe.get_all("HD Agent", filters={"cc_logged_in": 1}, fields=["user", "cc_work_mode"])
+		if frappe.db.get_value("CC Work Mode", a.cc_work_mode, "receives_calls")
+	}
 	interfaces = [
-		f"PJSIP/{a}"
-		for a in frappe.get_all("CC SIP Account", filters={"name": ["like", "wb-%"]}, pluck="name")
+		f"PJSIP/{a.name}"
+		for a in frappe.get_all("CC SIP Account", filters={"name": ["like", "wb-%"]}, fields=["name", "user"])
+		if a.user in taking
 	]
 	rnd = random.Random(7)
 	waiting: list[tuple[str, str, float]] = []  # queue, uniqueid, joined
