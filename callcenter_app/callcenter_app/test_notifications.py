@@ -183,10 +183,11 @@ class TestTicketNotices(NotifyTestCase):
 		)
 		self.assertEqual(logs, [BOB])
 
-	def test_reaction_overdue_reaches_assignee_and_team_lead_once(self):
+	def test_reaction_overdue_reaches_assignees_and_team_lead_once_not_who_switched_it_off(self):
 		name = self.ticket()
 		self.assign(name, ANN)
-		switch_off(BOB, "overdue")
+		self.assign(name, CID)
+		switch_off(CID, "overdue")
 		frappe.db.set_value("HD Ticket", name, {"cc_reaction_due": add_to_date(now_datetime(), hours=-1)})
 		tasks.flag_reaction_breaches()
 		tasks.flag_reaction_breaches()
