@@ -39,7 +39,10 @@ doc_events["CC Call Queue"]["on_update"] = [
 # resolved, or an agent's assignment closes; grouping and replies to closed tickets for incoming email.
 doc_events["HD Ticket"] = {
 	"before_insert": "callcenter_app.tickets.service.before_insert",
-	"after_insert": "callcenter_app.tickets.service.remember_new_ticket",
+	"after_insert": [
+		"callcenter_app.tickets.service.remember_new_ticket",
+		"callcenter_app.common.notify.service.on_new_ticket",  # desk notifications (common/notify)
+	],
 	"before_save": "callcenter_app.tickets.service.before_save",
 	"on_update": "callcenter_app.tickets.tasks.on_ticket_change",
 }
@@ -50,11 +53,20 @@ doc_events["HD Team"] = {
 doc_events["HD Ticket Comment"] = {"after_insert": "callcenter_app.tickets.service.on_ticket_comment"}
 doc_events["Communication"] = {
 	"before_insert": [
+		# first, while the message still names the ticket the customer wrote on: a reply to a closed one
+		"callcenter_app.common.notify.service.on_incoming_message",
 		"callcenter_app.tickets.service.on_incoming_communication",
 		# an agent's email on a ticket gets their CC Signature (tickets/signatures/service.py)
 		"callcenter_app.tickets.signatures.service.sign_communication",
 	],
-	"after_insert": "callcenter_app.tickets.service.on_communication",
+	"after_insert": [
+		"callcenter_app.tickets.service.on_communication",
+		"callcenter_app.common.notify.service.on_message",
+	],
+}
+# Helpdesk's mentions (its agent app shows them) reach the desk's notification bar too.
+doc_events["HD Notification"] = {
+	"after_insert": "callcenter_app.common.notify.service.on_helpdesk_notification"
 }
 # Helpdesk mails the reply text, not the Communication: the queued email gets the same signature.
 doc_events["Email Queue"] = {"before_insert": "callcenter_app.tickets.signatures.service.sign_outgoing_email"}
@@ -149,6 +161,8 @@ scheduler_events = {
 			"callcenter_app.credit.tasks.rate_calls",
 			# open tickets past their reaction time: flagged, owner and team lead notified
 			"callcenter_app.tickets.tasks.flag_reaction_breaches",
+			# open tickets past Helpdesk's resolution time: flagged, assignees and team lead notified
+			"callcenter_app.common.notify.service.flag_resolution_breaches",
 		],
 		# campaign contacts left Dialing by a killed dialer or an operator who walked away
 		"*/15 * * * *": ["callcenter_app.dialer.service.release_stale_contacts"],
@@ -156,6 +170,9 @@ scheduler_events = {
 		"* * * * *": [
 			"callcenter_app.tickets.tasks.wake_snoozed_tickets",
 			"callcenter_app.tickets.tasks.enqueue_distribution",
+			# campaign callbacks and preview contacts whose time has come: their people are told, once
+			"callcenter_app.common.notify.service.notify_due_callbacks",
+			"callcenter_app.common.notify.service.notify_due_contacts",
 		],
 	},
 }

@@ -2,6 +2,8 @@
 
 import frappe
 
+from callcenter_app.common.notify.rules import KINDS as NOTIFY_KINDS
+
 # Roles of the product. Helpdesk's own "Agent" and "Agent Manager" roles stay as Helpdesk defines them.
 ROLES = (
 	"Call Center Manager",  # the administrator of one call center (one site)
@@ -15,6 +17,23 @@ ROLES = (
 
 
 # Custom fields on Helpdesk's doctypes (extend, never fork). Created and updated idempotently.
+def _notify_switches() -> list[dict]:
+	"""One Check per kind of desk notification (common/notify), in the order the kinds are listed."""
+	fields, after = [], "cc_notify_section"
+	for kind, label in NOTIFY_KINDS.items():
+		fields.append(
+			{
+				"fieldname": f"cc_notify_{kind}",
+				"fieldtype": "Check",
+				"label": label,
+				"default": "1",
+				"insert_after": after,
+			}
+		)
+		after = f"cc_notify_{kind}"
+	return fields
+
+
 CUSTOM_FIELDS = {
 	# Frappe's Contact phone rows: the number in E.164, indexed, so a caller is found by one index lookup
 	# (telephony/call_tickets/service.py: contact_for_number, set_phone_keys, fill_phone_keys).
@@ -160,9 +179,18 @@ CUSTOM_FIELDS = {
 			"in_standard_filter": 1,
 		},
 		{
+			# common/notify/service.py flag_resolution_breaches: told once
+			"fieldname": "cc_resolution_breached",
+			"fieldtype": "Check",
+			"label": "Resolution time breached",
+			"read_only": 1,
+			"no_copy": 1,
+			"insert_after": "cc_reaction_breached",
+		},
+		{
 			"fieldname": "cc_handling_column",
 			"fieldtype": "Column Break",
-			"insert_after": "cc_reaction_breached",
+			"insert_after": "cc_resolution_breached",
 		},
 		{
 			"fieldname": "cc_handling_seconds",
@@ -339,6 +367,17 @@ CUSTOM_FIELDS = {
 			"default": "Reopen",
 			"insert_after": "cc_grouping_window",
 		},
+	],
+	# Each user's switches for the call center's desk notifications (common/notify): on unless unticked.
+	"Notification Settings": [
+		{
+			"fieldname": "cc_notify_section",
+			"fieldtype": "Section Break",
+			"label": "Call center",
+			"insert_after": "enable_email_event_reminders",
+			"description": "Which of the call center's notifications reach your notification bar (and, per the email settings above, your inbox). Assignments are Frappe's own.",
+		},
+		*_notify_switches(),
 	],
 }
 

@@ -554,10 +554,11 @@ def test_bridge_reconciles_queue_members_and_passes_on_live_notices(tmp_path):
 		peer,
 		tmp_path,
 		lambda batch: None,
-		lambda b: len(notices) >= 3,
+		lambda b: len([n for n in notices if n["kind"] != "wallboard"]) >= 3,
 		notify=notices.extend,
 		desired_members=lambda: (desired, frozenset()),
 	)
+	notices = [n for n in notices if n["kind"] != "wallboard"]  # test_bridge_feeds_the_wallboard
 	sent = [(a["Action"], a.get("Interface"), a.get("Penalty"), a.get("Paused")) for a in peer.received]
 	assert [s for s in sent if s[0].startswith("Queue") and s[0] != "QueueStatus"] == [
 		("QueueRemove", "PJSIP/zed", None, None),
@@ -571,6 +572,35 @@ def test_bridge_reconciles_queue_members_and_passes_on_live_notices(tmp_path):
 		("registration", "bob", "unregistered"),
 	]
 	assert notices[1]["caller"] == "+37060000001" and notices[0]["rtt_ms"] == 8.0
+
+
+def test_bridge_feeds_the_wallboard_from_queue_status_and_queue_events(tmp_path):
+	"""``notify`` gets Asterisk's QueueStatus as a wallboard reset at connect (a member in a call is busy),
+	then the recorded calls' queue joins and leaves and the answering member's busy and free, in order."""
+	frames = merged([recorded_frames("abandoned"), recorded_frames("answered")])
+	notices = []
+	peer = AmiPeer(frames)
+	peer.members = [
+		{"Queue": "support", "StateInterface": "PJSIP/zed", "Penalty": "0", "Paused": "0", "InCall": "1"}
+	]
+	run_bridge(
+		peer,
+		tmp_path,
+		lambda batch: None,
+		lambda b: len([n for n in notices if n["kind"] == "wallboard"]) >= 8,  # the reset and 7 events
+		notify=notices.extend,
+	)
+	board = [n["event"] for n in notices if n["kind"] == "wallboard"]
+	assert board[0]["kind"] == "reset" and board[0]["busy"] == ["PJSIP/zed"]
+	assert [(e["kind"], e.get("id") or e.get("interface")) for e in board[1:]] == [
+		("join", "1795339039.1"),  # answered.ami: the caller leaves the queue, then the member connects
+		("leave", "1795339039.1"),
+		("busy", "Local/agent1@cc-agents/n"),
+		("free", "Local/agent1@cc-agents/n"),
+		("join", "1795339057.1"),  # abandoned.ami: QueueCallerAbandon, then QueueCallerLeave
+		("leave", "1795339057.1"),
+		("leave", "1795339057.1"),
+	]
 
 
 # --- stopping, poison records, a refused login ------------------------------------------------------------

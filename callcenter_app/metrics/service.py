@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
 
 import frappe
@@ -59,3 +61,261 @@ def params_for_queues(names: Iterable[str]) -> dict[str, QosParams]:
 			title=_("Invalid QoS parameters"),
 		)
 	return out
+
+
+# --- the wallboard (metrics/wallboard.py) ------------------------------------------------------------------
+
+WALLBOARD = "CC Wallboard Settings"  # who may read it sees the wallboard and joins its realtime room
+WALLBOARD_EVENT = "callcenter:wallboard"
+WALLBOARD_KEY = "callcenter:wallboard"  # the last snapshot published (Redis), for the page's first view
+WALLBOARD_ALIVE_KEY = "callcenter:wallboard_alive"  # set while a process feeds the wallboard
+WALLBOARD_ALIVE_S = 10
+_pump = None  # this process's Pump (the AMI bridge's, or a script's): started by the first feed
+_pump_lock = threading.Lock()
+
+
+def wallboard_room() -> str:
+	from frappe.realtime import get_doctype_room
+
+	return get_doctype_room(WALLBOARD)
+
+
+def feed_wallboard(events: list[dict]) -> None:
+	"""Fold wallboard events (queue joins and leaves, members busy and free, finished calls) into this
+	process's aggregator; its thread publishes at most once a second to the wallboard's room. The bridge's
+	notify and call-log writer call this."""
+	if events:
+		wallboard_pump().fold(events)
+
+
+def wallboard_pump():
+	"""The process's Pump, started on first use with its own connection to the current site."""
+	global _pump
+	with _pump_lock:
+		if _pump is None:
+			_pump = _make_pump(frappe.local.site, frappe.local.sites_path)
+			_pump.start()
+		return _pump
+
+
+def stop_wallboard_pump() -> None:
+	global _pump
+	with _pump_lock:
+		pump, _pump = _pump, None
+	if pump is not None:
+		pump.stop()
+
+
+def _make_pump(site: str, sites_path: str):
+	import logging
+
+	from callcenter_app.metrics.wallboard import Pump, Wallboard
+
+	log = logging.getLogger("callcenter.wallboard")
+	board = Wallboard(_cached_params(), str(_zone()))
+
+	first = [True]
+
+	def setup():  # the pump's thread: a connection of its own
+		frappe.init(site=site, sites_path=sites_path)
+		frappe.connect()
+
+	def refresh():
+		frappe.db.rollback()  # a fresh snapshot of the database each time
+		frappe.cache().set_value(WALLBOARD_ALIVE_KEY, 1, expires_in_sec=WALLBOARD_ALIVE_S)
+		events = database_events()
+		if first[0]:  # today's calls so far, once; the writer feeds the later ones
+			events += today_call_events()
+			first[0] = False
+		return events
+
+	def publish(snapshot: dict) -> None:
+		frappe.cache().set_value(WALLBOARD_KEY, snapshot, expires_in_sec=86400)
+		frappe.publish_realtime(WALLBOARD_EVENT, snapshot, room=wallboard_room())
+
+	return Pump(
+		board,
+		publish,
+		interval=1.0,
+		refresh=refresh,
+		refresh_every=2.0,
+		setup=setup,
+		teardown=frappe.destroy,
+		on_error=lambda e: log.warning("wallboard: %s: %s", type(e).__name__, e),
+	)
+
+
+def _zone():
+	from zoneinfo import ZoneInfo
+
+	from callcenter_app.utils import call_center_timezone
+
+	return ZoneInfo(call_center_timezone())
+
+
+def _cached_params():
+	"""``params_for(queue)`` for the aggregator: each queue's QoS parameters, read once per queue (a
+	queue whose fields are refused gets the defaults: the wallboard must not stop over one queue)."""
+	cache: dict[str, QosParams] = {}
+	defaults = None
+
+	def params_for(queue: str) -> QosParams:
+		nonlocal defaults
+		if queue not in cache:
+			try:
+				cache[queue] = params_for_queues([queue])[queue]
+			except frappe.ValidationError:
+				if defaults is None:
+					defaults = QosParams(20, 60, 0.5)
+				cache[queue] = defaults
+		return cache[queue]
+
+	return params_for
+
+
+def database_events() -> list[dict]:
+	"""The wallboard's view of the database: call queues, active agents with their state and phones,
+	active campaigns with their progress (contacts Completed or Closed of all)."""
+	modes = {
+		m.name: bool(m.receives_calls)
+		for m in frappe.get_all("CC Work Mode", fields=["name", "receives_calls"])
+	}
+	phones: dict[str, list[str]] = {}
+	for a in frappe.get_all(
+		"CC SIP Account", filters={"user": ["is", "set"], "enabled": 1}, fields=["name", "user"]
+	):
+		phones.setdefault(a.user, []).append(f"PJSIP/{a.name}")
+	agents = [
+		{
+			"user": a.user,
+			"name": a.agent_name or a.user,
+			"logged_in": bool(a.cc_logged_in),
+			"mode": a.cc_work_mode,
+			"receives_calls": bool(a.cc_logged_in and modes.get(a.cc_work_mode or "")),
+			"interfaces": phones.get(a.user, []),
+		}
+		for a in frappe.get_all(
+			"HD Agent",
+			filters={"is_active": 1},
+			fields=["user", "agent_name", "cc_logged_in", "cc_work_mode"],
+			order_by="user",
+		)
+	]
+	campaigns = []
+	active = frappe.get_all("CC Campaign", filters={"status": "Active"}, fields=["name", "campaign_name"])
+	if active:
+		counts: dict[str, dict[str, int]] = {}
+		for row in frappe.get_all(
+			"CC Campaign Contact",
+			filters={"campaign": ["in", [c.name for c in active]]},
+			fields=["campaign", "status", "count(*) as n"],
+			group_by="campaign, status",
+		):
+			counts.setdefault(row.campaign, {})[row.status] = row.n
+		for c in active:
+			by_status = counts.get(c.name, {})
+			campaigns.append(
+				{
+					"name": c.campaign_name or c.name,
+					"total": sum(by_status.values()),
+					"done": by_status.get("Completed", 0) + by_status.get("Closed", 0),
+					"dialing": by_status.get("Dialing", 0),
+				}
+			)
+	return [
+		{"kind": "queues", "names": frappe.get_all("CC Call Queue", pluck="name")},
+		{"kind": "agents", "agents": agents},
+		{"kind": "campaigns", "campaigns": campaigns},
+	]
+
+
+def today_call_events() -> list[dict]:
+	"""Today's inbound queue calls (the call center's day) as ``call`` events, for a pump that starts."""
+	import datetime as dt
+	from zoneinfo import ZoneInfo
+
+	from frappe.utils import get_system_timezone
+
+	zone, system = _zone(), ZoneInfo(get_system_timezone())
+	midnight = dt.datetime.combine(dt.datetime.now(zone).date(), dt.time(), zone)
+	rows = frappe.get_all(
+		"CC Call Log",
+		filters={
+			"direction": "inbound",
+			"start": [">=", midnight.astimezone(system).replace(tzinfo=None)],
+			"queue": ["is", "set"],
+		},
+		fields=["name", "start", "queue", "status", "queue_result", "wait_s"],
+	)
+	return [
+		{
+			"kind": "call",
+			"linkedid": r.name,
+			"direction": "inbound",
+			"queue": r.queue,
+			"status": r.status,
+			"queue_result": r.queue_result,
+			"wait_s": r.wait_s,
+			"start": r.start.replace(tzinfo=system).timestamp(),
+		}
+		for r in rows
+	]
+
+
+def call_events(records: list[dict]) -> list[dict]:
+	"""The bridge's call records (CallRecord.as_dict) as wallboard ``call`` events."""
+	keys = ("linkedid", "direction", "queue", "status", "queue_result", "wait_s", "start")
+	return [{"kind": "call", **{k: r.get(k) for k in keys}} for r in records if r.get("start") is not None]
+
+
+def wallboard_snapshot() -> dict:
+	"""What the page shows first: the last snapshot a live feed published, else one made from the
+	database alone (no queue state: nothing feeds it). ``live`` says which; ``thresholds`` the alerts."""
+	from callcenter_app.metrics.wallboard import Wallboard
+
+	live = bool(frappe.cache().get_value(WALLBOARD_ALIVE_KEY, expires=True))
+	snapshot = frappe.cache().get_value(WALLBOARD_KEY, expires=True) if live else None
+	if snapshot is None:
+		board = Wallboard(_cached_params(), str(_zone()))
+		board.fold_all(database_events())
+		board.fold_all(today_call_events())
+		snapshot = board.snapshot(time.time())
+	settings = frappe.get_cached_doc(WALLBOARD)
+	return {
+		**snapshot,
+		"live": live,
+		"thresholds": {
+			"wait_alert_s": int(settings.wait_alert_s or 0),
+			"abandon_alert_pct": float(settings.abandon_alert_pct or 0),
+			"qos_alert_pct": float(settings.qos_alert_pct or 0),
+		},
+	}
+
+
+# --- the workspace's charts (metrics/dashboard.py) ------------------------------------------------------
+
+
+def calls_between(first, last) -> list[dict]:
+	"""CC Call Logs that started on the call center's days ``first``..``last``, ``start`` in its zone."""
+	from frappe.utils import get_system_timezone
+
+	from callcenter_app.metrics.queue_qos import Filters, bounds, to_local
+	from callcenter_app.utils import call_center_timezone
+
+	system, local = get_system_timezone(), call_center_timezone()
+	since, until = bounds(Filters(first, last, "day"), system, local)
+	rows = frappe.get_all(
+		"CC Call Log",
+		filters=[["start", ">=", since], ["start", "<", until]],
+		fields=["start", "direction", "queue", "status", "queue_result", "wait_s"],
+		limit_page_length=0,
+	)
+	for row in rows:
+		row["start"] = to_local(row["start"], system, local)
+	return rows
+
+
+def local_today():
+	import datetime as dt
+
+	return dt.datetime.now(_zone()).date()

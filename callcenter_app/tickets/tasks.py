@@ -17,6 +17,7 @@ import frappe
 from frappe import _
 from frappe.desk.form.assign_to import add as add_assignment
 
+from callcenter_app.common.notify.rules import Facts
 from callcenter_app.tickets.distribution import AUTOMATIC, MANUAL, Agent, Seat, Ticket, distribute
 from callcenter_app.tickets.service import (
 	assignees,
@@ -239,6 +240,7 @@ def wake_snoozed_tickets() -> list[str]:
 				result.notify,
 				name,
 				_("Ticket {0} is back from snooze: {1}").format(name, state.snooze_reason),
+				"snooze_expired",
 			)
 		woken.append(name)
 	if woken:
@@ -259,6 +261,7 @@ def wake_on_reply(name: str) -> None:
 			result.notify,
 			name,
 			_("The customer wrote on snoozed ticket {0}; it is active again").format(name),
+			"snooze_expired",
 		)
 
 
@@ -282,28 +285,28 @@ def flag_reaction_breaches() -> list[str]:
 	for row in rows:
 		frappe.db.set_value("HD Ticket", row.name, "cc_reaction_breached", 1, update_modified=False)
 		policy = team_policy(row.agent_group)
-		people = set(assignees(row)) | ({policy.team_lead} if policy and policy.team_lead else set())
-		for user in sorted(people):
-			notify(user, row.name, _("Reaction time passed on ticket {0}: {1}").format(row.name, row.subject))
+		facts = Facts(assignees=tuple(assignees(row)), team_lead=policy.team_lead if policy else None)
+		send(
+			"overdue",
+			facts,
+			_("Reaction time passed on ticket {0}: {1}").format(row.name, row.subject),
+			row.name,
+		)
 	return [r.name for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------------------
 
 
-def notify(user: str, ticket: str, subject: str) -> None:
-	"""A desk notification (the bell) about a ticket."""
-	frappe.get_doc(
-		{
-			"doctype": "Notification Log",
-			"for_user": user,
-			"type": "Alert",
-			"document_type": "HD Ticket",
-			"document_name": ticket,
-			"subject": subject,
-			"from_user": "Administrator",
-		}
-	).insert(ignore_permissions=True)
+def notify(user: str, ticket: str, subject: str, kind: str) -> None:
+	"""A desk notification (the bell) about a ticket, to one user (common/notify decides and sends)."""
+	send(kind, Facts(owner=user, assignees=(user,)), subject, ticket)
+
+
+def send(kind: str, facts, subject: str, ticket: str) -> None:
+	from callcenter_app.common.notify.service import notify as notify_users
+
+	notify_users(kind, facts, subject, "HD Ticket", ticket)
 
 
 def log_activity(ticket: str, action: str) -> None:

@@ -7,7 +7,9 @@ again with backoff, so an outage delays records but loses none.
 
 Two optional doors more, both fed from the same event stream:
 - ``notify(notices)`` gets live notices in batches (an agent's phone ringing, answered or missed; a SIP
-  registration change); they are ephemeral, so a failing ``notify`` is logged and the batch dropped.
+  registration change; ``wallboard`` notices: callers joining and leaving queues, members busy and free,
+  and Asterisk's QueueStatus at each (re)connect, see metrics/wallboard.py); they are ephemeral, so a
+  failing ``notify`` is logged and the batch dropped.
 - ``desired_members()`` returns the queue members the logged-in agents should be; after every (re)connect
   the bridge compares it with Asterisk's (QueueStatus) and sends QueueAdd/Remove/Pause/Penalty, so
   Asterisk restarts and missed desk actions heal themselves.
@@ -28,8 +30,11 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable, Iterable
 
+from callcenter_app.metrics.wallboard import from_ami as wallboard_event
+from callcenter_app.metrics.wallboard import from_queue_status
 from callcenter_app.telephony.actions import Membership, members_from_status, reconcile
 from callcenter_app.telephony.ami.calls import CallRecord, CallTracker
 from callcenter_app.telephony.ami.client import AmiClient, AmiConfig, AmiError
@@ -87,6 +92,9 @@ class Bridge:
 			if notice is not None:
 				self.notices.append(notice)
 				self._notice_wake.set()
+			if (board := wallboard_event(event, time.time())) is not None:  # queue state for the wallboard
+				self.notices.append({"kind": "wallboard", "event": board})
+				self._notice_wake.set()
 
 	async def on_connect(self, client: AmiClient) -> None:
 		if self.notify is not None:
@@ -101,6 +109,9 @@ class Bridge:
 		channels = await client.action_list("CoreShowChannels")
 		status = await client.action_list("QueueStatus")
 		entries = [e for e in status if e.get("Event") == "QueueEntry"]
+		if self.notify is not None:  # the wallboard's queues start again from Asterisk's own view
+			self.notices.append({"kind": "wallboard", "event": from_queue_status(status, time.time())})
+			self._notice_wake.set()
 		history, recorded = await self._history()
 		records = self.tracker.resync(
 			channels, status, known_before=known_before, history=history, recorded=recorded

@@ -145,7 +145,18 @@ def write_call_logs(batch: list[dict]) -> WriteResult:
 	)
 	frappe.db.commit()
 	ami_log.info("call logs: %s; tickets: %s", counts, tickets)
+	_feed_wallboard_calls([r for r in batch if r.get("linkedid") in written])
 	return WriteResult(done=done, poison=poison)
+
+
+def _feed_wallboard_calls(records: list[dict]) -> None:
+	"""Written calls count in the wallboard's today (metrics/service.py); never fails the write."""
+	from callcenter_app.metrics.service import call_events, feed_wallboard
+
+	try:
+		feed_wallboard(call_events(records))
+	except Exception as e:
+		ami_log.warning("wallboard: %d call(s) not counted: %s", len(records), e)
 
 
 def written_call_logs(ids: list[str]) -> set[str]:

@@ -14,8 +14,12 @@ SIP_STATUS_KEY = "callcenter:sip_registrations"
 def publish_notices(notices: list[dict]) -> None:
 	"""The bridge's ``notify``: ring notices go to the agent rung alone, with the caller's contact and open
 	tickets (phone numbers are never broadcast); registration changes go to a cache hash the PBX Agents
-	report reads."""
-	agents = agents_by_interface()
+	report reads; wallboard notices go to the wallboard's aggregator (metrics/service.py)."""
+	from callcenter_app.metrics.service import feed_wallboard
+
+	feed_wallboard([n["event"] for n in notices if n["kind"] == "wallboard"])
+	notices = [n for n in notices if n["kind"] != "wallboard"]
+	agents = agents_by_interface() if notices else {}
 	for notice in notices:
 		if notice["kind"] == "registration":
 			frappe.cache().hset(SIP_STATUS_KEY, notice["endpoint"], {**notice, "at": frappe.utils.now()})

@@ -28,6 +28,7 @@ class CCCallback(Document):
 		due_at: DF.Datetime
 		full_name: DF.Data | None
 		note: DF.SmallText | None
+		notified: DF.Check
 		owner_user: DF.Link | None
 		phone: DF.Data | None
 		status: DF.Literal["Open", "Done", "Cancelled"]
@@ -61,6 +62,8 @@ class CCCallback(Document):
 					)
 				)
 		throw_field_errors(self.doctype, errors)
+		if self.has_value_changed("due_at"):  # a new time is told about again when it comes
+			self.notified = 0
 
 
 def permission_query_conditions(user: str | None = None) -> str:

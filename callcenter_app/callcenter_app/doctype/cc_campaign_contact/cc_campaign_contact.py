@@ -28,6 +28,7 @@ class CCCampaignContact(Document):
 		contact: DF.Link | None
 		dialing_operator: DF.Link | None
 		dialing_since: DF.Datetime | None
+		due_notified_at: DF.Datetime | None
 		full_name: DF.Data | None
 		last_attempt_at: DF.Datetime | None
 		last_outcome: DF.Link | None

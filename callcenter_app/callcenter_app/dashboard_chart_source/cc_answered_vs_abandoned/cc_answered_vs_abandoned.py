@@ -1,0 +1,28 @@
+"""Dashboard Chart Source: inbound queue calls answered and abandoned per day, the last 14 days."""
+
+import datetime as dt
+
+import frappe
+
+from callcenter_app.metrics.dashboard import answered_abandoned_per_day
+from callcenter_app.metrics.service import calls_between, local_today
+
+DAYS = 14
+
+
+@frappe.whitelist()
+def get(
+	chart_name=None,
+	chart=None,
+	no_cache=None,
+	filters=None,
+	from_date=None,
+	to_date=None,
+	timespan=None,
+	time_interval=None,
+	heatmap_year=None,
+):
+	frappe.has_permission("CC Call Log", "read", throw=True)
+	last = local_today()
+	first = last - dt.timedelta(days=DAYS - 1)
+	return answered_abandoned_per_day(calls_between(first, last), first, last)

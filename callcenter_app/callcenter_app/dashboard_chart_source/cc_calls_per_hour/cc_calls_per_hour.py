@@ -1,0 +1,23 @@
+"""Dashboard Chart Source: calls started in each hour of today (the call center's day), inbound and outbound."""
+
+import frappe
+
+from callcenter_app.metrics.dashboard import calls_per_hour
+from callcenter_app.metrics.service import calls_between, local_today
+
+
+@frappe.whitelist()
+def get(
+	chart_name=None,
+	chart=None,
+	no_cache=None,
+	filters=None,
+	from_date=None,
+	to_date=None,
+	timespan=None,
+	time_interval=None,
+	heatmap_year=None,
+):
+	frappe.has_permission("CC Call Log", "read", throw=True)
+	today = local_today()
+	return calls_per_hour(calls_between(today, today), today)
