@@ -8,8 +8,8 @@ are measured with ``points.haversine_km`` and equal a brute-force scan: the tree
 Pure Python (the app ships no numpy): the tree is implicit — one permutation of the points, sorted so that
 each node's half lies on one side of its median, with the split axis and value per node in flat arrays —
 which keeps 1,000,000 points in about 50 MB besides their ids. Figures in benchmarks/RESULTS.md. No library
-fits: scipy/sklearn need numpy; rtree needs libspatialindex; pure-Python k-d tree packages are unmaintained
-or keep a Python object per node (several times the memory and slower to query).
+is used: scipy's cKDTree and scikit-learn need numpy (neither the app nor Frappe depends on it), rtree needs
+the libspatialindex C library, and a tree of one Python object per node takes several times the memory.
 """
 
 from __future__ import annotations
