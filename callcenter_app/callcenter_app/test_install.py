@@ -5,6 +5,9 @@ from callcenter_app.install import ROLES, after_migrate, before_install
 
 
 class TestInstall(FrappeTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")  # as install and migrate run, whoever an earlier test left logged in
+
 	def test_roles_exist_after_install(self):
 		for role in ROLES:
 			self.assertTrue(frappe.db.exists("Role", role), f"role {role} is missing")
