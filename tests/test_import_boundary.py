@@ -13,8 +13,6 @@ PURE_PACKAGES = (
 	"telephony",
 	"dialer",
 	"tickets",
-	"scheduling",
-	"billing",
 	"metrics",
 	"geo",
 	"credit",
