@@ -9,6 +9,7 @@ from frappe import _
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.metrics.qos import QosParams, queue_params
+from callcenter_app.metrics.scope import SUPERVISORS, scope_of
 from callcenter_app.utils import field_label
 
 QUEUE = "CC Call Queue"
@@ -59,3 +60,46 @@ def params_for_queues(names: Iterable[str]) -> dict[str, QosParams]:
 			title=_("Invalid QoS parameters"),
 		)
 	return out
+
+
+# --- shared by the Script Reports (report/queue_performance, agent_performance, sla, campaign_results,
+# work_time) ---
+
+
+def refuse_filter(error: FieldError, labels: dict[str, str]) -> None:
+	"""A bad filter, refused naming its label and the reason."""
+	frappe.throw(
+		_("{0}: {1}").format(_(labels.get(error.field, error.field)), error.reason),
+		frappe.ValidationError,
+		title=_("Invalid filters"),
+	)
+
+
+def team_members(teams: Iterable[str]) -> set[str]:
+	"""The users of the HD Teams named (HD Team Member rows)."""
+	teams = [t for t in teams if t]
+	if not teams:
+		return set()
+	return set(
+		frappe.get_all(
+			"HD Team Member", filters={"parenttype": "HD Team", "parent": ["in", teams]}, pluck="user"
+		)
+	)
+
+
+def supervised_teams(user: str) -> list[str]:
+	"""The HD Teams ``user`` is a member or the team lead of."""
+	member = frappe.get_all(
+		"HD Team Member", filters={"parenttype": "HD Team", "user": user}, pluck="parent", distinct=True
+	)
+	lead = frappe.get_all("HD Team", filters={"cc_team_lead": user}, pluck="name")
+	return sorted(set(member) | set(lead))
+
+
+def agent_scope(user: str | None = None) -> frozenset[str] | None:
+	"""Whose rows ``user`` may see in the agent reports: None for everyone (Administrator, System Manager,
+	Call Center Manager); a supervisor the members of their teams and themselves; anyone else themselves."""
+	user = user or frappe.session.user
+	roles = frozenset(frappe.get_roles(user))
+	teams_members = team_members(supervised_teams(user)) if SUPERVISORS & roles else set()
+	return scope_of(user, roles, teams_members)
