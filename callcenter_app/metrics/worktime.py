@@ -42,6 +42,7 @@ class AgentDay:
 	logged_in_s: float = 0.0
 	work_s: float = 0.0
 	pause_s: float = 0.0
+	pause_modes: dict[str, float] = field(default_factory=dict)  # the pause seconds per work mode
 
 
 def local_days(
@@ -98,4 +99,5 @@ def work_time(
 				slot.work_s += seconds
 			if not p.receives_calls:
 				slot.pause_s += seconds
+				slot.pause_modes[mode] = slot.pause_modes.get(mode, 0.0) + seconds
 	return dict(sorted(out.items()))
