@@ -51,8 +51,8 @@ frappe.query_reports["Queue Performance"] = {
 	},
 };
 
-// "Export call details": every CC Call Log of the filters' range, written by a background job to a
-// private file (callcenter_app.api.exports); progress shows in the desk.
+// "Export call details": every CC Call Log of the filters' range the user may read, written by a background
+// job to a private file (callcenter_app.api.exports); progress shows in the desk, and a link when it is ready.
 function callcenter_export_button(report) {
 	report.page.add_inner_button(__("Export call details"), () => {
 		const f = report.get_values() || {};
@@ -65,6 +65,7 @@ function callcenter_export_button(report) {
 				default: "xlsx",
 			},
 			(v) => {
+				callcenter_listen_for_export();
 				frappe
 					.call("callcenter_app.api.exports.start_call_export", {
 						from_date: f.from_date,
@@ -77,5 +78,18 @@ function callcenter_export_button(report) {
 			},
 			__("Export call details")
 		);
+	});
+}
+
+function callcenter_listen_for_export() {
+	if (window.callcenter_export_listening) return;
+	window.callcenter_export_listening = true;
+	frappe.realtime.on("callcenter:export-ready", (d) => {
+		frappe.hide_progress();
+		frappe.msgprint({
+			title: __("Call export ready"),
+			indicator: "green",
+			message: __("{0} calls: <a href=\"{1}\" target=\"_blank\">download the file</a>", [d.rows, encodeURI(d.file_url)]),
+		});
 	});
 }
