@@ -153,3 +153,14 @@ def test_filters():
 		with pytest.raises(FieldError) as info:
 			check_filters({"from_date": "2025-03-03", "to_date": "2025-03-04", **values})
 		assert info.value.field == name
+
+
+def test_slot_minutes_follow_the_zones():
+	from callcenter_app.metrics.queue_performance import slot_minutes
+
+	assert slot_minutes(30, {0}) == 30
+	assert slot_minutes(60, {-60, 0}) == 60  # a DST difference of an hour
+	assert slot_minutes(60, {330}) == 15  # India against UTC: half hours
+	assert slot_minutes(30, {330}) == 30
+	assert slot_minutes(30, {345}) == 15  # Nepal
+	assert slot_minutes(15, {345}) == 15

@@ -209,6 +209,15 @@ class Performance:
 	total_longest_wait_s: float | None
 
 
+def slot_minutes(interval_min: int, offset_differences_min: Iterable[int]) -> int:
+	"""The longest slot the database may sum calls in: the staffing interval when every difference between
+	the call center's and the system's UTC offsets in the range (minutes) is a multiple of it — then its
+	slots are whole slots of the call center's clock too — else :data:`SLOT_MINUTES`."""
+	if all(d % interval_min == 0 for d in offset_differences_min):
+		return interval_min
+	return SLOT_MINUTES
+
+
 def interval_start(moment: dt.datetime, minutes: int) -> dt.datetime:
 	return moment.replace(minute=moment.minute - moment.minute % minutes, second=0, microsecond=0)
 

@@ -10,7 +10,7 @@ query, :func:`read_slots`); this file converts the slots to the call center's zo
 """
 
 import datetime as dt
-from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
@@ -25,6 +25,7 @@ from callcenter_app.metrics.queue_performance import (
 	check_filters,
 	queue_performance,
 	report_rows,
+	slot_minutes,
 	total_row,
 )
 from callcenter_app.metrics.queue_qos import bounds, period_label, to_local
@@ -58,8 +59,8 @@ def execute(filters=None):
 	slots = []
 	if wanted is None or wanted:
 		first, after = bounds(checked.base, system_tz, local_tz)
-		slots = read_slots(checked, first, after, params, defaults, wanted)
-	slots = [replace(s, start=to_local(s.start, system_tz, local_tz)) for s in slots]
+		minutes = slot_minutes(checked.interval_min, offset_differences(checked, system_tz, local_tz))
+		slots = read_slots(checked, first, after, params, defaults, wanted, system_tz, local_tz, minutes)
 	result = queue_performance(
 		slots,
 		checked.base.period,
@@ -112,11 +113,16 @@ def read_slots(
 	params: dict[str, QosParams],
 	defaults: QosParams,
 	queues: list[str] | None,
+	system_tz: str,
+	local_tz: str,
+	minutes: int = 15,
 ) -> list[Slot]:
-	"""The inbound calls with a queue that started in [first, after), summed per 15-minute slot (system
-	zone), queue, kind (answered by the queue / abandoned / other) and, for answered calls, wait segment
-	(:func:`callcenter_app.metrics.queue_performance.wait_segment`, with each queue's own waits)."""
+	"""The inbound calls with a queue that started in [first, after), summed per slot of ``minutes`` (system
+	zone; :func:`~callcenter_app.metrics.queue_performance.slot_minutes`), queue, kind (answered by the queue / abandoned / other) and, for answered calls, wait segment
+	(:func:`callcenter_app.metrics.queue_performance.wait_segment`, with each queue's own waits); each
+	slot's start in the call center's zone."""
 	values: dict = {"first": first, "after": after, "ref_default": defaults.reference_wait_s}
+	values["slot_s"] = minutes * 60
 	values["limit_default"] = defaults.limit_wait_s
 	ref_cases, limit_cases = [], []
 	for i, (name, p) in enumerate(sorted(params.items())):
@@ -143,40 +149,85 @@ def read_slots(
 	if checked.base.campaign:
 		values["campaign"] = checked.base.campaign
 		conditions.append("`campaign` = %(campaign)s")
-	rows = frappe.db.sql(
-		f"""
-		select
-			date_format(`start`, '%%Y-%%m-%%d %%H') as hour,
-			floor(minute(`start`) / 15) as quarter,
-			`queue`,
-			{answered} as answered,
-			(`status` = 'abandoned') as abandoned,
-			case when not {answered} then 0 when {wait} <= {ref} then 0 when {wait} < {limit} then 1 else 2 end
-				as segment,
-			count(*) as calls,
-			sum({wait}) as wait_sum,
-			max({wait}) as wait_max,
-			sum(if({answered}, greatest(ifnull(`talk_s`, 0), 0), 0)) as talk_sum
-		from `tabCC Call Log`
-		where {" and ".join(conditions)}
-		group by hour, quarter, `queue`, answered, abandoned, segment
-		""",
-		values,
+	kind = (
+		f"case when {answered} then (case when {wait} <= {ref} then 1 when {wait} < {limit} then 2 else 3 end) "
+		"when `status` = 'abandoned' then 4 else 0 end"
 	)
+	# Small integer group keys, and room for the groups in memory: a month of 15-minute slots of a few
+	# queues is tens of thousands of groups, whose temporary table would otherwise go to disk (16 MB).
+	frappe.db.sql("set session tmp_table_size = 268435456, max_heap_table_size = 268435456")
+	try:
+		rows = frappe.db.sql(
+			f"""
+			select
+				to_seconds(`start`) div %(slot_s)s as slot,
+				`queue`,
+				{kind} as kind,
+				count(*) as calls,
+				sum({wait}) as wait_sum,
+				max({wait}) as wait_max,
+				sum(greatest(ifnull(`talk_s`, 0), 0)) as talk_sum
+			from `tabCC Call Log`
+			where {" and ".join(conditions)}
+			group by slot, `queue`, kind
+			""",
+			values,
+		)
+	finally:
+		frappe.db.sql("set session tmp_table_size = default, max_heap_table_size = default")
+	starts: dict[int, dt.datetime] = {}  # a slot holds several queues and kinds: convert each slot once
+
+	def local_start(slot: int) -> dt.datetime:
+		start = starts.get(slot)
+		if start is None:
+			start = starts[slot] = to_local(slot_start(slot, minutes), system_tz, local_tz)
+		return start
+
 	return [
 		Slot(
-			dt.datetime.strptime(hour, "%Y-%m-%d %H") + dt.timedelta(minutes=15 * int(quarter)),
+			local_start(slot),
 			queue,
-			bool(is_answered),
-			bool(is_abandoned),
+			kind in (1, 2, 3),
+			kind == 4,
 			int(calls),
 			float(wait_sum or 0),
 			float(wait_max or 0),
-			float(talk_sum or 0),
-			int(calls) if is_answered else 0,
+			float(talk_sum or 0) if kind in (1, 2, 3) else 0.0,
+			int(calls) if kind in (1, 2, 3) else 0,
 		)
-		for hour, quarter, queue, is_answered, is_abandoned, _segment, calls, wait_sum, wait_max, talk_sum in rows
+		for slot, queue, kind, calls, wait_sum, wait_max, talk_sum in rows
 	]
+
+
+# TO_SECONDS counts from year 0 of MariaDB's calendar; 2000-01-01 is 63,113,904,000 s after it.
+TO_SECONDS_2000 = 63_113_904_000
+Y2000 = dt.datetime(2000, 1, 1)
+
+
+def slot_start(slot: int, minutes: int = 15) -> dt.datetime:
+	"""The naive start of the slot ``to_seconds(start) div (minutes × 60)``."""
+	return Y2000 + dt.timedelta(seconds=int(slot) * minutes * 60 - TO_SECONDS_2000)
+
+
+def offset_differences(checked: PerformanceFilters, system_tz: str, local_tz: str) -> set[int]:
+	"""The call center's UTC offset minus the system's, in minutes, at each day of the range (and its
+	ends): the offsets a slot boundary must respect."""
+	system, local = ZoneInfo(system_tz), ZoneInfo(local_tz)
+	out = set()
+	day = checked.base.from_date - dt.timedelta(days=1)
+	while day <= checked.base.to_date + dt.timedelta(days=1):
+		for hour in (0, 12):
+			moment = dt.datetime.combine(day, dt.time(hour), dt.timezone.utc)
+			out.add(
+				int(
+					(
+						moment.astimezone(local).utcoffset() - moment.astimezone(system).utcoffset()
+					).total_seconds()
+				)
+				// 60
+			)
+		day += dt.timedelta(days=1)
+	return out
 
 
 def columns(checked: PerformanceFilters) -> list[dict]:
