@@ -122,3 +122,17 @@ def test_memory_stays_flat_however_many_rows(tmp_path):
 		peaks.append(tracemalloc.get_traced_memory()[1])
 		tracemalloc.stop()
 	assert peaks[1] < 1.5 * peaks[0] + 2_000_000  # eight times the rows, not eight times the memory
+
+
+def test_ready_lines_are_written_with_csv_line_ends():
+	from callcenter_app.metrics.export import csv_line_sql, write_lines
+
+	out = io.StringIO(newline="")
+	seen = []
+	assert write_lines(iter([('"a",1',), ('"b",2',)]), out, ["Name", "N"], progress=seen.append) == 2
+	assert out.getvalue() == 'Name,N\r\n"a",1\r\n"b",2\r\n'
+	assert list(csv.reader(io.StringIO(out.getvalue()))) == [["Name", "N"], ["a", "1"], ["b", "2"]]
+	assert seen == [2]
+	sql = csv_line_sql([("`name`", "text"), ("`n`", "number"), ("`at`", "datetime")], sanitize=["`name`"])
+	assert sql.startswith("concat_ws(',', ") and sql.count("regexp") == 1
+	assert "'^[-+][0-9 ().-]*$'" in sql and "date_format(`at`" in sql

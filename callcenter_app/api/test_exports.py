@@ -12,7 +12,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from callcenter_app.api.exports import start_call_export
 from callcenter_app.metrics import tasks
-from callcenter_app.metrics.export import CALL_COLUMNS
+from callcenter_app.metrics.export import CALL_COLUMNS, safe_text
 from callcenter_app.test_utils import make_agent, make_call_log, make_user
 
 ANN, BOB, SUP = (f"qt-ex-{n}@example.com" for n in ("ann", "bob", "sup"))
@@ -81,6 +81,35 @@ class TestCallExport(FrappeTestCase):
 		self.assertEqual(rows[1][0], f"{DAY} 09:00:00")
 		self.assertEqual(rows[1][5], "'=HYPERLINK(1)")  # made safe for spreadsheets
 		self.assertEqual(out["rows"], 2)
+
+	def test_the_database_s_csv_lines_equal_the_pure_rule(self):
+		awkward = [
+			"=x",
+			"+370 600 (00)",
+			"-x",
+			"-",
+			"@y",
+			"\tz",
+			"a,b",
+			'say "hi"',
+			"two\nlines",
+			"",
+			"ąčę 日本",
+		]
+		for i, name in enumerate(awkward):
+			make_call_log(
+				f"qt-ex-odd-{i:02d}", f"{DAY} 12:00:{i:02d}", caller_name=name, caller=name, talk_s=i
+			)
+		_out, path = self.export(SUP, "csv")
+		with open(path, newline="", encoding="utf-8") as f:
+			rows = {r[1]: r for r in csv.reader(f)}
+		for i, name in enumerate(awkward):
+			row = rows[f"qt-ex-odd-{i:02d}"]
+			with self.subTest(name=name):
+				self.assertEqual((row[4], row[5]), (safe_text(name), safe_text(name)))
+				self.assertEqual(row[14], str(i))
+				self.assertEqual(row[0], f"{DAY} 12:00:{i:02d}")
+				self.assertEqual(row[8], "")  # no campaign: empty
 
 	def test_filters_narrow_the_export(self):
 		_out, path = self.export(SUP, "csv", queue_name="qt-ex-q")

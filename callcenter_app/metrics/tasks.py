@@ -4,8 +4,9 @@
 CC Call Log, and enqueues :func:`export_calls` on the long queue. The job runs as that user, so CC Call
 Log's own ``permission_query_conditions`` decide the rows (managers, supervisors and accountants all;
 agents and operators their calls, their campaigns' and their queues' — the list view's rule). It counts the
-rows, streams them from an unbuffered cursor into the pure writers (``metrics/export.py``: CSV, or XLSX
-written part by part) in the private files folder, publishing progress, then records a private File owned
+rows, streams them from an unbuffered cursor into the pure writers (``metrics/export.py``: for CSV the
+database makes each line, so the client decodes one value per row — PyMySQL decoding every column in pure
+Python is what a large export spends its time on; XLSX is written part by part) in the private files folder, publishing progress, then records a private File owned
 by the user (written straight to the table: Frappe's File insert would read the whole file back into
 memory to hash it, and refuse it above the upload size limit) and tells the user where it is (a realtime
 event and a Notification Log).
@@ -21,14 +22,20 @@ from frappe import _
 
 from callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log import permission_query_conditions
 from callcenter_app.common.errors import FieldError
-from callcenter_app.metrics.export import CALL_COLUMNS, write_csv, write_xlsx
+from callcenter_app.metrics.export import (
+	CALL_COLUMNS,
+	CALL_KINDS,
+	TEXT,
+	csv_line_sql,
+	write_lines,
+	write_xlsx,
+)
 from callcenter_app.metrics.filters import RangeFilters, check_range
 from callcenter_app.metrics.service import range_bounds
 
 FORMATS = ("xlsx", "csv")
 READY_EVENT = "callcenter:export-ready"
-SANITIZE = tuple(i for i, (f, _label) in enumerate(CALL_COLUMNS) if f in ("caller", "caller_name", "did"))
-DATETIMES = ("start", "answered_at", "end")
+GUARDED = ("caller", "caller_name", "did")  # text that comes from outside: formula-injection guard in CSV
 
 
 def check_export(values: dict) -> tuple[RangeFilters, str]:
@@ -66,8 +73,9 @@ def start_call_export(**values) -> dict:
 	}
 
 
-def export_query(user: str, filters: RangeFilters, as_text_dates: bool) -> tuple[str, str, dict]:
-	"""The rows' query, the count's query and their values; ``user``'s permission conditions applied."""
+def export_query(user: str, filters: RangeFilters, as_lines: bool) -> tuple[str, str, dict]:
+	"""The rows' query, the count's query and their values; ``user``'s permission conditions applied.
+	``as_lines``: one value per row, its CSV line."""
 	first, after, _system, _local = range_bounds(filters.from_date, filters.to_date)
 	values = {"first": first, "after": after}
 	conditions = ["`tabCC Call Log`.`start` >= %(first)s", "`tabCC Call Log`.`start` < %(after)s"]
@@ -80,12 +88,13 @@ def export_query(user: str, filters: RangeFilters, as_text_dates: bool) -> tuple
 	allowed = permission_query_conditions(user)
 	if allowed:
 		conditions.append(allowed)
-	fields = []
-	for f, _label in CALL_COLUMNS:
-		column = f"`tabCC Call Log`.`{f}`"
-		if f in DATETIMES and as_text_dates:
-			column = f"date_format({column}, '%%Y-%%m-%%d %%H:%%i:%%s')"
-		fields.append(column)
+	columns = [f"`tabCC Call Log`.`{f}`" for f, _label in CALL_COLUMNS]
+	if as_lines:  # the database makes each CSV line (metrics/export.csv_line_sql)
+		kinds = [(c, CALL_KINDS.get(f, TEXT)) for c, (f, _label) in zip(columns, CALL_COLUMNS, strict=True)]
+		guarded = [c for c, (f, _label) in zip(columns, CALL_COLUMNS, strict=True) if f in GUARDED]
+		fields = [csv_line_sql(kinds, guarded).replace("%", "%%")]
+	else:
+		fields = columns
 	where = " and ".join(conditions)
 	rows = f"select {', '.join(fields)} from `tabCC Call Log` where {where} order by `tabCC Call Log`.`start`"
 	count = f"select count(*) from `tabCC Call Log` where {where}"
@@ -111,7 +120,7 @@ def export_calls(
 			"file_format": file_format,
 		}
 	)
-	query, count_query, values = export_query(user, filters, as_text_dates=file_format == "csv")
+	query, count_query, values = export_query(user, filters, as_lines=file_format == "csv")
 	total = frappe.db.sql(count_query, values)[0][0]
 	title = _("Call export")
 	shown = {"percent": -1}
@@ -134,7 +143,7 @@ def export_calls(
 			rows = frappe.db.sql(query, values, as_iterator=True, as_list=True)
 			if file_format == "csv":
 				with open(path, "w", newline="", encoding="utf-8") as out:
-					written = write_csv(rows, out, header, progress=progress, sanitize=SANITIZE)
+					written = write_lines(rows, out, header, progress=progress)
 			else:
 				written = write_xlsx(rows, path, header, progress=progress, widths=[18] * len(header))
 	except BaseException:
@@ -153,9 +162,9 @@ def export_calls(
 			"subject": _("Your call export is ready: {0} calls ({1})").format(written, file_name),
 		}
 	).insert(ignore_permissions=True)
-	frappe.db.commit()  # nosemgrep: a background job's result, told to the user right after
+	# the job's transaction is committed when the job returns; the user is told after that
 	frappe.publish_realtime(
-		READY_EVENT, {"file_url": link, "rows": written, "file": file_doc.name}, user=user
+		READY_EVENT, {"file_url": link, "rows": written, "file": file_doc.name}, user=user, after_commit=True
 	)
 	return {"file": file_doc.name, "file_url": link, "rows": written}
 
