@@ -10,6 +10,11 @@ streamed into the zip (deflated) as it is written, text as inline strings (no sh
 memory), numbers as numbers, dates and date-times as Excel serial numbers with a date format. The tests read
 its files back with openpyxl.
 
+**CSV from the database.** A large export spends its time in PyMySQL (pure Python) decoding every column
+of every row, not in writing: :func:`csv_line_sql` makes MariaDB build each row's whole CSV line, and
+:func:`write_lines` writes them (1,000,000 rows: 19 s instead of 207 s end to end, ``benchmarks/RESULTS.md``).
+:func:`write_csv` writes rows of values (same format; text quoted only where needed).
+
 **Formula injection.** Caller names come from the outside (caller ID). In CSV a text starting with ``=``,
 ``@``, a tab or a carriage return, or with ``+``/``-`` and not shaped like a phone number, gets a leading
 ``'`` so a spreadsheet shows it as text instead of running it. XLSX inline strings are never formulas.
