@@ -428,6 +428,7 @@ def after_migrate():
 	ensure_custom_fields()
 	ensure_phone_index()
 	ensure_geo_index()
+	ensure_call_log_indexes()
 	ensure_work_modes()
 	ensure_navbar_items()
 	ensure_status_rules()
@@ -467,6 +468,29 @@ def ensure_geo_index() -> None:
 		["parent", "parenttype", "link_doctype", "link_name"],
 		index_name="cc_link_parent_index",
 	)
+
+
+# CC Call Log indexes for the reports and the export (benchmarks/RESULTS.md, issue 17): the queue report
+# reads only this index's columns (a covering index: the table's wide rows are never read), the export and
+# every date range start at ``start``; the agent reports read one agent's calls in a range.
+CALL_LOG_INDEXES = {
+	"cc_queue_report": [
+		"start",
+		"direction",
+		"queue",
+		"status",
+		"queue_result",
+		"wait_s",
+		"talk_s",
+		"campaign",
+	],
+	"cc_agent_start": ["agent", "start"],
+}
+
+
+def ensure_call_log_indexes() -> None:
+	for name, fields in CALL_LOG_INDEXES.items():
+		frappe.db.add_index("CC Call Log", fields, index_name=name)
 
 
 def ensure_outcomes() -> None:

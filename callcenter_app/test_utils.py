@@ -391,3 +391,64 @@ def make_payment_settings(peer_base: str, **values) -> None:
 def purge_payment_events() -> None:
 	"""Test cleanup only: payment events are kept as received, so the rows go by SQL."""
 	frappe.db.delete("CC Payment Event")
+
+
+def make_work_mode(
+	name: str, receives_calls: int = 0, counts_as_work: int = 0, receives_tickets: int = 0
+) -> str:
+	"""An enabled CC Work Mode (kept if it exists)."""
+	if not frappe.db.exists("CC Work Mode", name):
+		frappe.get_doc(
+			{
+				"doctype": "CC Work Mode",
+				"mode_name": name,
+				"enabled": 1,
+				"receives_calls": receives_calls,
+				"receives_tickets": receives_tickets,
+				"counts_as_work": counts_as_work,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_status_period(agent: str, started: str, ended: str | None, work_mode: str | None = None) -> str:
+	"""A CC Agent Status Log period (naive system-zone times); no work mode: logged out."""
+	mode = (
+		frappe.db.get_value(
+			"CC Work Mode", work_mode, ["receives_calls", "receives_tickets", "counts_as_work"], as_dict=True
+		)
+		if work_mode
+		else None
+	) or {}
+	doc = frappe.get_doc(
+		{
+			"doctype": "CC Agent Status Log",
+			"agent": agent,
+			"logged_in": 1 if work_mode else 0,
+			"work_mode": work_mode,
+			"receives_calls": mode.get("receives_calls", 0),
+			"receives_tickets": mode.get("receives_tickets", 0),
+			"counts_as_work": mode.get("counts_as_work", 0),
+			"started": started,
+			"ended": ended,
+			"source": "System",
+		}
+	).insert(ignore_permissions=True)
+	return doc.name
+
+
+def make_report_ticket(subject: str, created: str, team: str | None = None, assigned=(), **values) -> str:
+	"""An HD Ticket whose creation, assignees (``_assign``) and SLA fields are set as given, directly (the
+	reports read them; the hooks that would compute them are tested elsewhere)."""
+	import json
+
+	doc = frappe.get_doc(
+		{"doctype": "HD Ticket", "subject": subject, "raised_by": "client@example.com", "agent_group": team}
+	).insert(ignore_permissions=True)
+	frappe.db.set_value(
+		"HD Ticket",
+		doc.name,
+		{"creation": created, "_assign": json.dumps(list(assigned)), "cc_reaction_breached": 0, **values},
+		update_modified=False,
+	)
+	return doc.name
