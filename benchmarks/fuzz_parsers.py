@@ -197,7 +197,7 @@ def _mutate_json(rng: random.Random, node, depth=0):
 		if op == 0:
 			del node[key]
 		elif op == 1 or depth > 6:
-			node[key] = rng.choice(JSON_VALUES)
+			node[key] = copy.deepcopy(rng.choice(JSON_VALUES))
 		else:
 			node[key] = _mutate_json(rng, node[key], depth + 1)
 		return node
@@ -211,7 +211,9 @@ def _mutate_json(rng: random.Random, node, depth=0):
 		else:
 			node[i] = _mutate_json(rng, node[i], depth + 1)
 		return node
-	return rng.choice(JSON_VALUES)
+	return copy.deepcopy(
+		rng.choice(JSON_VALUES)
+	)  # never a shared list or dict: a mutation would make a cycle
 
 
 JSON_VALUES = [

@@ -44,3 +44,17 @@ def test_a_time_condition_zone_that_is_no_text_is_refused_by_name():
 def test_validators_refuse_values_that_are_no_text(check):
 	with pytest.raises(FieldError, match="as text"):
 		check("field", 42)
+
+
+@pytest.mark.parametrize("where", ["numbers", "holiday_lists.holidays", "time_conditions.blocks"])
+def test_a_row_that_is_no_object_is_refused_by_name(where):
+	data = json.loads(json.dumps(ROUTES))
+	if where == "numbers":
+		data["numbers"] = [5]
+	elif where == "holiday_lists.holidays":
+		data["holiday_lists"][0]["holidays"] = ["2026-12-24"]
+	else:
+		data["time_conditions"][0]["blocks"] = [["Monday", "08:00", "17:00"]]
+	with pytest.raises(FieldError) as e:
+		serialize.loads(json.dumps(data))
+	assert "must be an object" in e.value.reason

@@ -169,8 +169,14 @@ def _named(key: str, data: dict, build) -> dict:
 	return out
 
 
+def _object(row, where: str) -> dict:
+	if not isinstance(row, dict):
+		raise FieldError(where, f"must be an object, not {type(row).__name__}")
+	return row
+
+
 def _str(row: dict, key: str, where: str, required: bool = True) -> str:
-	value = row.get(key)
+	value = _object(row, where).get(key)
 	if value is None or value == "":
 		if required:
 			raise FieldError(f"{where}.{key}", "is required")
@@ -183,7 +189,7 @@ def _str(row: dict, key: str, where: str, required: bool = True) -> str:
 
 
 def _int(row: dict, key: str, where: str, default: int, low: int, high: int) -> int:
-	value = row.get(key, default)
+	value = _object(row, where).get(key, default)
 	if value is None:
 		value = default
 	if isinstance(value, bool) or not isinstance(value, int):
@@ -205,10 +211,11 @@ def _holiday_list(where: str, row: dict) -> HolidayList:
 	holidays = {}
 	for j, h in enumerate(_list("holidays", row)):
 		w = f"{where}.holidays[{j}]"
+		text = _str(h, "date", w)
 		try:
-			day = dt.date.fromisoformat(_str(h, "date", w))
+			day = dt.date.fromisoformat(text)
 		except ValueError:
-			raise FieldError(f"{w}.date", f"{h.get('date')!r} is not a date as YYYY-MM-DD") from None
+			raise FieldError(f"{w}.date", f"{text!r} is not a date as YYYY-MM-DD") from None
 		holidays[day] = _str(h, "description", w, required=False) or "holiday"
 	return HolidayList(_str(row, "name", where), holidays)
 
