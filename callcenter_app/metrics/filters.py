@@ -21,7 +21,8 @@ class RangeFilters:
 	queue: str = ""
 
 
-def _date(field: str, value) -> dt.date:
+def date_field(field: str, value) -> dt.date:
+	"""A required date filter: a date, a datetime (its date) or ``YYYY-MM-DD``."""
 	if value is None or value == "":
 		raise FieldError(field, "is required")
 	if isinstance(value, dt.datetime):
@@ -34,7 +35,8 @@ def _date(field: str, value) -> dt.date:
 		raise FieldError(field, f"must be a date like 2026-05-31, not {value!r}") from None
 
 
-def _name(field: str, value) -> str:
+def name_field(field: str, value) -> str:
+	"""An optional name filter (a queue, team, agent, campaign): text, stripped; nothing is ``""``."""
 	if value is None:
 		return ""
 	if not isinstance(value, str):
@@ -45,8 +47,8 @@ def _name(field: str, value) -> str:
 def check_range(values: Mapping, max_days: int = MAX_DAYS) -> RangeFilters:
 	"""``from_date`` and ``to_date`` (required, at most ``max_days`` days), and the optional names
 	``team``, ``agent``, ``campaign``, ``queue``. Raises :class:`FieldError` naming the filter."""
-	start = _date("from_date", values.get("from_date"))
-	end = _date("to_date", values.get("to_date"))
+	start = date_field("from_date", values.get("from_date"))
+	end = date_field("to_date", values.get("to_date"))
 	if end < start:
 		raise FieldError(
 			"to_date", f"must not be before the from date ({start.isoformat()}), not {end.isoformat()}"
@@ -57,5 +59,5 @@ def check_range(values: Mapping, max_days: int = MAX_DAYS) -> RangeFilters:
 	return RangeFilters(
 		start,
 		end,
-		**{f: _name(f, values.get(f)) for f in ("team", "agent", "campaign", "queue")},
+		**{f: name_field(f, values.get(f)) for f in ("team", "agent", "campaign", "queue")},
 	)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.metrics.filters import date_field, name_field
 from callcenter_app.metrics.qos import InboundCall, QosParams, QosSummary, combine, period_start, qos_by
 
 PERIODS = {"Hour": "hour", "Day": "day", "Week": "week", "Month": "month"}
@@ -57,8 +58,8 @@ def check_filters(values: Mapping) -> Filters:
 
 	Raises :class:`FieldError` naming the filter and the reason.
 	"""
-	start = _date("from_date", values.get("from_date"))
-	end = _date("to_date", values.get("to_date"))
+	start = date_field("from_date", values.get("from_date"))
+	end = date_field("to_date", values.get("to_date"))
 	if end < start:
 		raise FieldError(
 			"to_date", f"must not be before the from date ({start.isoformat()}), not {end.isoformat()}"
@@ -78,30 +79,9 @@ def check_filters(values: Mapping) -> Filters:
 		start,
 		end,
 		period,
-		queue=_text("queue", values.get("queue")),
-		campaign=_text("campaign", values.get("campaign")),
+		queue=name_field("queue", values.get("queue")),
+		campaign=name_field("campaign", values.get("campaign")),
 	)
-
-
-def _date(field: str, value) -> dt.date:
-	if value is None or value == "":
-		raise FieldError(field, "is required")
-	if isinstance(value, dt.datetime):
-		return value.date()
-	if isinstance(value, dt.date):
-		return value
-	try:
-		return dt.date.fromisoformat(str(value).strip())
-	except ValueError:
-		raise FieldError(field, f"must be a date like 2026-05-31, not {value!r}") from None
-
-
-def _text(field: str, value) -> str:
-	if value is None:
-		return ""
-	if not isinstance(value, str):
-		raise FieldError(field, f"must be a name, not {value!r}")
-	return value.strip()
 
 
 def bounds(filters: Filters, system_tz: str, local_tz: str) -> tuple[dt.datetime, dt.datetime]:
