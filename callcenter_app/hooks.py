@@ -73,6 +73,8 @@ doc_events["Email Queue"] = {"before_insert": "callcenter_app.tickets.signatures
 doc_events["ToDo"] = {"on_update": "callcenter_app.tickets.tasks.on_todo_change"}
 # Contact phone rows keep their E.164 form in the indexed cc_e164 (the caller lookup of calls, popups, SMS).
 doc_events["Contact"] = {"validate": "callcenter_app.telephony.call_tickets.service.set_phone_keys"}
+# Contacts' addresses get a position for geodialing (geo/service.py), in the background.
+doc_events["Address"] = {"on_update": "callcenter_app.geo.service.on_address_update"}
 # Prepaid credit: every posting may cross an account's low-balance threshold (notice once, re-armed by a top-up).
 doc_events["CC Credit Ledger Entry"] = {
 	"after_insert": "callcenter_app.credit.charging.service.on_ledger_entry"
@@ -175,4 +177,6 @@ scheduler_events = {
 			"callcenter_app.common.notify.service.notify_due_contacts",
 		],
 	},
+	# contacts' addresses still without a position, placed for geodialing (one geocoder request a second)
+	"daily_long": ["callcenter_app.geo.service.enqueue_geocode_addresses"],
 }

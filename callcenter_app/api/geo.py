@@ -74,3 +74,11 @@ def field_agents() -> list[dict]:
 		order_by="agent_name",
 		ignore_permissions=True,
 	)
+
+
+@frappe.whitelist(methods=["POST"])
+def geocode_addresses() -> dict:
+	"""Place the contacts' addresses that have no position yet, in the background (progress shown)."""
+	service.check_may_choose()
+	service.enqueue_geocode_addresses()
+	return {"queued": len(service.unplaced_addresses(limit=None))}

@@ -414,3 +414,104 @@ def set_address_point(address: str, point: Point | None) -> None:
 		{"cc_latitude": point.lat if point else 0, "cc_longitude": point.lon if point else 0},
 		update_modified=False,
 	)
+
+
+# --- contacts' addresses placed on the map (geodialing needs their positions) ------------------------------
+# An Address a Contact links to gets its position from the site's geocoder (field/service.py: the same cached,
+# rate-limited Nominatim client appointments use) when it is saved without one, and a daily job (or a manager's
+# button) places those still without. An address found nowhere keeps (0, 0): it is asked again only when its
+# text changes (the geocode cache remembers the miss), never in a loop.
+
+ADDRESS_PARTS = ("address_line1", "address_line2", "city", "county", "state", "pincode", "country")
+GEOCODE_JOB = "cc-geocode-addresses"
+
+
+def _field_agents_on() -> bool:
+	return bool(frappe.db.get_single_value("CC Settings", "has_field_agents"))
+
+
+def address_text(row) -> str:
+	"""The one line a geocoder reads: the address's parts in order, blanks left out."""
+	return ", ".join(str(row.get(p)).strip() for p in ADDRESS_PARTS if row.get(p) and str(row.get(p)).strip())
+
+
+def geocode_address(name: str) -> str:
+	"""Place one Address: "placed", "not found" (kept at 0, 0), "unavailable" (tried again later) or
+	"no text"."""
+	from callcenter_app.field.service import geocode
+	from callcenter_app.geo.geocode import AddressNotFound, GeocoderUnavailable
+
+	row = frappe.db.get_value("Address", name, list(ADDRESS_PARTS), as_dict=True)
+	text = address_text(row or {})
+	if not text:
+		return "no text"
+	try:
+		lat, lon = geocode(text)
+	except AddressNotFound:
+		return "not found"
+	except GeocoderUnavailable:
+		return "unavailable"
+	set_address_point(name, Point(lat, lon))
+	return "placed"
+
+
+def unplaced_addresses(limit: int | None = None) -> list[str]:
+	"""Contacts' addresses (not disabled) without a position, oldest first."""
+	return frappe.db.sql_list(
+		"""select a.name from `tabAddress` a
+		where a.disabled = 0 and a.cc_latitude = 0 and a.cc_longitude = 0
+			and exists (select 1 from `tabDynamic Link` l where l.parenttype = 'Address' and l.parent = a.name
+				and l.link_doctype = 'Contact')
+		order by a.creation"""
+		+ (f" limit {int(limit)}" if limit else "")
+	)
+
+
+def geocode_addresses(limit: int | None = 2000, publish: bool = False) -> dict[str, int]:
+	"""Place the contacts' addresses still without a position (at most ``limit``: at the geocoder's one request
+	a second a run stays under an hour). Stops at the first outage: the rest waits for the next run."""
+	if not _field_agents_on():
+		return {}
+	names = unplaced_addresses(limit)
+	counts: dict[str, int] = {}
+	for i, name in enumerate(names, 1):
+		outcome = geocode_address(name)
+		counts[outcome] = counts.get(outcome, 0) + 1
+		frappe.db.commit()  # a long job: each position kept as soon as it is known
+		if publish and (i % 20 == 0 or i == len(names)):
+			frappe.publish_progress(i * 100 / len(names), title=_("Placing addresses on the map"))
+		if outcome == "unavailable":
+			break
+	return counts
+
+
+def on_address_update(doc, method=None) -> None:
+	"""A contact's address saved without a position, or with new text: placed in the background."""
+	if not _field_agents_on() or not any(l.link_doctype == "Contact" for l in doc.get("links") or []):
+		return
+	before = doc.get_doc_before_save()
+	moved = before is not None and address_text(before) != address_text(doc)
+	if moved and doc.cc_latitude and not doc.has_value_changed("cc_latitude"):
+		set_address_point(doc.name, None)  # the old position is wrong now
+	elif doc.cc_latitude or doc.cc_longitude:
+		return
+	frappe.enqueue(
+		geocode_address,
+		queue="short",
+		name=doc.name,
+		enqueue_after_commit=True,
+		job_id=f"cc-geocode-{doc.name}",
+	)
+
+
+def enqueue_geocode_addresses() -> None:
+	"""The daily run (and the managers' button): one job at a time."""
+	if _field_agents_on():
+		frappe.enqueue(
+			geocode_addresses,
+			queue="long",
+			timeout=4 * 3600,
+			job_id=GEOCODE_JOB,
+			deduplicate=True,
+			publish=True,
+		)

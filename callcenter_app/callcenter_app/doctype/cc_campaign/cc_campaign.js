@@ -16,6 +16,20 @@ frappe.ui.form.on("CC Campaign", {
 		];
 		if (!frm.is_new() && managers.some((role) => frappe.user.has_role(role))) {
 			frm.add_custom_button(__("Add contacts by area"), () => add_contacts_by_area(frm));
+			// contacts' addresses without a position are not found by area: place them (background job)
+			frm.add_custom_button(
+				__("Place contacts' addresses on the map"),
+				() =>
+					frappe
+						.call({ method: "callcenter_app.api.geo.geocode_addresses", type: "POST" })
+						.then((r) =>
+							frappe.show_alert({
+								message: __("{0} addresses are being placed in the background", [r.message.queued]),
+								indicator: "blue",
+							})
+						),
+				__("Geodialing")
+			);
 		}
 	},
 });
