@@ -2,16 +2,10 @@
 
 import frappe
 
-# Roles of the product. Helpdesk's own "Agent" and "Agent Manager" roles stay as Helpdesk defines them.
-ROLES = (
-	"Call Center Manager",  # the administrator of one call center (one site)
-	"Project Manager",  # runs campaigns and their call lists
-	"Operator",  # makes and takes calls in campaigns
-	"Field Agent",  # visits customers at geo-referenced appointments
-	"Agent Supervisor",  # listens in, reassigns, watches queues
-	"Privileged Agent",  # may search and open every ticket
-	"Accountant",  # reconciles top-ups and the credit ledger
-)
+from callcenter_app.common import roles
+
+# Roles of the product (common/roles.py). Helpdesk's own "Agent" and "Agent Manager" stay as Helpdesk has them.
+ROLES = tuple(roles.PRODUCT_ROLES)
 
 
 # Custom fields on Helpdesk's doctypes (extend, never fork). Created and updated idempotently.

@@ -12,10 +12,11 @@ import frappe
 from frappe import _
 from werkzeug.wrappers import Response
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
-from callcenter_app.tickets import service as tickets
 from callcenter_app.tickets.sms import service
 from callcenter_app.tickets.sms.adapters import SmsAuthError
+from callcenter_app.utils import requires
 
 
 class SmsWebhookRefused(frappe.PermissionError):
@@ -46,6 +47,7 @@ def _payload_error(kind: str, error: FieldError):
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
+@requires(roles.WEBHOOK)
 def inbound() -> Response:
 	"""An incoming SMS from the provider: recorded once, then put on a ticket."""
 	adapter, request = _authenticated("inbound")
@@ -62,6 +64,7 @@ def inbound() -> Response:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
+@requires(roles.WEBHOOK)
 def status() -> dict:
 	"""A delivery report from the provider: the outbound message's status moves forward, or nothing
 	changes (repeated, late or unknown reports answer 200 so the provider stops retrying)."""
@@ -74,10 +77,10 @@ def status() -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.AGENT_TOOLS)
 def send_reply(ticket: str, message: str) -> dict:
 	"""Text the ticket's customer through Frappe's SMS Settings; only for agents who may write the ticket
 	(a portal customer may write the tickets they raised, but never text through the company's gateway).
 	Returns the CC SMS Message, its status (Sent or Failed) and the gateway's answer."""
-	tickets.require_agent()
 	frappe.has_permission("HD Ticket", "write", ticket, throw=True)
 	return service.send_reply(ticket, message)
