@@ -99,6 +99,20 @@ has_permission = {
 	"CC Call Log": "callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log.has_permission",
 }
 
+# Privacy
+# -------
+# Personal Data Deletion / Download requests also cover the customer's calls, SMS, recordings and call-list
+# rows, found through their Contact's numbers (ops/privacy_service.py); staff's own records by their user.
+override_doctype_class = {
+	"Personal Data Deletion Request": "callcenter_app.ops.privacy_service.CCPersonalDataDeletionRequest",
+	"Personal Data Download Request": "callcenter_app.ops.privacy_service.CCPersonalDataDownloadRequest",
+}
+user_data_fields = [
+	{"doctype": "CC Signature", "filter_by": "agent", "redact_fields": ["html"], "partial": 1},
+	{"doctype": "CC Agent Status Log", "filter_by": "agent"},
+	{"doctype": "CC SMS Message", "filter_by": "sent_by"},
+]
+
 # Desk assets
 # -----------
 # The incoming-call popup and the phone actions (click-to-call, transfer, listen) on every desk page.
@@ -112,6 +126,10 @@ doctype_js = {
 # Scheduled jobs
 # --------------
 scheduler_events = {
+	# a backup with files every day (ops/tasks.py; site config cc_daily_backup / cc_backup_with_files)
+	"daily_long": ["callcenter_app.ops.tasks.daily_backup"],
+	# recordings older than CC Settings' retention (ops/tasks.py; each deletion noted on its call)
+	"daily": ["callcenter_app.ops.tasks.delete_expired_recordings"],
 	"cron": {
 		# calls a failure or an outage left without their ticket
 		"*/5 * * * *": [

@@ -356,6 +356,10 @@ def after_migrate():
 	ensure_preset_filters()
 	ensure_single_defaults()
 	ensure_outcomes()
+	# daily backups with files, a week kept (ops/tasks.py)
+	from callcenter_app.ops.tasks import ensure_backup_defaults
+
+	ensure_backup_defaults()
 
 
 def ensure_phone_index() -> None:

@@ -85,13 +85,18 @@ def throw_errors(errors: Iterable[FieldError], title: str) -> None:
 def has_capability(capability: str | roles.Capability, user: str | None = None) -> bool:
 	"""Whether ``user`` (the session user) holds ``capability``. Administrator holds every one."""
 	user = user or frappe.session.user
-	return user == roles.ADMINISTRATOR or roles.may(frappe.get_roles(user), capability)
+	return user == roles.ADMINISTRATOR or roles.may(roles_of(user), capability)
+
+
+def roles_of(user: str | None = None) -> list[str]:
+	"""Frappe's roles of ``user`` (the session user): the one place the app asks for them."""
+	return frappe.get_roles(user or frappe.session.user)
 
 
 def has_role(role: str, user: str | None = None) -> bool:
 	"""Whether ``user`` (the session user) has ``role`` itself (prefer a capability; this is for the few
 	rules about one role, such as "an Agent without SEE_ALL_TICKETS")."""
-	return role in frappe.get_roles(user or frappe.session.user)
+	return role in roles_of(user)
 
 
 def require(capability: str | roles.Capability, user: str | None = None, message: str | None = None) -> None:

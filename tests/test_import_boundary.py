@@ -8,7 +8,7 @@ import pathlib
 import pytest
 
 APP = pathlib.Path(__file__).resolve().parents[1] / "callcenter_app"
-PURE_PACKAGES = ("common", "telephony", "dialer", "tickets", "scheduling", "billing", "metrics")
+PURE_PACKAGES = ("common", "telephony", "dialer", "tickets", "scheduling", "billing", "metrics", "ops")
 GLUE_FILES = {"service.py", "tasks.py"}  # the Frappe side of each engine (or of one area of it)
 GLUE_SUFFIX = "_service.py"  # the Frappe side of one concern, beside its pure module: ami/call_log_service.py
 

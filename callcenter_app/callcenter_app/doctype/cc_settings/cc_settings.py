@@ -30,6 +30,7 @@ class CCSettings(Document):
 		ami_username: DF.Data | None
 		pbx_enabled: DF.Check
 		qos_early_factor: DF.Float
+		recording_retention_days: DF.Int
 		qos_limit_wait: DF.Int
 		qos_reference_wait: DF.Int
 		recordings_folder: DF.Data | None
