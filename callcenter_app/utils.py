@@ -47,18 +47,25 @@ def _label(where: str | Mapping[str, str] | None, field: str) -> str:
 	return field_label(where, field)
 
 
-def field_errors_message(where: str | Mapping[str, str] | None, errors: Iterable[FieldError]) -> str:
+def field_errors_message(
+	where: str | Mapping[str, str] | None, errors: Iterable[FieldError], record: str | None = None
+) -> str:
 	"""'Label: reason' for one problem, a list of them for several; markup in values is neutralised.
 	``where`` gives the labels: a doctype (its fields' labels), a mapping field → label, or None (the field
-	as the pure code named it, e.g. a route's ``nodes[2].next``)."""
-	lines = [_("{0}: {1}").format(_label(where, e.field), e.reason) for e in errors]
+	as the pure code named it, e.g. a route's ``nodes[2].next``). With ``record`` (a record of that
+	doctype other than the one on screen) each line starts with 'Doctype name: '."""
+	prefix = _("{0} {1}: ").format(_(where), record) if record and isinstance(where, str) else ""
+	lines = [prefix + _("{0}: {1}").format(_label(where, e.field), e.reason) for e in errors]
 	if len(lines) == 1:
 		return _markup_free(lines[0])
 	return "<ul>" + "".join(f"<li>{_markup_free(line)}</li>" for line in lines) + "</ul>"
 
 
 def throw_field_errors(
-	where: str | Mapping[str, str] | None, errors: Iterable[FieldError], title: str | None = None
+	where: str | Mapping[str, str] | None,
+	errors: Iterable[FieldError],
+	title: str | None = None,
+	record: str | None = None,
 ) -> None:
 	"""The one way a FieldError becomes a refusal (``frappe.ValidationError``): every problem, each naming
 	its field's label and the reason. Nothing happens when ``errors`` is empty."""
@@ -66,7 +73,7 @@ def throw_field_errors(
 	if not errors:
 		return
 	default = _("Invalid {0}").format(_(where)) if isinstance(where, str) else None
-	frappe.throw(field_errors_message(where, errors), frappe.ValidationError, title=title or default)
+	frappe.throw(field_errors_message(where, errors, record), frappe.ValidationError, title=title or default)
 
 
 def throw_field_error(error: FieldError) -> None:

@@ -21,7 +21,7 @@ from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.tickets.sms import service
 from callcenter_app.tickets.sms.adapters import WEBHOOK_RATE_LIMIT, SmsAuthError, check_body_size
-from callcenter_app.utils import requires
+from callcenter_app.utils import field_errors_message, requires
 
 
 class SmsWebhookRefused(frappe.PermissionError):
@@ -51,7 +51,7 @@ def _authenticated(kind: str):
 		check_body_size(frappe.request.content_length or len(frappe.request.get_data(cache=True)))
 	except FieldError as e:
 		service.log().warning("refused SMS %s webhook from %s: %s", kind, frappe.local.request_ip, e.reason)
-		raise SmsPayloadTooLarge(_("{0}: {1}").format(e.field, e.reason))
+		raise SmsPayloadTooLarge(field_errors_message(None, [e]))
 	request = service.webhook_request(frappe.request)
 	try:
 		adapter = service.current_adapter()
@@ -64,7 +64,7 @@ def _authenticated(kind: str):
 
 def _payload_error(kind: str, error: FieldError):
 	service.log().warning("rejected SMS %s webhook: %s: %s", kind, error.field, error.reason)
-	return SmsPayloadError(_("{0}: {1}").format(error.field, error.reason))
+	return SmsPayloadError(field_errors_message(None, [error]))
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

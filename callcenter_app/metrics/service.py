@@ -9,7 +9,7 @@ from frappe import _
 
 from callcenter_app.common.errors import FieldError
 from callcenter_app.metrics.qos import QosParams, queue_params
-from callcenter_app.utils import field_label
+from callcenter_app.utils import throw_field_errors
 
 QUEUE = "CC Call Queue"
 QOS_FIELDS = ("qos_reference_wait", "qos_limit_wait", "qos_early_factor")
@@ -53,9 +53,5 @@ def params_for_queues(names: Iterable[str]) -> dict[str, QosParams]:
 			break
 	if refused:
 		name, error = refused
-		frappe.throw(
-			_("Call queue {0}: {1}: {2}").format(name, field_label(QUEUE, error.field), error.reason),
-			frappe.ValidationError,
-			title=_("Invalid QoS parameters"),
-		)
+		throw_field_errors(QUEUE, [error], title=_("Invalid QoS parameters"), record=name)
 	return out
