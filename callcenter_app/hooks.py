@@ -62,7 +62,11 @@ doc_events["ToDo"] = {"on_update": "callcenter_app.tickets.tasks.on_todo_change"
 doc_events["Contact"] = {"validate": "callcenter_app.telephony.call_tickets.service.set_phone_keys"}
 # An agent who holds open tickets is deactivated, not deleted.
 doc_events["HD Agent"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
-doc_events["User"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
+doc_events["User"] = {
+	"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion",
+	# another user's password only from a Call Center / System Manager (api/security.py)
+	"validate": "callcenter_app.api.security.validate_user",
+}
 # A campaign's active operators sit in its call queue (presence/service.py campaign_seats): Asterisk follows.
 doc_events["CC Campaign"] = {
 	"on_update": "callcenter_app.telephony.presence.service.on_campaign_update",
