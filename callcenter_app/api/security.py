@@ -133,7 +133,9 @@ def _check_may_manage(user: str) -> None:
 def validate_user(doc, method=None) -> None:
 	"""User ``validate``: a new password for another user only from a holder of MANAGE_USERS (and a System
 	Manager's only from a System Manager), whatever door the save came through."""
-	if not doc.get("new_password") or doc.name == frappe.session.user or frappe.flags.in_install:
+	# User.validate moves the new password out of the field before the hooks run
+	new_password = doc.get("new_password") or getattr(doc, "_User__new_password", None)
+	if not new_password or doc.name == frappe.session.user or frappe.flags.in_install:
 		return
 	refusal = security.password_refusal(
 		roles_of(frappe.session.user),
