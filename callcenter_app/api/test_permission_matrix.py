@@ -4,7 +4,8 @@ One user per column of the matrix (a desk user with that one role, a portal user
 the app: list it (``frappe.client.get_list``, or ``frappe.client.get`` for a single) and open its report view
 (``frappe.desk.reportview.get``) — refused exactly when the matrix has no R; insert an empty record
 (``frappe.client.insert``) — refused for permission exactly when it has no C; write and delete as Frappe's
-doctype-level check answers them. For every whitelisted method: called through ``frappe.handler.execute_cmd``
+doctype-level check answers them; a record linked to nobody is listed exactly for the roles the row rule
+exempts (``roles.ROW_RULES``). For every whitelisted method: called through ``frappe.handler.execute_cmd``
 like a request, a user without the declared capability is refused (403) before the method does anything, and
 a user with it is not refused for that reason. Reports run and pages open exactly for their roles. Any
 difference fails the test with every difference listed.
@@ -106,6 +107,37 @@ class TestPermissionMatrix(FrappeTestCase):
 					granted = bool(frappe.has_permission(entry.name, ptype, user=user))
 					if granted != expected:
 						differences.append(f"{entry.name} × {column}: {ptype}: Frappe says {granted}")
+		self.assertEqual(differences, [], "\n".join(differences))
+
+	def test_row_rules(self):
+		"""A record linked to nobody (no agent, campaign, ticket or queue) is listed exactly for the roles that
+		hold the row rule's "sees every record" capability, among those the doctype lets read."""
+		differences = []
+		for entry in self.matrix.doctypes:
+			if entry.external or entry.single or not entry.row_rule:
+				continue
+			doc = frappe.new_doc(entry.name)
+			doc.name = f"matrix-row-rule-{entry.name.lower().replace(' ', '-')}"
+			for field in doc.meta.fields:
+				if field.unique and field.fieldtype in ("Data", "Small Text"):
+					doc.set(field.fieldname, doc.name)
+			doc.db_insert()
+			for column in roles.MATRIX_ROLES:
+				if not entry.allowed(column, "read"):
+					continue
+				listed = []
+				error = self.as_user(
+					column,
+					lambda d=doc: listed.extend(
+						frappe.get_list(
+							d.doctype, filters={"name": d.name}, pluck="name", limit_page_length=1
+						)
+					),
+				)
+				if error is not None:
+					differences.append(f"{entry.name} × {column}: {error!r}")
+				elif bool(listed) == entry.narrowed(column):
+					differences.append(f"{entry.name} × {column}: {'listed' if listed else 'hidden'}")
 		self.assertEqual(differences, [], "\n".join(differences))
 
 	def call_method(self, method: permission_matrix.MethodEntry, column: str) -> BaseException | None:
