@@ -18,7 +18,7 @@ from callcenter_app.metrics.agents import TicketFact, assignees
 from callcenter_app.metrics.qos import QosParams, queue_params
 from callcenter_app.metrics.scope import SUPERVISORS, agents_to_show, scope_of
 from callcenter_app.metrics.worktime import StatusPeriod
-from callcenter_app.utils import call_center_timezone, field_label
+from callcenter_app.utils import call_center_timezone, field_label, throw_field_errors
 
 QUEUE = "CC Call Queue"
 QOS_FIELDS = ("qos_reference_wait", "qos_limit_wait", "qos_early_factor")
@@ -62,11 +62,7 @@ def params_for_queues(names: Iterable[str]) -> dict[str, QosParams]:
 			break
 	if refused:
 		name, error = refused
-		frappe.throw(
-			_("Call queue {0}: {1}: {2}").format(name, field_label(QUEUE, error.field), error.reason),
-			frappe.ValidationError,
-			title=_("Invalid QoS parameters"),
-		)
+		throw_field_errors(QUEUE, [error], title=_("Invalid QoS parameters"), record=name)
 	return out
 
 
