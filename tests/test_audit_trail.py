@@ -16,6 +16,9 @@ NOT_TRACKED = {
 	"CC Call Log": "written by the AMI bridge, one per call",
 	"CC SMS Message": "written by the SMS webhooks, one per message",
 	"CC Agent Status Log": "one period per presence change, written by the presence service",
+	"CC Credit Ledger Entry": "the append-only credit ledger: an entry is never changed, corrections are new entries",
+	"CC Geocode Cache": "a cache of the geocoder's answers, refilled on demand",
+	"CC Payment Event": "the raw store of the payment gateways' webhook events, one per event",
 }
 # Child tables on Helpdesk's doctypes (custom fields, install.py): their history is Helpdesk's.
 HELD_OUTSIDE = {"CC Agent Buffer": "HD Team"}
@@ -23,7 +26,7 @@ HELD_OUTSIDE = {"CC Agent Buffer": "HD Team"}
 CONFIGURATION = {
 	"CC Route", "CC Call Queue", "CC Campaign", "CC SIP Account", "CC Settings", "CC SMS Settings",
 	"CC Time Condition", "CC IVR Menu", "CC Announcement", "CC Ticket Source", "CC Work Mode", "CC Phone Number",
-	"CC VIP List", "CC Outcome", "CC DNC Number",
+	"CC VIP List", "CC Outcome", "CC DNC Number", "CC Payment Settings",
 }  # fmt: skip
 
 

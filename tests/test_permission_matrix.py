@@ -37,19 +37,19 @@ def test_generator_picks_up_new_doctypes_methods_and_views(tmp_path):
 	write(
 		app / "hooks.py",
 		"""
-		permission_query_conditions = {"CC Credit Account": "newapp.credit.service.query"}
-		has_permission = {"CC Credit Account": "newapp.credit.service.check"}
+		permission_query_conditions = {"CC Gift Card": "newapp.credit.service.query"}
+		has_permission = {"CC Gift Card": "newapp.credit.service.check"}
 		""",
 	)
 	doctype = {
 		"doctype": "DocType",
-		"name": "CC Credit Account",
+		"name": "CC Gift Card",
 		"permissions": [
 			{"role": "Accountant", "read": 1, "write": 1},
 			{"role": "Agent", "read": 1, "create": 1, "if_owner": 1},
 		],
 	}
-	write(app / "newapp" / "doctype" / "cc_credit_account" / "cc_credit_account.json", json.dumps(doctype))
+	write(app / "newapp" / "doctype" / "cc_gift_card" / "cc_gift_card.json", json.dumps(doctype))
 	write(
 		app / "api" / "credit.py",
 		'''
@@ -85,6 +85,6 @@ def test_generator_picks_up_new_doctypes_methods_and_views(tmp_path):
 	assert not methods["newapp.api.credit.top_up"].allowed(roles.AGENT)
 	assert methods["newapp.api.credit.forgotten"].capability is None
 	text = permission_matrix.render(matrix)
-	assert "| CC Credit Account | — | — | — | — | — | — | — | RCᵒʳ | — | RWʳ | — | — |" in text
+	assert "| CC Gift Card | — | — | — | — | — | — | — | RCᵒʳ | — | RWʳ | — | — |" in text
 	assert "`newapp.api.credit.forgotten` (NONE)" in text
 	assert "| Report: Credit Balance |" in text

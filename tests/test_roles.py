@@ -125,10 +125,21 @@ def test_supervisors_hold_what_they_held():
 		assert roles.may(held, cap), cap
 
 
-def test_portal_users_and_guests_hold_only_the_webhook():
-	for column in (roles.WEBSITE_USER, roles.GUEST):
-		held = [c.name for c in roles.CAPABILITIES.values() if roles.may(roles.effective_roles(column), c)]
-		assert held == ["WEBHOOK"], column
+def held_by(column: str) -> list[str]:
+	return [c.name for c in roles.CAPABILITIES.values() if roles.may(roles.effective_roles(column), c)]
+
+
+def test_guests_hold_only_the_webhook():
+	assert held_by(roles.GUEST) == ["WEBHOOK"]
+
+
+def test_portal_users_hold_the_webhook_and_their_own_credit():
+	"""Portal customers top up their own prepaid credit (the row rule keeps them to their accounts)."""
+	assert held_by(roles.WEBSITE_USER) == ["WEBHOOK", "OWN_CREDIT"]
+
+
+def test_own_credit_refusal_asks_to_log_in():
+	assert roles.refusal(roles.OWN_CREDIT) == "Log in to do this"
 
 
 def test_unknown_capability_is_named():

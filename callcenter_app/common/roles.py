@@ -162,6 +162,65 @@ MANAGE_USERS = _cap(
 	"set another user's password and the site's security settings (two-factor, password policy)",
 )
 
+SEE_ALL_AGENTS = _cap(
+	"SEE_ALL_AGENTS",
+	{*_MANAGERS},
+	"every agent's rows in the agent reports",
+)
+SUPERVISE_TEAMS = _cap(
+	"SUPERVISE_TEAMS",
+	{*SEE_ALL_AGENTS.roles, AGENT_SUPERVISOR},
+	"the rows of the members of the teams they are in or lead, in the agent reports",
+)
+AGENT_REPORTS = _cap(
+	"AGENT_REPORTS",
+	{AGENT, *SUPERVISE_TEAMS.roles},
+	"the agent reports (Agent Performance, Work Time, SLA): an agent their own rows (SUPERVISE_TEAMS: more)",
+)
+CAMPAIGN_REPORTS = _cap(
+	"CAMPAIGN_REPORTS",
+	{OPERATOR, *MANAGE_CAMPAIGNS.roles},
+	"the Campaign Results report: operators of the campaigns they work on, MANAGE_CAMPAIGNS of every one",
+)
+READ_WALLBOARD = _cap(
+	"READ_WALLBOARD",
+	{*SUPERVISE_CALLS.roles},
+	"the live wallboard: queue state, calls waiting, agents available, and its realtime room",
+)
+MANAGE_CREDIT = _cap(
+	"MANAGE_CREDIT",
+	{*_MANAGERS, ACCOUNTANT},
+	"every prepaid credit account, its ledger and top-ups; import bank statements and decide their lines; "
+	"export top-ups, process payment events again, rate calls again",
+)
+OWN_CREDIT = _cap(
+	"OWN_CREDIT",
+	{ALL},
+	"any logged-in user, portal customers included: top up and keep the cards of their own credit accounts "
+	"only (the CC Credit Account row rule)",
+)
+SUPERVISE_FIELD = _cap(
+	"SUPERVISE_FIELD",
+	{*_MANAGERS, AGENT_SUPERVISOR},
+	"every field agent and appointment; move appointments to other field agents",
+)
+BOOK_APPOINTMENTS = _cap(
+	"BOOK_APPOINTMENTS",
+	{OPERATOR, *SUPERVISE_FIELD.roles},
+	"book field agents' appointments for contacts and read every field agent (operators: the appointments "
+	"they booked and of their campaigns)",
+)
+OWN_CALENDAR = _cap(
+	"OWN_CALENDAR",
+	{FIELD_AGENT},
+	"a field agent's own calendar feed: make, renew and revoke its secret URL",
+)
+FIELD_DAYS = _cap(
+	"FIELD_DAYS",
+	{FIELD_AGENT, *BOOK_APPOINTMENTS.roles},
+	"the Field Agents workspace and a field agent's day (a field agent: only their own)",
+)
+
 CAPABILITIES: dict[str, Capability] = {
 	c.name: c for c in globals().copy().values() if isinstance(c, Capability)
 }
@@ -196,6 +255,16 @@ ROW_RULES: dict[str, RowRule] = {
 		"their teams, or of no team yet (portal customers: Helpdesk's own rule, their tickets)",
 	),
 	"HD Ticket Comment": RowRule(SEE_ALL_TICKETS, "the comments of the tickets they may read"),
+	"CC Appointment": RowRule(
+		SUPERVISE_FIELD,
+		"a field agent their own appointments; an operator those they booked and of campaigns they work on",
+	),
+	"CC Field Agent": RowRule(BOOK_APPOINTMENTS, "a field agent only their own record"),
+	"CC Credit Account": RowRule(
+		MANAGE_CREDIT, "the accounts of the HD Customers whose contact they are (portal customers)"
+	),
+	"CC Credit Ledger Entry": RowRule(MANAGE_CREDIT, "the entries of the credit accounts they may read"),
+	"CC Top Up": RowRule(MANAGE_CREDIT, "the top-ups of the credit accounts they may read"),
 }
 
 # Reports and pages show the data of a capability: their JSON's roles must be exactly its roles
@@ -203,10 +272,19 @@ ROW_RULES: dict[str, RowRule] = {
 REPORT_CAPABILITY: dict[str, Capability] = {
 	"PBX Agents": SUPERVISE_CALLS,
 	"Queue QoS": SUPERVISE_CALLS,
+	"Queue Performance": SUPERVISE_CALLS,
+	"Agent Performance": AGENT_REPORTS,
+	"Work Time": AGENT_REPORTS,
+	"SLA": AGENT_REPORTS,
+	"Campaign Results": CAMPAIGN_REPORTS,
+	"CC Credit Reconciliation": MANAGE_CREDIT,
 }
 PAGE_CAPABILITY: dict[str, Capability] = {
 	"cc-console": USE_CONSOLE,
 	"cc-security": MANAGE_USERS,
+	"cc-wallboard": READ_WALLBOARD,
+	"cc-booking": BOOK_APPOINTMENTS,
+	"cc-my-calendar": OWN_CALENDAR,
 }
 
 
@@ -238,5 +316,7 @@ def may(user_roles: Iterable[str], cap: str | Capability) -> bool:
 def refusal(cap: str | Capability) -> str:
 	"""The message a refused user reads: who may do it."""
 	cap = capability(cap)
+	if cap.roles == {ALL}:
+		return "Log in to do this"
 	named = [r for r in MATRIX_ROLES if r in cap.roles] or sorted(cap.roles)
 	return "Only " + " / ".join(named) + " may do this"
