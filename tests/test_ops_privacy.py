@@ -37,6 +37,14 @@ def test_campaign_contacts_keep_unique_placeholders_and_are_never_dialled_again(
 	assert a["status"] == "Closed"
 
 
+def test_appointment_redaction_keeps_the_visit_and_drops_whom_and_where():
+	values = privacy.redaction("CC Appointment", {"name": "AP-1"})
+	assert {"contact_name", "phone", "address", "latitude", "longitude", "notes"} <= set(values)
+	assert not {"start", "end", "status", "field_agent", "outcome"} & set(values)
+	assert "CC Appointment" in privacy.SUBJECT_FIELDS
+	assert privacy.SUBJECT_FIELDS["CC Appointment"]["numbers"] == ("phone",)
+
+
 def test_unknown_doctype_is_named():
 	with pytest.raises(KeyError, match="HD Ticket"):
 		privacy.redaction("HD Ticket", {})

@@ -1,7 +1,8 @@
 """Privacy rules (pure): recordings' retention and what a data subject's deletion request removes.
 
 A call center keeps a customer's personal data in CC Call Log (their number, name, recording, voicemail),
-CC SMS Message (their number, the text) and CC Campaign Contact (number, name, notes); the records stay
+CC SMS Message (their number, the text), CC Campaign Contact (number, name, notes) and CC Appointment (the
+field agent's visit: name, number, address, place, notes, signed document); the records stay
 (counts, durations and outcomes are the company's statistics), the personal values go. The Frappe side is
 ``ops/privacy_service.py`` (which records belong to whom: the Contact with the requester's email, its
 numbers) and ``ops/tasks.py`` (the nightly recordings job).
@@ -41,14 +42,27 @@ def redaction(doctype: str, row: Mapping) -> dict:
 			"notes": ERASED_TEXT,
 			"status": "Closed",
 		}
+	if doctype == "CC Appointment":
+		# the visit stays (agent, time, outcome); where and whom go, with the signed document's link
+		return {
+			"contact_name": ERASED,
+			"phone": ERASED,
+			"address": ERASED,
+			"latitude": 0,
+			"longitude": 0,
+			"location": ERASED,
+			"notes": ERASED_TEXT,
+			"signed_document": ERASED,
+		}
 	raise KeyError(f"doctype: {doctype!r} holds no customer data the call center knows of")
 
 
 # Where each doctype keeps the customer's number (matched against the Contact's numbers in E.164) and its
-# Contact link; fields the download request exports.
+# Contact link; fields the download request exports; ``needs``: what else redaction reads.
 SUBJECT_FIELDS: dict[str, dict] = {
 	"CC Call Log": {
 		"numbers": ("caller", "did"),
+		"needs": ("direction",),
 		"export": (
 			"name",
 			"start",
@@ -63,6 +77,7 @@ SUBJECT_FIELDS: dict[str, dict] = {
 	},
 	"CC SMS Message": {
 		"numbers": ("sender", "recipient"),
+		"needs": ("direction",),
 		"export": ("name", "direction", "sender", "recipient", "body", "received_at", "sent_at", "status"),
 	},
 	"CC Campaign Contact": {
@@ -77,5 +92,9 @@ SUBJECT_FIELDS: dict[str, dict] = {
 			"last_attempt_at",
 			"notes",
 		),
+	},
+	"CC Appointment": {
+		"numbers": ("phone",),
+		"export": ("name", "start", "end", "status", "contact_name", "phone", "address", "notes"),
 	},
 }

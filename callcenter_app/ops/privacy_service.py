@@ -49,9 +49,7 @@ def records(email: str) -> dict[str, list[dict]]:
 	contacts, numbers = subject(email)
 	found: dict[str, list[dict]] = {}
 	for doctype, spec in privacy.SUBJECT_FIELDS.items():
-		fields = sorted(
-			{*spec["export"], "name", "contact", *(["direction"] if doctype != "CC Campaign Contact" else [])}
-		)
+		fields = sorted({*spec["export"], "name", "contact", *spec.get("needs", ())})
 		or_filters = []
 		if contacts:
 			or_filters.append([doctype, "contact", "in", contacts])
