@@ -14,6 +14,7 @@ difference fails the test with every difference listed.
 from __future__ import annotations
 
 import json
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -59,11 +60,13 @@ class TestPermissionMatrix(FrappeTestCase):
 		frappe.clear_messages()
 
 	def as_user(self, column: str, call, *args, **kwargs) -> BaseException | None:
-		"""Run ``call`` as the column's user in a savepoint that is rolled back; return what it raised."""
+		"""Run ``call`` as the column's user in a savepoint that is rolled back; return what it raised. A
+		method that commits (the payment webhooks keep a refused request) is kept from committing."""
 		frappe.set_user(user_for(column))
 		frappe.db.savepoint("matrix")
 		try:
-			call(*args, **kwargs)
+			with patch.object(frappe.db, "commit", lambda *a, **k: None):
+				call(*args, **kwargs)
 			return None
 		except Exception as e:
 			return e
@@ -121,6 +124,7 @@ class TestPermissionMatrix(FrappeTestCase):
 			for field in doc.meta.fields:
 				if field.unique and field.fieldtype in ("Data", "Small Text"):
 					doc.set(field.fieldname, doc.name)
+			frappe.db.delete(entry.name, {"name": doc.name})  # left by a run that was stopped
 			doc.db_insert()
 			for column in roles.MATRIX_ROLES:
 				if not entry.allowed(column, "read"):

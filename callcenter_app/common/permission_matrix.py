@@ -48,7 +48,7 @@ class DoctypeEntry:
 
 	def narrowed(self, column: str) -> bool:
 		"""Whether the row rule limits a user of ``column`` to some records."""
-		if not self.row_rule or column in (roles.WEBSITE_USER, roles.GUEST):
+		if not self.row_rule or column == roles.GUEST:
 			return False
 		return not (self.sees_all and self.sees_all.held_by(roles.effective_roles(column)))
 
