@@ -77,7 +77,7 @@ def _pool(n: int, text_dates: bool):
 def writer_case(case: str, rows: int) -> dict:
 	from callcenter_app.metrics.export import CALL_COLUMNS, write_csv, write_xlsx
 
-	header = [label for _f, label in CALL_COLUMNS]
+	header = list(CALL_COLUMNS.values())
 	with tempfile.TemporaryDirectory() as tmp:
 		path = os.path.join(tmp, f"out.{case.split('-')[0]}")
 		traced = case.endswith("-traced")

@@ -389,4 +389,40 @@ def dialer(context, spool=None, ring_timeout=25):
 		raise SystemExit(1) from None
 
 
+@callcenter.command("restore-drill")
+@click.option(
+	"--db-root-password",
+	"--mariadb-root-password",
+	help="database root password (creates and drops the scratch site); default: common_site_config's root_password",
+)
+@click.option("--db-root-username", "--mariadb-root-username", default="root", show_default=True)
+@pass_context
+def restore_drill(context, db_root_password=None, db_root_username="root"):
+	"""Restore the latest backup (`backup --with-files`) into a scratch site, compare record counts per
+	table (CC doctypes, HD Ticket, Contact, File) and files, drop the scratch site; exit 1 on any difference."""
+	import frappe
+
+	from callcenter_app.common.errors import FieldError
+	from callcenter_app.ops import service
+
+	with site_connection(context):
+		password = db_root_password or frappe.conf.get("root_password")
+		if not password:
+			click.echo(
+				"restore-drill: --db-root-password: is required (or root_password in common_site_config)",
+				err=True,
+			)
+			raise SystemExit(2)
+		try:
+			ok = service.restore_drill(password, db_root_username, echo=click.echo)
+		except FieldError as e:
+			click.echo(f"restore-drill: {e.field}: {e.reason}", err=True)
+			raise SystemExit(2) from None
+		except RuntimeError as e:
+			click.echo(f"restore-drill: {e}", err=True)
+			raise SystemExit(1) from None
+	if not ok:
+		raise SystemExit(1)
+
+
 commands = [callcenter]

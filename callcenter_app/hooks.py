@@ -81,7 +81,11 @@ doc_events["CC Credit Ledger Entry"] = {
 }
 # An agent who holds open tickets is deactivated, not deleted.
 doc_events["HD Agent"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
-doc_events["User"] = {"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion"}
+doc_events["User"] = {
+	"on_trash": "callcenter_app.tickets.service.prevent_agent_deletion",
+	# another user's password only from a Call Center / System Manager (api/security.py)
+	"validate": "callcenter_app.api.security.validate_user",
+}
 # A campaign's active operators sit in its call queue (presence/service.py campaign_seats): Asterisk follows.
 # The Field Agents workspace follows CC Settings' has_field_agents (field/service.py sync_field_menu).
 doc_events["CC Settings"] = {"on_update": "callcenter_app.field.service.sync_field_menu"}
@@ -142,6 +146,20 @@ portal_menu_items = [
 # amounts in minor units in print formats (the top-up receipt)
 jinja = {"methods": ["callcenter_app.credit.service.cc_format_minor"]}
 
+# Privacy
+# -------
+# Personal Data Deletion / Download requests also cover the customer's calls, SMS, recordings and call-list
+# rows, found through their Contact's numbers (ops/privacy_service.py); staff's own records by their user.
+override_doctype_class = {
+	"Personal Data Deletion Request": "callcenter_app.ops.privacy_service.CCPersonalDataDeletionRequest",
+	"Personal Data Download Request": "callcenter_app.ops.privacy_service.CCPersonalDataDownloadRequest",
+}
+user_data_fields = [
+	{"doctype": "CC Signature", "filter_by": "agent", "redact_fields": ["html"], "partial": 1},
+	{"doctype": "CC Agent Status Log", "filter_by": "agent"},
+	{"doctype": "CC SMS Message", "filter_by": "sent_by"},
+]
+
 # Desk assets
 # -----------
 # The incoming-call popup and the phone actions (click-to-call, transfer, listen) on every desk page.
@@ -155,6 +173,10 @@ doctype_js = {
 # Scheduled jobs
 # --------------
 scheduler_events = {
+	# a backup with files every day (ops/tasks.py; site config cc_daily_backup / cc_backup_with_files)
+	"daily_long": ["callcenter_app.ops.tasks.daily_backup"],
+	# recordings older than CC Settings' retention (ops/tasks.py; each deletion noted on its call)
+	"daily": ["callcenter_app.ops.tasks.delete_expired_recordings"],
 	"cron": {
 		# calls a failure or an outage left without their ticket
 		"*/5 * * * *": [

@@ -2,18 +2,11 @@
 
 import frappe
 
+from callcenter_app.common import roles
 from callcenter_app.common.notify.rules import KINDS as NOTIFY_KINDS
 
-# Roles of the product. Helpdesk's own "Agent" and "Agent Manager" roles stay as Helpdesk defines them.
-ROLES = (
-	"Call Center Manager",  # the administrator of one call center (one site)
-	"Project Manager",  # runs campaigns and their call lists
-	"Operator",  # makes and takes calls in campaigns
-	"Field Agent",  # visits customers at geo-referenced appointments
-	"Agent Supervisor",  # listens in, reassigns, watches queues
-	"Privileged Agent",  # may search and open every ticket
-	"Accountant",  # reconciles top-ups and the credit ledger
-)
+# Roles of the product (common/roles.py). Helpdesk's own "Agent" and "Agent Manager" stay as Helpdesk has them.
+ROLES = tuple(roles.PRODUCT_ROLES)
 
 
 # Custom fields on Helpdesk's doctypes (extend, never fork). Created and updated idempotently.
@@ -436,6 +429,10 @@ def after_migrate():
 	ensure_single_defaults()
 	ensure_outcomes()
 	ensure_field_menu()
+	# daily backups with files, a week kept (ops/tasks.py)
+	from callcenter_app.ops.tasks import ensure_backup_defaults
+
+	ensure_backup_defaults()
 
 
 def ensure_field_menu() -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
+from functools import wraps
 
 import frappe
 from frappe import _
 from frappe.utils import get_datetime, get_system_timezone
 
-from callcenter_app.common import times
+from callcenter_app.common import roles, times
 from callcenter_app.common.errors import FieldError
 
 
@@ -38,36 +39,96 @@ def _markup_free(text: str) -> str:
 	return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def throw_field_errors(doctype: str, errors: Iterable[FieldError], title: str | None = None) -> None:
-	"""Refuse the save with every problem, each naming its field's label and the reason."""
+def _label(where: str | Mapping[str, str] | None, field: str) -> str:
+	if where is None:
+		return field
+	if isinstance(where, Mapping):
+		return _(where.get(field, field))
+	return field_label(where, field)
+
+
+def field_errors_message(
+	where: str | Mapping[str, str] | None, errors: Iterable[FieldError], record: str | None = None
+) -> str:
+	"""'Label: reason' for one problem, a list of them for several; markup in values is neutralised.
+	``where`` gives the labels: a doctype (its fields' labels), a mapping field → label, or None (the field
+	as the pure code named it, e.g. a route's ``nodes[2].next``). With ``record`` (a record of that
+	doctype other than the one on screen) each line starts with 'Doctype name: '."""
+	prefix = _("{0} {1}: ").format(_(where), record) if record and isinstance(where, str) else ""
+	lines = [prefix + _("{0}: {1}").format(_label(where, e.field), e.reason) for e in errors]
+	if len(lines) == 1:
+		return _markup_free(lines[0])
+	return "<ul>" + "".join(f"<li>{_markup_free(line)}</li>" for line in lines) + "</ul>"
+
+
+def throw_field_errors(
+	where: str | Mapping[str, str] | None,
+	errors: Iterable[FieldError],
+	title: str | None = None,
+	record: str | None = None,
+) -> None:
+	"""The one way a FieldError becomes a refusal (``frappe.ValidationError``): every problem, each naming
+	its field's label and the reason. Nothing happens when ``errors`` is empty."""
 	errors = list(errors)
 	if not errors:
 		return
-	lines = [_("{0}: {1}").format(field_label(doctype, e.field), e.reason) for e in errors]
-	message = (
-		_markup_free(lines[0])
-		if len(lines) == 1
-		else "<ul>" + "".join(f"<li>{_markup_free(line)}</li>" for line in lines) + "</ul>"
-	)
-	frappe.throw(message, frappe.ValidationError, title=title or _("Invalid {0}").format(_(doctype)))
+	default = _("Invalid {0}").format(_(where)) if isinstance(where, str) else None
+	frappe.throw(field_errors_message(where, errors, record), frappe.ValidationError, title=title or default)
 
 
 def throw_field_error(error: FieldError) -> None:
-	"""Refuse with one problem as 'field: reason' (the desk's phone actions, where no doctype's labels
-	apply)."""
-	frappe.throw(_("{0}: {1}").format(error.field, error.reason), frappe.ValidationError)
+	"""One problem as 'field: reason' (the desk's phone actions, where no doctype's labels apply)."""
+	throw_field_errors(None, [error])
 
 
 def throw_errors(errors: Iterable[FieldError], title: str) -> None:
-	"""Refuse with problems that are not single fields (a route's nodes), each as 'where: reason'."""
-	errors = list(errors)
-	if not errors:
-		return
-	lines = [str(e) for e in errors]
-	if len(lines) == 1:
-		frappe.throw(lines[0], frappe.ValidationError, title=title)
-	items = "".join(f"<li>{frappe.utils.escape_html(line)}</li>" for line in lines)
-	frappe.throw(f"<ul>{items}</ul>", frappe.ValidationError, title=title)
+	"""Problems that are not one doctype's fields (a route's nodes), each as 'where: reason'."""
+	throw_field_errors(None, errors, title)
+
+
+# --- who may do what (the capabilities are in the pure common/roles.py) -----------------------------------
+
+
+def has_capability(capability: str | roles.Capability, user: str | None = None) -> bool:
+	"""Whether ``user`` (the session user) holds ``capability``. Administrator holds every one."""
+	user = user or frappe.session.user
+	return user == roles.ADMINISTRATOR or roles.may(roles_of(user), capability)
+
+
+def roles_of(user: str | None = None) -> list[str]:
+	"""Frappe's roles of ``user`` (the session user): the one place the app asks for them."""
+	return frappe.get_roles(user or frappe.session.user)
+
+
+def has_role(role: str, user: str | None = None) -> bool:
+	"""Whether ``user`` (the session user) has ``role`` itself (prefer a capability; this is for the few
+	rules about one role, such as "an Agent without SEE_ALL_TICKETS")."""
+	return role in roles_of(user)
+
+
+def require(capability: str | roles.Capability, user: str | None = None, message: str | None = None) -> None:
+	"""Refuse (``frappe.PermissionError``, HTTP 403) unless ``user`` holds ``capability``."""
+	if not has_capability(capability, user):
+		frappe.throw(
+			message or _(roles.refusal(capability)), frappe.PermissionError, title=_("Not permitted")
+		)
+
+
+def requires(capability: str | roles.Capability) -> Callable:
+	"""Decorator for a whitelisted method: the session user must hold ``capability`` before anything runs.
+	Put it under ``@frappe.whitelist()``; docs/permission-matrix.md lists the method with it."""
+	cap = roles.capability(capability)
+
+	def decorate(fn: Callable) -> Callable:
+		@wraps(fn)
+		def checked(*args, **kwargs):
+			require(cap)
+			return fn(*args, **kwargs)
+
+		checked.cc_capability = cap
+		return checked
+
+	return decorate
 
 
 def is_masked_password(value: str | None) -> bool:

@@ -17,6 +17,7 @@ PURE_PACKAGES = (
 	"geo",
 	"credit",
 	"field",
+	"ops",
 )
 GLUE_FILES = {"service.py", "tasks.py"}  # the Frappe side of each engine (or of one area of it)
 GLUE_SUFFIX = "_service.py"  # the Frappe side of one concern, beside its pure module: ami/call_log_service.py

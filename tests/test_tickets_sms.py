@@ -477,3 +477,14 @@ def test_reply_text_and_segments():
 	assert segments("€" * 81) == 2
 	assert segments("ą" * 70) == 1  # not GSM-7: UCS-2
 	assert segments("ą" * 71) == 2
+
+
+def test_webhook_body_size_bound():
+	from callcenter_app.tickets.sms.adapters import MAX_WEBHOOK_BYTES, check_body_size
+
+	check_body_size(None)
+	check_body_size(MAX_WEBHOOK_BYTES)
+	with pytest.raises(
+		FieldError, match=r"body: the request is 65537 bytes; an SMS webhook may send at most 65536"
+	):
+		check_body_size(MAX_WEBHOOK_BYTES + 1)

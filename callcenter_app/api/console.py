@@ -12,6 +12,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import service as dialer
 from callcenter_app.dialer.console import (
@@ -25,11 +26,13 @@ from callcenter_app.dialer.console import service as console
 from callcenter_app.telephony import actions
 from callcenter_app.telephony.ami.service import live_call, send_actions
 from callcenter_app.telephony.presence.service import dtmf_target, sip_account_of
+from callcenter_app.utils import requires
 
 # --- campaigns -----------------------------------------------------------------------------------------
 
 
 @frappe.whitelist(methods=["GET"])
+@requires(roles.USE_CONSOLE)
 def my_campaigns() -> dict:
 	"""The campaigns the user may work in (managers: all), the one the console shows, and the phone state."""
 	console.require_console_user(frappe.session.user)
@@ -37,6 +40,7 @@ def my_campaigns() -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def join(campaign: str) -> dict:
 	"""Become an active operator of ``campaign`` (a manager must have listed the user): logs into the phone
 	if needed and joins the campaign's call queue."""
@@ -45,6 +49,7 @@ def join(campaign: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def leave(campaign: str) -> dict:
 	"""Stop working in ``campaign``: claimed contacts go back, the campaign's queue no longer rings the user."""
 	console.require_console_user(frappe.session.user)
@@ -52,6 +57,7 @@ def leave(campaign: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def switch(campaign: str) -> dict:
 	"""Show ``campaign`` in the console (remembered per user)."""
 	console.require_viewer(campaign, frappe.session.user)
@@ -63,6 +69,7 @@ def switch(campaign: str) -> dict:
 
 
 @frappe.whitelist(methods=["GET"])
+@requires(roles.USE_CONSOLE)
 def current(campaign: str, contact: str | None = None, attempt: str | None = None) -> dict:
 	"""The current contact (``contact`` when given, else the one the user is on) with its attempts, calls,
 	open tickets and callbacks, and the campaign's callbacks the user may see."""
@@ -71,6 +78,7 @@ def current(campaign: str, contact: str | None = None, attempt: str | None = Non
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def take_call(
 	campaign: str, number: str | None = None, linkedid: str | None = None, attempt: str | None = None
 ) -> dict:
@@ -83,6 +91,7 @@ def take_call(
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def next_preview(campaign: str) -> dict:
 	"""Preview mode: the contact the user is on, else the next one claimed for them (due callbacks first)."""
 	console.require_operator(campaign, frappe.session.user)
@@ -90,6 +99,7 @@ def next_preview(campaign: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def dial(campaign: str, contact: str) -> dict:
 	"""Preview mode: ring the user's softphone, then dial the claimed ``contact`` (one CC Call Attempt).
 	Refused for a number on a do-not-call list or outside the calling window."""
@@ -114,6 +124,7 @@ def dial(campaign: str, contact: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def set_outcome(
 	campaign: str,
 	contact: str,
@@ -140,6 +151,7 @@ def set_outcome(
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def skip(campaign: str, contact: str) -> dict:
 	"""Put the claimed ``contact`` back in the list without calling it."""
 	console.require_operator(campaign, frappe.session.user)
@@ -150,6 +162,7 @@ def skip(campaign: str, contact: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def pause(work_mode: str) -> dict:
 	"""Stop taking calls: switch to ``work_mode``, a mode that takes none."""
 	console.require_some_campaign(frappe.session.user)
@@ -157,6 +170,7 @@ def pause(work_mode: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def resume() -> dict:
 	"""Take calls again, in the mode used before the pause (or the login default)."""
 	console.require_some_campaign(frappe.session.user)
@@ -164,6 +178,7 @@ def resume() -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_CONSOLE)
 def transfer(campaign: str, to_user: str, mode: str = "blind", contact: str | None = None) -> dict:
 	"""Transfer the user's current call to another active operator of ``campaign``: blind (at once) or
 	attended (talk first; hanging up completes it). The contact and its open call go to that operator."""

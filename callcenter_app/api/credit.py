@@ -8,10 +8,12 @@ import frappe
 from frappe import _
 from werkzeug.wrappers import Response
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.credit import money
 from callcenter_app.credit import service as credit
 from callcenter_app.credit.gateways import service
+from callcenter_app.utils import requires
 
 
 def _json(status: int, body: dict) -> Response:
@@ -19,6 +21,7 @@ def _json(status: int, body: dict) -> Response:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
+@requires(roles.WEBHOOK)
 def stripe_webhook() -> Response:
 	"""Stripe's events (checkout.session.completed and friends), checked with Stripe's SDK."""
 	raw = frappe.request.get_data(cache=True) or b""
@@ -27,6 +30,7 @@ def stripe_webhook() -> Response:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
+@requires(roles.WEBHOOK)
 def paypal_webhook() -> Response:
 	"""PayPal's events (PAYMENT.CAPTURE.COMPLETED, CHECKOUT.ORDER.APPROVED, …), checked by PayPal."""
 	raw = frappe.request.get_data(cache=True) or b""
@@ -49,6 +53,7 @@ def own_account(account: str | None = None) -> str:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.OWN_CREDIT)
 def top_up(method: str, amount: str, account: str | None = None, save_card: int | str = 0) -> dict:
 	"""Start a top-up of ``amount`` (a decimal in the account's currency, e.g. "25.00")."""
 	account = own_account(account)
@@ -67,6 +72,7 @@ def top_up(method: str, amount: str, account: str | None = None, save_card: int 
 
 
 @frappe.whitelist(methods=["GET"])
+@requires(roles.OWN_CREDIT)
 def paypal_return(top_up: str, token: str | None = None, **_ignored) -> None:
 	"""PayPal sends the payer back here (``token`` is the order id): capture, credit, back to /credit."""
 	row = frappe.db.get_value("CC Top Up", top_up, ["account"], as_dict=True)
@@ -77,12 +83,14 @@ def paypal_return(top_up: str, token: str | None = None, **_ignored) -> None:
 
 
 @frappe.whitelist(methods=["GET"])
+@requires(roles.OWN_CREDIT)
 def saved_cards(account: str | None = None) -> list[dict]:
 	"""The cards Stripe keeps for this customer (brand, last 4 digits, expiry; nothing is stored here)."""
 	return service.saved_cards(own_account(account))
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.OWN_CREDIT)
 def remove_card(payment_method: str, account: str | None = None) -> dict:
 	"""Detach a saved card at Stripe: it can no longer be charged."""
 	service.remove_card(own_account(account), payment_method)
@@ -90,6 +98,7 @@ def remove_card(payment_method: str, account: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["GET"])
+@requires(roles.MANAGE_CREDIT)
 def export_top_ups(from_date: str, to_date: str, format: str = "erpnext") -> None:
 	"""Confirmed top-ups of a period as a CSV download: ``erpnext`` (a Journal Entry data-import file for
 	ERPNext's Data Import) or ``plain``. Accountants, Call Center Managers and System Managers only."""
@@ -119,6 +128,7 @@ def export_top_ups(from_date: str, to_date: str, format: str = "erpnext") -> Non
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.MANAGE_CREDIT)
 def reprocess_event(event: str) -> dict:
 	"""Process a payment event that needs review again (Accountants, Call Center Managers)."""
 	if not credit.is_overseer():

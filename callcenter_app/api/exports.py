@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import frappe
 
+from callcenter_app.common import roles
 from callcenter_app.metrics import tasks
+from callcenter_app.utils import requires
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.DESK_USER)
 def start_call_export(
 	from_date: str,
 	to_date: str,

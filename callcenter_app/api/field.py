@@ -13,7 +13,9 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import cint, get_datetime, getdate
 from werkzeug.wrappers import Response
 
+from callcenter_app.common import roles
 from callcenter_app.field import service as svc
+from callcenter_app.utils import requires
 
 APPOINTMENT = "CC Appointment"
 
@@ -52,6 +54,7 @@ def _point(latitude, longitude, address: str | None):
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@requires(roles.BOOK_APPOINTMENTS)
 def contact_details(contact: str) -> dict:
 	"""What the booking page prefills for a contact: name, phone, and its address (the Contact's own address
 	link, else the first Address linked to it). Operators and supervisors only: an operator on the phone
@@ -91,6 +94,7 @@ def contact_details(contact: str) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@requires(roles.BOOK_APPOINTMENTS)
 def suggest(
 	address: str | None = None,
 	duration: int = 60,
@@ -120,6 +124,7 @@ def suggest(
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.BOOK_APPOINTMENTS)
 def book(
 	field_agent: str,
 	contact: str,
@@ -160,6 +165,7 @@ def book(
 
 
 @frappe.whitelist(methods=["GET"])
+@requires(roles.FIELD_DAYS)
 def day(field_agent: str, date: str) -> dict:
 	"""One agent's day: working hours, appointments in order with distance and travel time between them."""
 	svc.require_enabled()
@@ -170,6 +176,7 @@ def day(field_agent: str, date: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.SUPERVISE_FIELD)
 def reassign(appointment: str, to_agent: str) -> dict:
 	"""Give an appointment to another field agent at the same time (supervisors and managers)."""
 	svc.require_supervisor()
@@ -177,6 +184,7 @@ def reassign(appointment: str, to_agent: str) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@requires(roles.SUPERVISE_FIELD)
 def reassign_day(field_agent: str, date: str, apply: int = 0, to_agents: str | list | None = None) -> dict:
 	"""An agent is off on ``date``: where each of their appointments would go (``apply``=0), or move them all
 	(``apply``=1; all or nothing, each re-checked on its receiver under a lock)."""
@@ -197,24 +205,28 @@ def reassign_day(field_agent: str, date: str, apply: int = 0, to_agents: str | l
 
 
 @frappe.whitelist(methods=["GET"])
+@requires(roles.OWN_CALENDAR)
 def my_feed() -> dict:
 	"""Whether the user's calendar feed is on (its URL is shown only when it is made)."""
 	return svc.feed_state(frappe.session.user)
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.OWN_CALENDAR)
 def regenerate_feed() -> dict:
 	"""A new secret feed URL for the user; the previous one stops working."""
 	return svc.regenerate_token(frappe.session.user)
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.OWN_CALENDAR)
 def revoke_feed() -> dict:
 	"""Switch the user's feed off: its URL stops working."""
 	return svc.revoke_token(frappe.session.user)
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
+@requires(roles.WEBHOOK)
 @rate_limit(limit=60, seconds=60 * 60)
 def ical(token: str | None = None):
 	"""The field agent's appointments as an iCalendar feed, for the calendar app on their phone. The secret

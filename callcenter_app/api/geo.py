@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import frappe
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.geo import service
+from callcenter_app.utils import requires
 
 
 def _plan(campaign, agents, radius_km, date, latitude, longitude, polygon, source_campaign):
@@ -27,6 +29,7 @@ def _plan(campaign, agents, radius_km, date, latitude, longitude, polygon, sourc
 
 
 @frappe.whitelist()
+@requires(roles.MANAGE_CAMPAIGNS)
 def preview_area_contacts(
 	campaign: str,
 	agents=None,
@@ -42,6 +45,7 @@ def preview_area_contacts(
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.MANAGE_CAMPAIGNS)
 def add_area_contacts(
 	campaign: str,
 	agents=None,
@@ -62,6 +66,7 @@ def add_area_contacts(
 
 
 @frappe.whitelist()
+@requires(roles.MANAGE_CAMPAIGNS)
 def field_agents() -> list[dict]:
 	"""The active field agents for the dialog (empty where field agents are not set up)."""
 	service.check_may_choose()

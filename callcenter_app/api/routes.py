@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import frappe
 from frappe import _
 
+from callcenter_app.common import roles
 from callcenter_app.telephony.routing import serialize
 from callcenter_app.telephony.routing.service import load_routeset
 from callcenter_app.telephony.routing.simulate import simulate
-from callcenter_app.utils import call_center_timezone
+from callcenter_app.utils import call_center_timezone, requires
 
 TEST_DID = "route-test"
 
@@ -22,6 +23,7 @@ def _list(value: str | None) -> list[str]:
 
 
 @frappe.whitelist()
+@requires(roles.DESK_USER)
 def test_route(
 	route: str,
 	caller: str | None = None,
@@ -71,6 +73,7 @@ def test_route(
 
 
 @frappe.whitelist()
+@requires(roles.DESK_USER)
 def export_routes() -> str:
 	"""Every route, number and the records they use, in the documented JSON format (docs/routes-json.md)."""
 	frappe.has_permission("CC Route", "export", throw=True)
@@ -78,6 +81,7 @@ def export_routes() -> str:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.DESK_USER)
 def import_routes(text: str) -> dict:
 	"""Create or update the routes and their records from an export; all or nothing (service.import_routes)."""
 	for doctype in (

@@ -1,9 +1,12 @@
 import frappe
 
+from callcenter_app.common import roles
 from callcenter_app.common.validators import known_timezones
+from callcenter_app.utils import requires
 
 
 @frappe.whitelist()
+@requires(roles.DESK_USER)
 def timezones() -> list[str]:
 	"""Time zone names for the CC Settings, CC Time Condition, CC Campaign and CC Campaign Contact forms."""
 	if not any(

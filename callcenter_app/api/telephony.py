@@ -12,36 +12,25 @@ import os
 import frappe
 from frappe import _
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.phones import normalize
 from callcenter_app.telephony import actions
 from callcenter_app.telephony.ami.service import live_call, send_actions
 from callcenter_app.telephony.presence import service as presence
 from callcenter_app.telephony.presence.service import dtmf_target, sip_account_of
-from callcenter_app.utils import default_region, throw_field_error
+from callcenter_app.utils import default_region, has_capability, require, requires, throw_field_error
 
-SUPERVISORS = ("System Manager", "Call Center Manager", "Agent Supervisor")
 RECORDING_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".gsm": "audio/x-gsm", ".ogg": "audio/ogg"}
-
-
-def _has_role(*roles: str) -> bool:
-	return bool(set(roles) & set(frappe.get_roles()))
-
-
-def _require_role(*roles: str) -> None:
-	if not _has_role(*roles):
-		frappe.throw(
-			_("Only {0} may do this").format(" / ".join(_(r) for r in roles)), frappe.PermissionError
-		)
 
 
 # --- presence ------------------------------------------------------------------------------------------
 
 
 @frappe.whitelist()
+@requires(roles.USE_PHONE)
 def my_presence() -> dict:
 	"""The current user's state and the work modes they can choose."""
-	_require_role("Agent", *SUPERVISORS)
 	state = presence.state_dict(frappe.session.user)
 	state["modes"] = frappe.get_all(
 		"CC Work Mode",
@@ -53,14 +42,14 @@ def my_presence() -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.USE_PHONE)
 def set_presence(logged_in: bool, work_mode: str | None = None, agent: str | None = None) -> dict:
 	"""Log in or out, or change work mode. For someone else (``agent``) only supervisors may."""
 	user = agent or frappe.session.user
 	if user != frappe.session.user:
-		_require_role(*SUPERVISORS)
+		require(roles.SUPERVISE_CALLS)
 		source = "Supervisor"
 	else:
-		_require_role("Agent", *SUPERVISORS)
 		source = "Desk"
 	try:
 		return presence.set_presence(user, frappe.utils.sbool(logged_in), work_mode or None, source=source)
@@ -72,10 +61,10 @@ def set_presence(logged_in: bool, work_mode: str | None = None, agent: str | Non
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.PLACE_CALLS)
 def click_to_call(number: str, ticket: str | None = None) -> dict:
 	"""Ring the user's softphone, then dial ``number``. From a ticket, the call joins that ticket. The
 	do-not-call lists and the calling windows of the user's campaigns apply (dialer/manual.py)."""
-	_require_role("Agent", "Operator", *SUPERVISORS)
 	ticket = str(ticket) if ticket not in (None, "") else None
 	if ticket:
 		frappe.has_permission("HD Ticket", "read", doc=ticket, throw=True)
@@ -105,10 +94,10 @@ def _transfer_target(target: str) -> str:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.PLACE_CALLS)
 def transfer(target: str, attended: bool = False) -> dict:
 	"""Transfer the user's current call to a colleague's SIP account or an outside number: blind (the
 	caller goes at once) or attended (talk to the target first; hang up to complete)."""
-	_require_role("Agent", "Operator", *SUPERVISORS)
 	account = sip_account_of(frappe.session.user)
 	target = _transfer_target(target)
 	call = live_call(account)
@@ -124,9 +113,9 @@ def transfer(target: str, attended: bool = False) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.SUPERVISE_CALLS)
 def spy(agent: str, mode: str = "listen") -> dict:
 	"""Listen to, whisper to or barge into ``agent``'s call, from the supervisor's own softphone."""
-	_require_role(*SUPERVISORS)
 	supervisor = sip_account_of(frappe.session.user, "supervisor")
 	target = sip_account_of(agent, "agent")
 	try:
@@ -145,7 +134,7 @@ def recording_path(call_log: str) -> str:
 	permission on the CC Call Log, and being a supervisor or the agent who took the call."""
 	doc = frappe.get_doc("CC Call Log", call_log)
 	doc.check_permission("read")
-	if not (_has_role(*SUPERVISORS) or doc.agent == frappe.session.user):
+	if not (has_capability(roles.SUPERVISE_CALLS) or doc.agent == frappe.session.user):
 		frappe.throw(
 			_("Only supervisors and the agent who took the call may hear it"), frappe.PermissionError
 		)
@@ -166,6 +155,7 @@ def recording_path(call_log: str) -> str:
 
 
 @frappe.whitelist(methods=["GET"])
+@requires(roles.DESK_USER)
 def recording(call_log: str):
 	"""Stream a call's recording (permission-checked; never a public file URL). The file is sent in
 	chunks, never read whole into memory, and Range requests work, so the player can seek."""

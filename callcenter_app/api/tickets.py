@@ -8,13 +8,12 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.tickets import distribution, tasks
 from callcenter_app.tickets import service as tickets
 from callcenter_app.tickets import snooze as snoozing
-from callcenter_app.utils import throw_field_error, to_utc, utc_now
-
-SUPERVISORS = ("System Manager", "Call Center Manager", "Agent Supervisor", "Agent Manager")
+from callcenter_app.utils import requires, throw_field_error, to_utc, utc_now
 
 
 def _ticket_for(name: str, ptype: str = "write") -> None:
@@ -32,6 +31,7 @@ def _agent(user: str, team: str) -> distribution.Agent:
 
 
 @frappe.whitelist()
+@requires(roles.DESK_USER)
 def team_queue(team: str) -> list[dict]:
 	"""The queued tickets of a manual team in pull order (weight, then age), for one of its agents."""
 	frappe.has_permission("HD Team", "read", doc=team, throw=True)
@@ -53,6 +53,7 @@ def team_queue(team: str) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.DESK_USER)
 def pull(ticket: str) -> dict:
 	"""Take one ticket from a manual team's queue (the caller's own buffer and membership are checked)."""
 	_ticket_for(ticket, "read")
@@ -74,9 +75,9 @@ def pull(ticket: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.AGENT_TOOLS)
 def snooze(ticket: str, until: str, reason: str) -> dict:
 	"""Put a ticket off until ``until`` (system time zone) with a reason; agents only."""
-	tickets.require_agent()
 	_ticket_for(ticket)
 	if not until:
 		throw_field_error(FieldError("until", _("is required")))
@@ -95,9 +96,9 @@ def snooze(ticket: str, until: str, reason: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.AGENT_TOOLS)
 def reactivate(ticket: str) -> dict:
 	"""End a snooze early: only the ticket's owner or whoever snoozed it (others are told who can)."""
-	tickets.require_agent()
 	_ticket_for(ticket)
 	state = tasks.ticket_state(ticket, for_update=True)
 	try:
@@ -120,6 +121,7 @@ def snooze_state(ticket: str) -> dict:
 
 
 @frappe.whitelist()
+@requires(roles.DESK_USER)
 def handling_time(ticket: str) -> dict:
 	"""The ticket's cumulative handling time now (counted statuses only) and its reaction clock."""
 	_ticket_for(ticket, "read")
@@ -133,8 +135,7 @@ def handling_time(ticket: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.SUPERVISE_TICKETS)
 def distribute_now() -> list:
 	"""Supervisors: run the distribution now and see what it assigned."""
-	if not set(SUPERVISORS) & set(frappe.get_roles()):
-		frappe.throw(_("Only supervisors may run the distribution"), frappe.PermissionError)
 	return tasks.distribute_tickets()

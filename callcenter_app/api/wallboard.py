@@ -7,7 +7,9 @@ Who may read CC Wallboard Settings (Agent Supervisor, Call Center Manager, Syste
 import frappe
 from frappe import _
 
+from callcenter_app.common import roles
 from callcenter_app.metrics.service import WALLBOARD, wallboard_snapshot
+from callcenter_app.utils import requires
 
 CALL_LOG = "CC Call Log"
 
@@ -18,6 +20,7 @@ def _require(doctype: str) -> None:
 
 
 @frappe.whitelist(methods=["GET"])
+@requires(roles.READ_WALLBOARD)
 def snapshot() -> dict:
 	"""Everything the wallboard shows, as last published (``live``) or from the database alone."""
 	_require(WALLBOARD)
@@ -31,6 +34,7 @@ def _card(value, fieldtype: str) -> dict | str:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@requires(roles.READ_WALLBOARD)
 def calls_waiting(filters=None):
 	_require(WALLBOARD)
 	snap = wallboard_snapshot()
@@ -40,6 +44,7 @@ def calls_waiting(filters=None):
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@requires(roles.READ_WALLBOARD)
 def agents_available(filters=None):
 	_require(WALLBOARD)
 	return {
@@ -50,12 +55,14 @@ def agents_available(filters=None):
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@requires(roles.DESK_USER)
 def qos_today(filters=None):
 	_require(CALL_LOG)
 	return _card(wallboard_snapshot()["today"]["qos"], "Percent")
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@requires(roles.DESK_USER)
 def abandon_today(filters=None):
 	_require(CALL_LOG)
 	return _card(wallboard_snapshot()["today"]["abandon_pct"], "Percent")

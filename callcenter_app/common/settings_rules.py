@@ -21,6 +21,7 @@ def check_cc_settings(values: Mapping) -> list[FieldError]:
 			v.get("recordings_folder")
 			and validators.absolute_path("recordings_folder", v["recordings_folder"])
 		),
+		lambda: retention_days("recording_retention_days", v.get("recording_retention_days")),
 		lambda: v.get("site_timezone") and validators.timezone("site_timezone", v["site_timezone"]),
 		lambda: validators.non_negative_seconds("qos_reference_wait", v.get("qos_reference_wait")),
 		lambda: validators.non_negative_seconds("qos_limit_wait", v.get("qos_limit_wait")),
@@ -36,6 +37,26 @@ def check_cc_settings(values: Mapping) -> list[FieldError]:
 				)
 			)
 	return errors
+
+
+MAX_RETENTION_DAYS = 36_500
+
+
+def retention_days(field: str, value) -> int:
+	"""A retention period in whole days: 0 (keep for ever) up to 100 years."""
+	if value in (None, ""):
+		return 0
+	try:
+		days = int(value)
+	except (TypeError, ValueError):
+		raise FieldError(field, f"must be a whole number of days, not {value!r}") from None
+	if days != value and str(days) != str(value).strip():
+		raise FieldError(field, f"must be a whole number of days, not {value!r}")
+	if not 0 <= days <= MAX_RETENTION_DAYS:
+		raise FieldError(
+			field, f"must be between 0 (keep for ever) and {MAX_RETENTION_DAYS} days, not {days}"
+		)
+	return days
 
 
 def _ami_credentials(v: dict) -> None:

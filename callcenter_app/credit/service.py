@@ -15,7 +15,9 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
+from callcenter_app.common import roles
 from callcenter_app.credit import ledger
+from callcenter_app.utils import has_capability
 
 ACCOUNT = "CC Credit Account"
 ENTRY = "CC Credit Ledger Entry"
@@ -25,9 +27,8 @@ TOP_UP = "CC Top Up"
 # (credit/ledger.py); post_entry checks them under the account's row lock.
 KINDS = ledger.KINDS
 
-# Roles that see and manage every account; everyone else sees the accounts of the HD Customers whose
-# contact they are (portal customers).
-OVERSEEING = frozenset({"System Manager", "Accountant", "Call Center Manager"})
+# Holders of roles.MANAGE_CREDIT see and manage every account; everyone else sees the accounts of the HD
+# Customers whose contact they are (portal customers).
 
 
 class LedgerError(frappe.ValidationError):
@@ -244,8 +245,7 @@ def confirm_top_up(top_up: str, amount_minor: int, source, key: str):
 
 
 def is_overseer(user: str | None = None) -> bool:
-	user = user or frappe.session.user
-	return user == "Administrator" or bool(OVERSEEING & set(frappe.get_roles(user)))
+	return has_capability(roles.MANAGE_CREDIT, user)
 
 
 def customers_of_user(user: str | None = None) -> list[str]:

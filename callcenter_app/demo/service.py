@@ -29,6 +29,7 @@ from collections.abc import Callable
 
 import frappe
 
+from callcenter_app.common import roles
 from callcenter_app.telephony.routing.records import sound_name
 
 DOMAIN = "example.com"
@@ -38,7 +39,7 @@ AGENTS = (
 	("demo-ben", "Ben", {"demo-support": 2, "demo-sales": 1}),
 	("demo-cid", "Cid", {"demo-support": 2, "demo-sales": 2}),
 )
-ROLES = ("Agent", "Operator")
+ROLES = (roles.AGENT, roles.OPERATOR)
 ANNOUNCEMENTS = ("Demo Welcome", "Demo Closed", "Demo Menu", "Demo Invalid")
 TEAM = "Demo Support"
 CAMPAIGN = "Demo Outbound"

@@ -25,10 +25,18 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, get_datetime, get_system_timezone
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import campaigns, hopper
 from callcenter_app.dialer.windows import CallWindow
-from callcenter_app.utils import from_utc, stored_and_edited, throw_field_errors, to_utc, utc_now
+from callcenter_app.utils import (
+	from_utc,
+	has_capability,
+	stored_and_edited,
+	throw_field_errors,
+	to_utc,
+	utc_now,
+)
 
 CAMPAIGN = "CC Campaign"
 CONTACT = "CC Campaign Contact"
@@ -37,8 +45,6 @@ CALLBACK = "CC Callback"
 DNC = "CC DNC Number"
 OUTCOME = "CC Outcome"
 
-# Managers see and change every campaign's records; operators only their campaigns'.
-MANAGERS = frozenset({"System Manager", "Call Center Manager", "Agent Supervisor", "Project Manager"})
 DIALABLE = tuple(sorted(s.value for s in hopper.DIALABLE))
 LOCK_ROUNDS = 4  # rounds of pick + lock when another caller took some of the picks meanwhile
 BATCH = 100  # contacts read by the first query (at least 10 per contact wanted); each next one reads twice as many
@@ -65,7 +71,8 @@ ATTEMPT_FIELDS = frozenset(
 
 
 def is_manager(user: str | None = None) -> bool:
-	return bool(MANAGERS & set(frappe.get_roles(user or frappe.session.user)))
+	"""Managers see and change every campaign's records; operators only their campaigns' (MANAGE_CAMPAIGNS)."""
+	return has_capability(roles.MANAGE_CAMPAIGNS, user)
 
 
 def is_operator(campaign: str, user: str) -> bool:

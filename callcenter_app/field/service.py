@@ -27,6 +27,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, getdate
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.field import rules
 from callcenter_app.geo.geocode import NOT_FOUND, AddressNotFound, Geocoder, GeocoderUnavailable
@@ -35,24 +36,18 @@ from callcenter_app.geo.points import Point, haversine_km, in_polygon
 from callcenter_app.geo.schedule import AgentDay, Shift, Visit, check, shifts_for, weekday_hours_from_rows
 from callcenter_app.geo.slots import reassign_day, suggest
 from callcenter_app.geo.travel import OsrmTravel, TravelProfile, travel_minutes
-from callcenter_app.utils import throw_field_errors
+from callcenter_app.utils import has_capability, has_role, throw_field_errors
 
 APPOINTMENT = "CC Appointment"
 AGENT = "CC Field Agent"
-SEES_ALL = frozenset({"System Manager", "Call Center Manager", "Agent Supervisor"})
-SUPERVISORS = SEES_ALL
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 # --- roles -----------------------------------------------------------------------------------------------
 
 
-def roles_of(user: str) -> set[str]:
-	return set(frappe.get_roles(user))
-
-
 def sees_all(user: str) -> bool:
-	return user == "Administrator" or bool(SEES_ALL & roles_of(user))
+	return has_capability(roles.SUPERVISE_FIELD, user)
 
 
 def is_supervisor(user: str | None = None) -> bool:
@@ -60,7 +55,7 @@ def is_supervisor(user: str | None = None) -> bool:
 
 
 def is_operator(user: str) -> bool:
-	return "Operator" in roles_of(user)
+	return has_role(roles.OPERATOR, user)
 
 
 def agent_of(user: str) -> str | None:
@@ -321,7 +316,7 @@ def travel_fn():
 
 def validate_field_agent(doc) -> None:
 	errors = rules.check_agent(doc.as_dict())
-	if doc.user and "Field Agent" not in frappe.get_roles(doc.user):
+	if doc.user and not has_role(roles.FIELD_AGENT, doc.user):
 		errors.append(FieldError("user", _("{0} does not have the Field Agent role").format(doc.user)))
 	throw_field_errors(AGENT, errors)
 	before = doc.get_doc_before_save()
@@ -776,7 +771,7 @@ def feed_events(agent: str, today: date | None = None) -> list[dict]:
 # --- the Field Agents workspace --------------------------------------------------------------------------
 
 WORKSPACE = "Field Agents"
-WORKSPACE_ROLES = ("Agent Supervisor", "Call Center Manager", "Operator", "Field Agent", "System Manager")
+WORKSPACE_ROLES = tuple(sorted(roles.FIELD_DAYS.roles))
 WORKSPACE_SHORTCUTS = (
 	{"type": "Page", "link_to": "cc-booking", "label": "Book an appointment", "color": "Blue"},
 	{

@@ -33,27 +33,27 @@ from itertools import islice
 from typing import IO
 from xml.sax.saxutils import escape
 
-CALL_COLUMNS: tuple[tuple[str, str], ...] = (
-	("start", "Start"),
-	("linkedid", "Call ID"),
-	("direction", "Direction"),
-	("status", "Status"),
-	("caller", "Caller"),
-	("caller_name", "Caller Name"),
-	("did", "Dialled Number"),
-	("queue", "Queue"),
-	("campaign", "Campaign"),
-	("agent", "Agent"),
-	("answered_at", "Answered At"),
-	("end", "End"),
-	("wait_s", "Wait (s)"),
-	("ring_s", "Ring (s)"),
-	("talk_s", "Talk (s)"),
-	("billable_s", "Billable (s)"),
-	("queue_result", "Queue Result"),
-	("hangup_cause", "Hangup Cause"),
-	("ticket", "Ticket"),
-)
+CALL_COLUMNS: dict[str, str] = {  # field → column heading
+	"start": "Start",
+	"linkedid": "Call ID",
+	"direction": "Direction",
+	"status": "Status",
+	"caller": "Caller",
+	"caller_name": "Caller Name",
+	"did": "Dialled Number",
+	"queue": "Queue",
+	"campaign": "Campaign",
+	"agent": "Agent",
+	"answered_at": "Answered At",
+	"end": "End",
+	"wait_s": "Wait (s)",
+	"ring_s": "Ring (s)",
+	"talk_s": "Talk (s)",
+	"billable_s": "Billable (s)",
+	"queue_result": "Queue Result",
+	"hangup_cause": "Hangup Cause",
+	"ticket": "Ticket",
+}
 BATCH = 2000  # rows per write and between progress calls
 _PHONE = re.compile(r"^[+-][0-9 ().-]*$")  # the same class as csv_line_sql's regexp
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

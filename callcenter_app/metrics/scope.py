@@ -1,24 +1,22 @@
 """Who sees whose rows in the agent reports (pure): managers everyone, supervisors their teams, agents
-themselves. The Frappe side (:func:`callcenter_app.metrics.service.agent_scope`) reads roles and HD Team
-membership."""
+themselves (roles.SEE_ALL_AGENTS, roles.SUPERVISE_TEAMS). The Frappe side
+(:func:`callcenter_app.metrics.service.agent_scope`) reads roles and HD Team membership."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from callcenter_app.common import roles as capabilities
 from callcenter_app.common.errors import FieldError
-
-MANAGERS = frozenset({"System Manager", "Call Center Manager"})
-SUPERVISORS = frozenset({"Agent Supervisor"})
 
 
 def scope_of(user: str, roles: Iterable[str], team_members: Iterable[str] = ()) -> frozenset[str] | None:
 	"""None (everyone) for Administrator and managers; for a supervisor the members of the teams they are
 	in or lead, and themselves; for anyone else only themselves."""
 	roles = frozenset(roles)
-	if user == "Administrator" or MANAGERS & roles:
+	if user == capabilities.ADMINISTRATOR or capabilities.may(roles, capabilities.SEE_ALL_AGENTS):
 		return None
-	if SUPERVISORS & roles:
+	if capabilities.may(roles, capabilities.SUPERVISE_TEAMS):
 		return frozenset(team_members) | {user}
 	return frozenset({user})
 

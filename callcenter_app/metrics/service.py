@@ -14,11 +14,12 @@ import frappe
 from frappe import _
 
 from callcenter_app.common.errors import FieldError
+from callcenter_app.common.roles import SUPERVISE_TEAMS, may
 from callcenter_app.metrics.agents import TicketFact, assignees
 from callcenter_app.metrics.qos import QosParams, queue_params
-from callcenter_app.metrics.scope import SUPERVISORS, agents_to_show, scope_of
+from callcenter_app.metrics.scope import agents_to_show, scope_of
 from callcenter_app.metrics.worktime import StatusPeriod
-from callcenter_app.utils import call_center_timezone, field_label
+from callcenter_app.utils import call_center_timezone, roles_of, throw_field_errors
 
 QUEUE = "CC Call Queue"
 QOS_FIELDS = ("qos_reference_wait", "qos_limit_wait", "qos_early_factor")
@@ -62,11 +63,7 @@ def params_for_queues(names: Iterable[str]) -> dict[str, QosParams]:
 			break
 	if refused:
 		name, error = refused
-		frappe.throw(
-			_("Call queue {0}: {1}: {2}").format(name, field_label(QUEUE, error.field), error.reason),
-			frappe.ValidationError,
-			title=_("Invalid QoS parameters"),
-		)
+		throw_field_errors(QUEUE, [error], title=_("Invalid QoS parameters"), record=name)
 	return out
 
 
@@ -366,8 +363,8 @@ def agent_scope(user: str | None = None) -> frozenset[str] | None:
 	"""Whose rows ``user`` may see in the agent reports: None for everyone (Administrator, System Manager,
 	Call Center Manager); a supervisor the members of their teams and themselves; anyone else themselves."""
 	user = user or frappe.session.user
-	roles = frozenset(frappe.get_roles(user))
-	teams_members = team_members(supervised_teams(user)) if SUPERVISORS & roles else set()
+	roles = frozenset(roles_of(user))
+	teams_members = team_members(supervised_teams(user)) if may(roles, SUPERVISE_TEAMS) else set()
 	return scope_of(user, roles, teams_members)
 
 

@@ -88,10 +88,10 @@ def export_query(user: str, filters: RangeFilters, as_lines: bool) -> tuple[str,
 	allowed = permission_query_conditions(user)
 	if allowed:
 		conditions.append(allowed)
-	columns = [f"`tabCC Call Log`.`{f}`" for f, _label in CALL_COLUMNS]
+	columns = [f"`tabCC Call Log`.`{f}`" for f in CALL_COLUMNS]
 	if as_lines:  # the database makes each CSV line (metrics/export.csv_line_sql)
-		kinds = [(c, CALL_KINDS.get(f, TEXT)) for c, (f, _label) in zip(columns, CALL_COLUMNS, strict=True)]
-		guarded = [c for c, (f, _label) in zip(columns, CALL_COLUMNS, strict=True) if f in GUARDED]
+		kinds = [(c, CALL_KINDS.get(f, TEXT)) for c, f in zip(columns, CALL_COLUMNS, strict=True)]
+		guarded = [c for c, f in zip(columns, CALL_COLUMNS, strict=True) if f in GUARDED]
 		fields = [csv_line_sql(kinds, guarded).replace("%", "%%")]
 	else:
 		fields = columns
@@ -137,7 +137,7 @@ def export_calls(
 		f"call-details-{filters.from_date}-{filters.to_date}-{frappe.generate_hash(length=8)}.{file_format}"
 	)
 	path = frappe.get_site_path("private", "files", file_name)
-	header = [_(label) for _f, label in CALL_COLUMNS]
+	header = [_(label) for label in CALL_COLUMNS.values()]
 	try:
 		with frappe.db.unbuffered_cursor():
 			rows = frappe.db.sql(query, values, as_iterator=True, as_list=True)

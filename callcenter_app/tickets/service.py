@@ -15,6 +15,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_system_timezone, now_datetime, strip_html
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.tickets.clocks import BusinessCalendar, cumulative_seconds, is_reaction, reaction_due
 from callcenter_app.tickets.filters import Message, Rule, Source, route, sender_address
@@ -25,7 +26,15 @@ from callcenter_app.tickets.grouping import (
 	join_target,
 	on_reply_to_closed,
 )
-from callcenter_app.utils import from_utc, stored_and_edited, throw_field_errors, to_utc, utc_now
+from callcenter_app.utils import (
+	from_utc,
+	has_capability,
+	has_role,
+	stored_and_edited,
+	throw_field_errors,
+	to_utc,
+	utc_now,
+)
 
 UTC = timezone.utc
 
@@ -373,17 +382,13 @@ def is_agent_user(user: str | None) -> bool:
 # ---------------------------------------------------------------------------------------------------------
 # Who sees which tickets: Agents their own and their teams'; Privileged Agents and supervisors all.
 
-PRIVILEGED_ROLES = frozenset(
-	{"Privileged Agent", "Agent Manager", "Agent Supervisor", "Call Center Manager", "System Manager"}
-)
-
 
 def restricted_agent(user: str) -> bool:
 	"""An agent limited to their own and their teams' tickets."""
 	if user == "Administrator" or not frappe.db.get_single_value("CC Settings", "agents_see_own_teams_only"):
 		return False
-	roles = set(frappe.get_roles(user))
-	return bool(roles & {"Agent"} or is_agent_user(user)) and not roles & PRIVILEGED_ROLES
+	agent = has_role(roles.AGENT, user) or is_agent_user(user)
+	return agent and not has_capability(roles.SEE_ALL_TICKETS, user)
 
 
 def teams_of(user: str) -> list[str]:
@@ -465,17 +470,6 @@ def ticket_comment_permission(doc, ptype=None, user=None, debug=False) -> bool |
 		return None
 	tickets = {row.get("reference_ticket") for row in stored_and_edited(doc, ["reference_ticket"])}
 	return None if all(may_read_ticket(t, user) for t in tickets) else False
-
-
-def require_agent(user: str | None = None) -> None:
-	"""Agents' tools (SMS replies, snooze) are for agents: a portal customer may write the tickets they
-	raised, but must not text people from the company's number or put tickets off."""
-	user = user or frappe.session.user
-	if user == "Administrator" or is_agent_user(user):
-		return
-	if set(frappe.get_roles(user)) & (PRIVILEGED_ROLES | {"Agent"}):
-		return
-	frappe.throw(_("Only agents may do this"), frappe.PermissionError)
 
 
 def assignees(doc) -> list[str]:

@@ -12,10 +12,12 @@ from frappe import _
 from frappe.utils import now_datetime
 from pymysql.converters import escape_string
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.credit import matching, references, statements
 from callcenter_app.credit import service as credit
-from callcenter_app.credit.bank import DECIDERS, STATUS_LABELS
+from callcenter_app.credit.bank.rules import STATUS_LABELS
+from callcenter_app.utils import require, requires
 
 log = logging.getLogger("callcenter.credit")
 
@@ -47,13 +49,14 @@ LINE_FIELDS = (
 
 
 def require_decider() -> None:
-	"""Accountant, Call Center Manager or System Manager (not ``frappe.only_for``: it lets everyone through
-	while tests run, so no test could show the refusal)."""
-	if not set(DECIDERS) & set(frappe.get_roles()):
-		frappe.throw(
-			_("Only an Accountant or a Call Center Manager imports bank statements and decides their lines"),
-			frappe.PermissionError,
-		)
+	"""MANAGE_CREDIT: Accountant, Call Center Manager or System Manager (not ``frappe.only_for``: it lets
+	everyone through while tests run, so no test could show the refusal)."""
+	require(
+		roles.MANAGE_CREDIT,
+		message=_(
+			"Only an Accountant or a Call Center Manager imports bank statements and decides their lines"
+		),
+	)
 
 
 def mapping_of(doc) -> statements.CsvMapping:
@@ -91,6 +94,7 @@ def parse_file(doc) -> statements.Statement:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.MANAGE_CREDIT)
 def enqueue_import(name: str, now: bool = False) -> dict:
 	"""Start importing a statement in the background (Accountant, Call Center Manager, System Manager)."""
 	require_decider()
@@ -325,6 +329,7 @@ def _problem(p: statements.LineProblem) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.MANAGE_CREDIT)
 def decide_line(line: str, decision: str, top_up: str | None = None) -> dict:
 	"""The Accountant's decision on a line matching did not credit: ``credit`` (credit this line's amount to
 	its top-up, or to ``top_up`` when it has none) or ``reject``. Once per line; duplicates are never credited."""

@@ -8,10 +8,12 @@ import logging
 import frappe
 from frappe import _
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.credit import charging, ledger, money
 from callcenter_app.credit import service as credit
 from callcenter_app.credit.rating import Call, NoRate, RatePlan, make_plan, rate
+from callcenter_app.utils import requires
 
 log = logging.getLogger("callcenter.credit")
 
@@ -221,13 +223,10 @@ def rate_pending_calls(max_calls: int | None = None, progress: bool = False) -> 
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.MANAGE_CREDIT)
 def rerate(call_logs: list[str] | str) -> None:
 	"""Rate again calls marked No Rate / No Account (after the plan or the accounts were fixed): their
-	marker is cleared and the next rating run takes them (Call Center Manager, Accountant, System Manager)."""
-	if not {"Call Center Manager", "Accountant", "System Manager"} & set(frappe.get_roles()):
-		frappe.throw(
-			_("Only a Call Center Manager or an Accountant rates calls again"), frappe.PermissionError
-		)
+	marker is cleared and the next rating run takes them (MANAGE_CREDIT)."""
 	if isinstance(call_logs, str):
 		call_logs = frappe.parse_json(call_logs)
 	for name in call_logs:

@@ -20,13 +20,14 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import service as dialer
+from callcenter_app.utils import has_capability, throw_field_errors
 
 CAMPAIGN_DEFAULT = "cc_console_campaign"  # the campaign the console shows (user default)
 RESUME_DEFAULT = "cc_console_resume_mode"  # the work mode before a pause (user default)
 EVENT = "callcenter:console"
-CONSOLE_ROLES = frozenset({"Operator", *dialer.MANAGERS})
 FINAL = ("Completed", "Closed")
 LABELS = {
 	"campaign": "Campaign",
@@ -50,16 +51,8 @@ CALLBACK_LIMIT = 50
 
 
 def refuse(errors: list[FieldError], title: str | None = None) -> None:
-	"""Refuse with every problem, each as 'Label: reason'."""
-	if not errors:
-		return
-	lines = [_("{0}: {1}").format(_(LABELS.get(e.field, e.field)), e.reason) for e in errors]
-	message = (
-		lines[0]
-		if len(lines) == 1
-		else "<ul>" + "".join(f"<li>{frappe.utils.escape_html(line)}</li>" for line in lines) + "</ul>"
-	)
-	frappe.throw(message, frappe.ValidationError, title=title or _("Operator console"))
+	"""Refuse with every problem, each as 'Label: reason' (the console's labels)."""
+	throw_field_errors(LABELS, errors, title=title or _("Operator console"))
 
 
 def not_permitted(message: str) -> None:
@@ -71,7 +64,7 @@ def not_permitted(message: str) -> None:
 
 def require_console_user(user: str) -> None:
 	"""Operators and managers use the console; anyone else is refused."""
-	if not CONSOLE_ROLES & set(frappe.get_roles(user)):
+	if not has_capability(roles.USE_CONSOLE, user):
 		not_permitted(_("{0} is not an operator").format(user))
 
 

@@ -43,6 +43,11 @@ _RANK = {"Queued": 1, "Sent": 2, "Delivered": 3, "Failed": 3}
 
 MAX_BODY = 1600  # Twilio's limit for one (concatenated) message; generic gateways are usually lower
 MAX_ID = 140
+# A webhook request's body: a Twilio form with a 1,600-character message is about 3 KB; anything near this
+# bound is not an SMS and is refused (413) before it is authenticated or parsed further.
+MAX_WEBHOOK_BYTES = 64 * 1024
+# Webhook requests per minute from one address (site config ``cc_sms_webhook_rate_limit`` overrides it).
+WEBHOOK_RATE_LIMIT = 300
 TOKEN_HEADER = "X-Webhook-Token"
 TWILIO_HEADER = "X-Twilio-Signature"
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -176,6 +181,14 @@ def compare_secret(given: str | None, expected: str) -> bool:
 	if not expected or given is None:
 		return False
 	return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def check_body_size(length: int | None, limit: int = MAX_WEBHOOK_BYTES) -> None:
+	"""Refuse a webhook body over ``limit`` bytes (FieldError naming ``body`` and both sizes)."""
+	if length is not None and length > limit:
+		raise FieldError(
+			"body", f"the request is {length} bytes; an SMS webhook may send at most {limit} bytes"
+		)
 
 
 def refuse_secret_in_url(url: str) -> None:

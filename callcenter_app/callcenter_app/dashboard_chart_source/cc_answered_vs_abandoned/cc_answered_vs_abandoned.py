@@ -4,13 +4,16 @@ import datetime as dt
 
 import frappe
 
+from callcenter_app.common import roles
 from callcenter_app.metrics.dashboard import answered_abandoned_per_day
 from callcenter_app.metrics.service import calls_between, local_today
+from callcenter_app.utils import requires
 
 DAYS = 14
 
 
 @frappe.whitelist()
+@requires(roles.DESK_USER)
 def get(
 	chart_name=None,
 	chart=None,

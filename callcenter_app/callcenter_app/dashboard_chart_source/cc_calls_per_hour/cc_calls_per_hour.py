@@ -2,11 +2,14 @@
 
 import frappe
 
+from callcenter_app.common import roles
 from callcenter_app.metrics.dashboard import calls_per_hour
 from callcenter_app.metrics.service import calls_between, local_today
+from callcenter_app.utils import requires
 
 
 @frappe.whitelist()
+@requires(roles.DESK_USER)
 def get(
 	chart_name=None,
 	chart=None,

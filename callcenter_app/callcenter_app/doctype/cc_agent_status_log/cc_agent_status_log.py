@@ -4,6 +4,9 @@
 import frappe
 from frappe.model.document import Document
 
+from callcenter_app.common import roles
+from callcenter_app.utils import has_capability
+
 
 class CCAgentStatusLog(Document):
 	"""One period an agent spent in one state; written by telephony/presence/service.py only."""
@@ -31,17 +34,14 @@ class CCAgentStatusLog(Document):
 	# end: auto-generated types
 
 
-SUPERVISING = {"System Manager", "Call Center Manager", "Agent Supervisor"}
-
-
 def permission_query_conditions(user: str | None = None) -> str:
 	"""Agents see their own periods; supervisors and managers see everyone's."""
 	user = user or frappe.session.user
-	if SUPERVISING & set(frappe.get_roles(user)):
+	if has_capability(roles.SUPERVISE_CALLS, user):
 		return ""
 	return f"`tabCC Agent Status Log`.`agent` = {frappe.db.escape(user)}"
 
 
 def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	user = user or frappe.session.user
-	return bool(SUPERVISING & set(frappe.get_roles(user))) or doc.agent == user
+	return has_capability(roles.SUPERVISE_CALLS, user) or doc.agent == user

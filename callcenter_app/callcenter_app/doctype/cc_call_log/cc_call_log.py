@@ -4,7 +4,9 @@
 import frappe
 from frappe.model.document import Document
 
+from callcenter_app.common import roles
 from callcenter_app.dialer import service as dialer
+from callcenter_app.utils import has_capability
 
 
 class CCCallLog(Document):
@@ -13,13 +15,13 @@ class CCCallLog(Document):
 
 # Who reads which calls: managers, supervisors and accountants all of them; everyone else (agents,
 # operators) the calls they took, the calls of campaigns they work on, and the inbound calls of queues they
-# are members of. A campaign's calls follow the campaign even when another campaign shares the queue.
-SEES_ALL = frozenset({"System Manager", "Call Center Manager", "Agent Supervisor", "Accountant"})
+# are members of (SEE_ALL_CALLS). A campaign's calls follow the campaign even when another campaign shares
+# the queue.
 TABLE = "`tabCC Call Log`"
 
 
 def sees_all(user: str) -> bool:
-	return user == "Administrator" or bool(SEES_ALL & set(frappe.get_roles(user)))
+	return has_capability(roles.SEE_ALL_CALLS, user)
 
 
 def queues_of(user: str) -> list[str]:

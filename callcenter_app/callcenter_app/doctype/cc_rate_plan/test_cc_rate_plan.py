@@ -277,11 +277,22 @@ def outgoing_account() -> str:
 				"awaiting_password": 0,
 			}
 		).insert(ignore_permissions=True)
-	frappe.db.set_value("Email Account", name, "default_outgoing", 1)
+	frappe.db.set_value("Email Account", name, {"enable_outgoing": 1, "default_outgoing": 1})
 	return name
 
 
 class TestLowBalanceNotice(CreditCase):
+	def tearDown(self):
+		super().tearDown()
+		# the test's outgoing account off again: left on, every later Notification Log on the site is mailed at
+		# once and commits (frappe.sendmail now=in_test), so other modules' rolled-back data would stay
+		if frappe.db.exists("Email Account", "CC Credit Outgoing"):
+			frappe.db.set_value(
+				"Email Account", "CC Credit Outgoing", {"enable_outgoing": 0, "default_outgoing": 0}
+			)
+			frappe.db.commit()
+		frappe.local.outgoing_email_account = {}
+
 	def notices(self):
 		return frappe.db.count(
 			"Notification Log",

@@ -36,6 +36,7 @@ class CCSettings(Document):
 		osrm_url: DF.Data | None
 		pbx_enabled: DF.Check
 		qos_early_factor: DF.Float
+		recording_retention_days: DF.Int
 		qos_limit_wait: DF.Int
 		qos_reference_wait: DF.Int
 		recordings_folder: DF.Data | None

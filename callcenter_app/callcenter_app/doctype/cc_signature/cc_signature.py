@@ -5,11 +5,10 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.tickets.signatures.rules import check_signature, sniff_image
-from callcenter_app.utils import throw_field_errors
-
-MANAGERS = frozenset({"System Manager", "Call Center Manager", "Agent Manager"})
+from callcenter_app.utils import has_capability, throw_field_errors
 
 
 class CCSignature(Document):
@@ -54,7 +53,7 @@ class CCSignature(Document):
 	def agent_rights(self) -> list[FieldError]:
 		"""An agent manages only their own signatures; defaults for all and others' are for managers."""
 		user = frappe.session.user
-		if user == "Administrator" or MANAGERS & set(frappe.get_roles(user)):
+		if has_capability(roles.MANAGE_SIGNATURES, user):
 			return []
 		errors = []
 		if self.agent != user:

@@ -4,7 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
-from callcenter_app.utils import stored_and_edited
+from callcenter_app.common import roles
+from callcenter_app.utils import has_capability, stored_and_edited
 
 
 class CCSMSMessage(Document):
@@ -37,12 +38,9 @@ class CCSMSMessage(Document):
 	# end: auto-generated types
 
 
-# Roles that see every message, with or without a ticket.
-OVERSEEING = frozenset({"System Manager", "Call Center Manager", "Agent Manager", "Agent Supervisor"})
-
-
 def overseer(user: str) -> bool:
-	return user == "Administrator" or bool(OVERSEEING & set(frappe.get_roles(user)))
+	"""Sees every message, with or without a ticket."""
+	return has_capability(roles.SUPERVISE_TICKETS, user)
 
 
 def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:

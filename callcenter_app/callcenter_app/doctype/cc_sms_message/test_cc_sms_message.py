@@ -46,7 +46,16 @@ class Answer:
 		return json.loads(self.body)
 
 
-def post(method: str, *, json_body=None, form=None, headers=None, query: str = "") -> Answer:
+def post(
+	method: str,
+	*,
+	json_body=None,
+	form=None,
+	headers=None,
+	query: str = "",
+	ip: str = "203.0.113.9",
+	data=None,
+) -> Answer:
 	"""POST to a whitelisted method as Guest the way Frappe's /api/method handler runs it."""
 	builder = EnvironBuilder(
 		method="POST",
@@ -55,14 +64,14 @@ def post(method: str, *, json_body=None, form=None, headers=None, query: str = "
 		query_string=query,
 		headers=headers or {},
 		json=json_body,
-		data=urlencode(form, doseq=True) if form is not None else None,
+		data=urlencode(form, doseq=True) if form is not None else data,
 		content_type="application/x-www-form-urlencoded" if form is not None else None,
 	)
 	request = Request(builder.get_environ())
 	saved = (getattr(frappe.local, "request", None), getattr(frappe.local, "request_ip", None))
 	user = frappe.session.user
 	frappe.set_user("Guest")
-	frappe.local.request, frappe.local.request_ip = request, "203.0.113.9"
+	frappe.local.request, frappe.local.request_ip = request, ip
 	frappe.app.make_form_dict(request)
 	frappe.local.response = frappe._dict({"docs": []})
 	try:
@@ -187,6 +196,49 @@ class TestInboundWebhook(SmsCase):
 				self.assertEqual(answer.status, 403)
 				self.assertNotIn(SMS_TOKEN, str(answer.error))
 		self.assertEqual(counts(), before)
+
+	def test_every_failed_authentication_answers_the_same(self):
+		"""A forger learns nothing from the answer: a wrong or missing token, a channel that is off and a
+		Twilio signature that does not match all read "Not permitted" (the reason is in the log only)."""
+		answers = [
+			post(
+				INBOUND, json_body=sms("gw-f1", "+37060010041"), headers={"X-Webhook-Token": "wrong-token-x"}
+			),
+			post(INBOUND, json_body=sms("gw-f2", "+37060010042")),
+			post(STATUS, json_body={"message_id": "x", "status": "delivered"}),
+		]
+		make_sms_settings(enabled=0)
+		answers.append(self.inbound(sms("gw-f3", "+37060010043")))
+		make_sms_settings("Twilio", TWILIO_TOKEN)
+		answers.append(post(INBOUND, form={"From": "+37060010044"}, headers={"X-Twilio-Signature": "bad"}))
+		answers.append(post(INBOUND, form={"From": "+37060010044"}))
+		self.assertEqual({a.status for a in answers}, {403})
+		self.assertEqual({str(a.error) for a in answers}, {"Not permitted"})
+
+	def test_a_body_over_the_bound_is_413_before_anything_else(self):
+		before = counts()
+		answer = post(
+			INBOUND, data=b"x" * (64 * 1024 + 1), headers={"Content-Type": "application/octet-stream"}
+		)
+		self.assertEqual(answer.status, 413, answer.error)
+		self.assertIn("at most 65536 bytes", str(answer.error))
+		self.assertEqual(counts(), before)
+		self.assertEqual(self.inbound(sms("gw-small", "+37060010045")).status, 200)
+
+	def test_webhooks_are_rate_limited_per_address(self):
+		frappe.local.conf["cc_sms_webhook_rate_limit"] = 3
+		frappe.cache.delete_keys("rl:")
+		try:
+			statuses = [
+				post(STATUS, json_body={"message_id": "x", "status": "delivered"}, ip="198.51.100.7").status
+				for _ in range(4)
+			]
+			other = post(STATUS, json_body={"message_id": "x", "status": "delivered"}, ip="198.51.100.8")
+		finally:
+			frappe.local.conf.pop("cc_sms_webhook_rate_limit")
+			frappe.cache.delete_keys("rl:")
+		self.assertEqual(statuses, [403, 403, 403, 429])
+		self.assertEqual(other.status, 403)  # another address has its own count
 
 	def test_a_turned_off_channel_refuses_even_the_right_token(self):
 		make_sms_settings(enabled=0)

@@ -180,7 +180,7 @@ class TestQueueQos(FrappeTestCase):
 		with self.assertRaises(frappe.ValidationError) as ctx:
 			self.run_report()
 		self.assertIn(
-			f"Call queue {QUEUE_A}: QoS Limit Wait Time (s): must be greater than", str(ctx.exception)
+			f"CC Call Queue {QUEUE_A}: QoS Limit Wait Time (s): must be greater than", str(ctx.exception)
 		)
 		self.assertIn("not 20 s, the default from CC Settings", str(ctx.exception))
 
