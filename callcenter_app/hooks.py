@@ -174,7 +174,11 @@ doctype_js = {
 # --------------
 scheduler_events = {
 	# a backup with files every day (ops/tasks.py; site config cc_daily_backup / cc_backup_with_files)
-	"daily_long": ["callcenter_app.ops.tasks.daily_backup"],
+	"daily_long": [
+		"callcenter_app.ops.tasks.daily_backup",
+		# contacts' addresses still without a position, placed for geodialing (one geocoder request a second)
+		"callcenter_app.geo.service.enqueue_geocode_addresses",
+	],
 	# recordings older than CC Settings' retention (ops/tasks.py; each deletion noted on its call)
 	"daily": ["callcenter_app.ops.tasks.delete_expired_recordings"],
 	"cron": {
@@ -199,6 +203,4 @@ scheduler_events = {
 			"callcenter_app.common.notify.service.notify_due_contacts",
 		],
 	},
-	# contacts' addresses still without a position, placed for geodialing (one geocoder request a second)
-	"daily_long": ["callcenter_app.geo.service.enqueue_geocode_addresses"],
 }

@@ -82,6 +82,7 @@ def field_agents() -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
+@requires(roles.MANAGE_CAMPAIGNS)
 def geocode_addresses() -> dict:
 	"""Place the contacts' addresses that have no position yet, in the background (progress shown)."""
 	service.check_may_choose()
