@@ -417,6 +417,7 @@ def after_install():
 
 
 def after_migrate():
+	ensure_naming_series()
 	ensure_roles()
 	ensure_custom_fields()
 	ensure_phone_index()
@@ -440,6 +441,18 @@ def ensure_field_menu() -> None:
 	from callcenter_app.field.service import sync_field_menu
 
 	sync_field_menu()
+
+
+# The numbered names of the app's doctypes ("APT-.#####" → series "APT-"). Frappe inserts a series row the first
+# time a name is taken, before the document's own checks run: two first bookings at once both inserted it and
+# one died of a deadlock instead of reading the clear refusal. With the rows there, the second waits on the
+# first's row lock and then sees its booking.
+NAMING_SERIES = ("APT-", "BSI-", "BSL-", "CLE-", "CRA-", "PEV-", "SMS-", "TOP-")
+
+
+def ensure_naming_series() -> None:
+	for prefix in NAMING_SERIES:
+		frappe.db.sql("insert ignore into `tabSeries` (`name`, `current`) values (%s, 0)", prefix)
 
 
 def ensure_phone_index() -> None:

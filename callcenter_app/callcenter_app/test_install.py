@@ -1,7 +1,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from callcenter_app.install import ROLES, after_migrate, before_install
+from callcenter_app.install import NAMING_SERIES, ROLES, after_migrate, before_install
 
 
 class TestInstall(FrappeTestCase):
@@ -49,3 +49,16 @@ class TestInstall(FrappeTestCase):
 		finally:
 			frappe.local.app_modules = saved
 			frappe.setup_module_map()
+
+	def test_every_numbered_name_has_its_series_row(self):
+		"""Two first inserts at once must not race to create the series row (a deadlock, not a message)."""
+		autonames = {
+			frappe.db.get_value("DocType", d, "autoname")
+			for d in frappe.get_all("DocType", {"module": "Callcenter App"}, pluck="name")
+		}
+		prefixes = {
+			a.split(".")[0] for a in autonames if a and "." in a and not a.startswith(("field:", "hash"))
+		}
+		self.assertEqual(prefixes, set(NAMING_SERIES))
+		for prefix in NAMING_SERIES:
+			self.assertTrue(frappe.db.sql("select 1 from `tabSeries` where name = %s", prefix), prefix)
