@@ -45,7 +45,17 @@ def outgoing_account() -> str:
 				"awaiting_password": 0,
 			}
 		).insert(ignore_permissions=True)
+	# on for this test (another module may have switched it, or every account, off)
+	frappe.db.set_value("Email Account", name, {"enable_outgoing": 1, "default_outgoing": 1})
+	frappe.local.outgoing_email_account = {}
 	return name
+
+
+def outgoing_off(name: str) -> None:
+	"""Left on, every later Notification Log on the site is mailed at once (in tests) and commits."""
+	frappe.db.set_value("Email Account", name, {"enable_outgoing": 0, "default_outgoing": 0})
+	frappe.db.commit()
+	frappe.local.outgoing_email_account = {}
 
 
 def switch_off(user: str, kind: str) -> None:
@@ -162,7 +172,7 @@ class TestTicketNotices(NotifyTestCase):
 		self.assertEqual(told(name, "replied"), [])
 
 	def test_mention_found_by_helpdesk_reaches_the_desk_bar_once_not_the_author(self):
-		outgoing_account()  # Helpdesk mails its own mention notice
+		self.addCleanup(outgoing_off, outgoing_account())  # Helpdesk mails its own mention notice
 		name = self.ticket()
 		frappe.set_user(ANN)
 		comment = frappe.get_doc(

@@ -59,8 +59,9 @@ class TestAddressesOnTheMap(FrappeTestCase):
 		known = contact_with_address("GeoS Known", KNOWN)
 		unknown = contact_with_address("GeoS Unknown", "Nowhere street 1")
 		self.assertIn(known, service.unplaced_addresses())
-		counts = service.geocode_addresses()
-		self.assertEqual((counts.get("placed"), counts.get("not found")), (1, 1))
+		counts = service.geocode_addresses()  # other tests' unplaced addresses may be in the run too
+		self.assertGreaterEqual(counts.get("placed", 0), 1)
+		self.assertGreaterEqual(counts.get("not found", 0), 1)
 		self.assertEqual(point(known), (54.6873, 25.28))
 		self.assertEqual(point(unknown), (0.0, 0.0))
 		asked = len(Nominatim.asked)
