@@ -278,12 +278,12 @@ def ami_bridge(context, spool=None, queue_log=None, cdr_csv=None, cdr_timezone=N
 	import frappe
 
 	from callcenter_app.telephony.ami.bridge import Bridge
-	from callcenter_app.telephony.ami.call_log_service import write_call_logs, written_call_logs
 	from callcenter_app.telephony.ami.client import AmiAuthError
 	from callcenter_app.telephony.ami.recovery import HistorySource
 	from callcenter_app.telephony.ami.service import ami_config, on_site
 	from callcenter_app.telephony.ami.spool import Spool, SpoolInUse
-	from callcenter_app.telephony.presence.notice_service import publish_notices
+	from callcenter_app.telephony.call_logs.service import write_call_logs, written_call_logs
+	from callcenter_app.telephony.notices.service import publish_notices
 	from callcenter_app.telephony.presence.service import desired_members
 
 	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

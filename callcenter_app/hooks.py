@@ -149,10 +149,10 @@ jinja = {"methods": ["callcenter_app.credit.service.cc_format_minor"]}
 # Privacy
 # -------
 # Personal Data Deletion / Download requests also cover the customer's calls, SMS, recordings and call-list
-# rows, found through their Contact's numbers (ops/privacy_service.py); staff's own records by their user.
+# rows, found through their Contact's numbers (ops/personal_data/service.py); staff's own records by their user.
 override_doctype_class = {
-	"Personal Data Deletion Request": "callcenter_app.ops.privacy_service.CCPersonalDataDeletionRequest",
-	"Personal Data Download Request": "callcenter_app.ops.privacy_service.CCPersonalDataDownloadRequest",
+	"Personal Data Deletion Request": "callcenter_app.ops.personal_data.service.CCPersonalDataDeletionRequest",
+	"Personal Data Download Request": "callcenter_app.ops.personal_data.service.CCPersonalDataDownloadRequest",
 }
 user_data_fields = [
 	{"doctype": "CC Signature", "filter_by": "agent", "redact_fields": ["html"], "partial": 1},

@@ -19,22 +19,14 @@ PURE_PACKAGES = (
 	"field",
 	"ops",
 )
-GLUE_FILES = {"service.py", "tasks.py"}  # the Frappe side of each engine (or of one area of it)
-GLUE_SUFFIX = "_service.py"  # the Frappe side of one concern, beside its pure module: ami/call_log_service.py
-
-
-BENCH_TEST_PREFIX = "test_"  # bench tests (FrappeTestCase) beside the glue they test: dialer/test_service.py
+GLUE_FILES = {"service.py", "tasks.py"}  # the Frappe side of each engine (or of one area of it: a subpackage)
 
 
 def is_glue(name: str) -> bool:
-	"""Files that may import Frappe inside a pure package: ``service.py`` and ``tasks.py``,
-	``<concern>_service.py`` when one package's glue has several concerns (each file still only glue), and
-	the bench tests beside them (``test_*.py``; the pure suite is ``tests/`` at the repository root)."""
-	return (
-		name in GLUE_FILES
-		or (name.endswith(GLUE_SUFFIX) and len(name) > len(GLUE_SUFFIX))
-		or (name.startswith(BENCH_TEST_PREFIX) and name.endswith(".py"))
-	)
+	"""The only files of a pure package that may import Frappe: ``service.py`` and ``tasks.py``. An area with
+	several concerns gets a subpackage per concern, each with its ``service.py``; bench tests live outside the
+	pure packages (``callcenter_app/callcenter_app/test_*.py``, doctype folders, ``api/``)."""
+	return name in GLUE_FILES
 
 
 def is_pure(path: pathlib.Path) -> bool:
@@ -95,19 +87,23 @@ def test_boundary_check_catches_a_frappe_import(tmp_path):
 	assert "frappe.utils" in [n for _, n in imported_names(bad)]
 
 
-def test_only_service_and_tasks_files_and_bench_tests_are_glue():
-	assert not is_pure(APP / "telephony" / "ami" / "call_log_service.py")
+def test_only_service_and_tasks_files_are_glue():
+	assert not is_pure(APP / "telephony" / "call_logs" / "service.py")
 	assert not is_pure(APP / "dialer" / "tasks.py")
-	assert not is_pure(APP / "dialer" / "test_service.py")
 	for name in (
+		"call_log_service.py",
+		"test_service.py",
 		"services.py",
 		"service_rules.py",
-		"_service.py",
-		"serviceable.py",
 		"rules.py",
-		"testing.py",
 	):
 		assert is_pure(APP / "dialer" / name), name
+
+
+def test_no_bench_test_inside_a_pure_package():
+	"""Bench tests import Frappe: they sit in callcenter_app/callcenter_app/, doctype folders or api/."""
+	tests = [p for pkg in PURE_PACKAGES if (APP / pkg).is_dir() for p in (APP / pkg).rglob("test_*.py")]
+	assert not tests, [str(p.relative_to(APP)) for p in tests]
 
 
 def test_boundary_check_sees_relative_imports_of_glue():

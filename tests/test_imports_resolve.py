@@ -107,4 +107,4 @@ def test_a_stale_path_is_caught(tmp_path):
 	assert problem(dotted, name) == "callcenter_app.telephony.service is no module of the app"
 	assert problem("callcenter_app.utils", "no_such_helper") == "callcenter_app.utils has no no_such_helper"
 	assert problem("callcenter_app.utils", "default_region") is None
-	assert problem("callcenter_app.telephony.ami", "call_log_service") is None
+	assert problem("callcenter_app.telephony.call_logs", "service") is None

@@ -15,14 +15,12 @@ from frappe import _
 from callcenter_app.common import roles
 from callcenter_app.common.errors import FieldError
 from callcenter_app.dialer import service as dialer
-from callcenter_app.dialer.console import (
-	call_service,
-	campaign_service,
-	contact_service,
-	phone_service,
-	rules,
-)
+from callcenter_app.dialer.console import rules
 from callcenter_app.dialer.console import service as console
+from callcenter_app.dialer.console.calls import service as call_service
+from callcenter_app.dialer.console.campaigns import service as campaign_service
+from callcenter_app.dialer.console.contacts import service as contact_service
+from callcenter_app.dialer.console.phone import service as phone_service
 from callcenter_app.telephony import actions
 from callcenter_app.telephony.ami.service import live_call, send_actions
 from callcenter_app.telephony.presence.service import dtmf_target, sip_account_of

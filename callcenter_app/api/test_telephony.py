@@ -10,7 +10,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from callcenter_app.api import telephony as api
-from callcenter_app.telephony.ami.call_log_service import upsert_call_logs
+from callcenter_app.telephony.call_logs.service import upsert_call_logs
 from callcenter_app.test_utils import make_agent, make_user, peer_thread
 
 
@@ -149,7 +149,7 @@ class TestLiveNotices(FrappeTestCase):
 	def test_ringing_is_published_to_the_agent_rung_only(self):
 		from unittest.mock import patch
 
-		from callcenter_app.telephony.presence.notice_service import publish_notices
+		from callcenter_app.telephony.notices.service import publish_notices
 		from callcenter_app.test_utils import make_contact
 
 		contact = make_contact("Rūta", "+37060055555")
@@ -178,7 +178,7 @@ class TestLiveNotices(FrappeTestCase):
 
 	def test_registrations_reach_the_pbx_agents_report(self):
 		from callcenter_app.callcenter_app.report.pbx_agents.pbx_agents import execute
-		from callcenter_app.telephony.presence.notice_service import SIP_STATUS_KEY, publish_notices
+		from callcenter_app.telephony.notices.service import SIP_STATUS_KEY, publish_notices
 
 		publish_notices(
 			[

@@ -59,8 +59,8 @@ class TestWallboard(FrappeTestCase):
 		self.assertTrue(frappe.has_permission(service.WALLBOARD, "read"))
 
 	def test_bridge_notices_and_written_calls_reach_the_published_snapshot(self):
-		from callcenter_app.telephony.ami.call_log_service import write_call_logs
-		from callcenter_app.telephony.presence.notice_service import publish_notices
+		from callcenter_app.telephony.call_logs.service import write_call_logs
+		from callcenter_app.telephony.notices.service import publish_notices
 
 		now = time.time()
 		publish_notices(

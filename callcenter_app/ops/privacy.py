@@ -4,7 +4,7 @@ A call center keeps a customer's personal data in CC Call Log (their number, nam
 CC SMS Message (their number, the text), CC Campaign Contact (number, name, notes) and CC Appointment (the
 field agent's visit: name, number, address, place, notes, signed document); the records stay
 (counts, durations and outcomes are the company's statistics), the personal values go. The Frappe side is
-``ops/privacy_service.py`` (which records belong to whom: the Contact with the requester's email, its
+``ops/personal_data/service.py`` (which records belong to whom: the Contact with the requester's email, its
 numbers) and ``ops/tasks.py`` (the nightly recordings job).
 """
 

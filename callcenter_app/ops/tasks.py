@@ -50,7 +50,7 @@ def delete_expired_recordings(limit: int = 5000) -> int:
 	from frappe import _
 
 	from callcenter_app.ops import privacy
-	from callcenter_app.ops.privacy_service import delete_recording
+	from callcenter_app.ops.personal_data.service import delete_recording
 
 	days = cint(frappe.db.get_single_value("CC Settings", "recording_retention_days"))
 	cutoff = privacy.recording_cutoff(frappe.utils.now_datetime(), days)

@@ -182,7 +182,7 @@ def pbx_agents(accounts: list[str] | None = None, timeout: float = 20) -> list[d
 
 def clear_registrations() -> int:
 	"""Forget the registrations the bridge published (the report then shows Unknown until it reconnects)."""
-	from callcenter_app.telephony.presence.notice_service import SIP_STATUS_KEY
+	from callcenter_app.telephony.notices.service import SIP_STATUS_KEY
 
 	before = len(frappe.cache().hgetall(SIP_STATUS_KEY) or {})
 	frappe.cache().delete_value(SIP_STATUS_KEY)

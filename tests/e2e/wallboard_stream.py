@@ -5,9 +5,9 @@
 ``--seed-data`` first makes three call queues, twelve agents with SIP accounts (logged in, in various work
 modes) and a campaign with a call list, agents named ``wb-…``. Then, for ``--seconds``, AMI events
 as Asterisk sends them (QueueCallerJoin, QueueCallerLeave, AgentConnect, AgentComplete) at ``--rate`` a
-second go through ``telephony.presence.notice_service.publish_notices`` (the bridge's ``notify``: the same
+second go through ``telephony.notices.service.publish_notices`` (the bridge's ``notify``: the same
 ``{"kind": "wallboard"}`` notices ``Bridge.on_event`` makes with ``metrics.wallboard.from_ami``), and the
-finished calls go through ``telephony.ami.call_log_service.write_call_logs`` (the bridge's ``write``), each in batches
+finished calls go through ``telephony.call_logs.service.write_call_logs`` (the bridge's ``write``), each in batches
 from a worker thread with its own site connection, as the bridge does. This process's wallboard pump
 publishes to the ``doctype:CC Wallboard Settings`` room at most once a second; it prints how often it did.
 """
@@ -50,9 +50,9 @@ def seed() -> list[str]:
 def stream(site: str, seconds: float, rate: float) -> None:
 	from callcenter_app.metrics.service import wallboard_pump
 	from callcenter_app.metrics.wallboard import from_ami
-	from callcenter_app.telephony.ami.call_log_service import write_call_logs
 	from callcenter_app.telephony.ami.service import on_site
-	from callcenter_app.telephony.presence.notice_service import publish_notices
+	from callcenter_app.telephony.call_logs.service import write_call_logs
+	from callcenter_app.telephony.notices.service import publish_notices
 
 	notify, write = on_site(site, ".")(publish_notices), on_site(site, ".")(write_call_logs)
 	taking = {  # agents in a mode that receives calls: Asterisk rings only them (the others are paused)

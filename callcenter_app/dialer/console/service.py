@@ -6,10 +6,10 @@ commit, without phone numbers).
 The console's glue, one file per concern (rules in ``rules.py``; endpoints in ``api/console.py``, which
 checks who may act before calling anything):
 
-- ``campaign_service.py`` — the campaigns an operator sees, join / leave, the campaign the console shows;
-- ``phone_service.py`` — the operator's phone presence, pause and resume;
-- ``contact_service.py`` — the current contact and what the console shows around it;
-- ``call_service.py`` — preview picks and dials, calls that reached the operator, outcomes, skips and
+- ``campaigns/service.py`` — the campaigns an operator sees, join / leave, the campaign the console shows;
+- ``phone/service.py`` — the operator's phone presence, pause and resume;
+- ``contacts/service.py`` — the current contact and what the console shows around it;
+- ``calls/service.py`` — preview picks and dials, calls that reached the operator, outcomes, skips and
   transfers' hand-over.
 
 Contacts and attempts are written through ``dialer/service.py``; nothing here commits.

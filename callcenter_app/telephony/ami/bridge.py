@@ -1,7 +1,7 @@
 """The AMI bridge without Frappe: client → call state machine → durable spool → a writer, in batches.
 
 ``write(batch)`` is the only door out: ``callcenter ami-tail`` writes JSON lines, the bench command
-``callcenter ami-bridge`` upserts CC Call Logs (telephony/ami/call_log_service.py). It runs in a worker thread so a
+``callcenter ami-bridge`` upserts CC Call Logs (telephony/call_logs/service.py). It runs in a worker thread so a
 slow or failing database never stalls reading events; a batch that fails stays in the spool and is tried
 again with backoff, so an outage delays records but loses none.
 

@@ -1,7 +1,7 @@
 """What the AMI bridge passes on to the desk, live: SIP registrations (from ContactStatus / PJSIPShowContacts)
 and the ring notices of the incoming-call popup (AgentCalled / AgentConnect / AgentRingNoAnswer). Pure.
 
-The Frappe side (``presence/notice_service.py``) publishes them: ring notices to the agent rung alone,
+The Frappe side (``telephony/notices/service.py``) publishes them: ring notices to the agent rung alone,
 registrations to a cache hash the PBX Agents report reads.
 """
 

@@ -110,7 +110,7 @@ class TestTicketSources(FrappeTestCase):
 			self.source(source_name="CC Second")
 
 	def test_a_missed_call_ticket_follows_its_queues_phone_source(self):
-		from callcenter_app.telephony.ami.call_log_service import upsert_call_logs
+		from callcenter_app.telephony.call_logs.service import upsert_call_logs
 		from callcenter_app.telephony.call_tickets.service import link_calls_to_tickets
 		from callcenter_app.test_utils import make_agent, make_call_queue
 

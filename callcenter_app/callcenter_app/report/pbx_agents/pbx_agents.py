@@ -6,7 +6,7 @@ mode, and the queues they sit in with their levels."""
 import frappe
 from frappe import _
 
-from callcenter_app.telephony.presence.notice_service import sip_registrations
+from callcenter_app.telephony.notices.service import sip_registrations
 
 REGISTRATION_LABELS = {
 	"registered": "Registered",

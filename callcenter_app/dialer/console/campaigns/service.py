@@ -10,8 +10,8 @@ from frappe import _
 from callcenter_app.common.errors import FieldError
 from callcenter_app.credit.charging import service as credit_charging
 from callcenter_app.dialer import service as dialer
-from callcenter_app.dialer.console.contact_service import claimed_names, contact_label, open_attempts
-from callcenter_app.dialer.console.phone_service import phone_state
+from callcenter_app.dialer.console.contacts.service import claimed_names, contact_label, open_attempts
+from callcenter_app.dialer.console.phone.service import phone_state
 from callcenter_app.dialer.console.service import (
 	CAMPAIGN_DEFAULT,
 	campaign_doc,

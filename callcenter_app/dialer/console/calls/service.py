@@ -16,7 +16,7 @@ from callcenter_app.dialer import manual
 from callcenter_app.dialer import service as dialer
 from callcenter_app.dialer.campaigns import call_list_number
 from callcenter_app.dialer.console import rules
-from callcenter_app.dialer.console.contact_service import (
+from callcenter_app.dialer.console.contacts.service import (
 	contact_for,
 	contact_in,
 	contact_label,

@@ -16,7 +16,7 @@ from callcenter_app.common.phones import try_normalize
 from callcenter_app.credit.charging import service as credit_charging
 from callcenter_app.dialer import service as dialer
 from callcenter_app.dialer.console import rules
-from callcenter_app.dialer.console.phone_service import phone_state
+from callcenter_app.dialer.console.phone.service import phone_state
 from callcenter_app.dialer.console.service import CALLBACK_LIMIT, FINAL, HISTORY_LIMIT, campaign_doc, refuse
 
 

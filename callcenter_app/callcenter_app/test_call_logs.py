@@ -1,11 +1,11 @@
-"""Bench tests of ami/call_log_service.py: the AMI bridge's CC Call Log upsert is idempotent, maps the
+"""Bench tests of telephony/call_logs/service.py: the AMI bridge's CC Call Log upsert is idempotent, maps the
 record, refuses bad records alone (poison) and raises on an outage; the log is not readable without a
 role."""
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from callcenter_app.telephony.ami.call_log_service import upsert_call_logs
+from callcenter_app.telephony.call_logs.service import upsert_call_logs
 from callcenter_app.test_utils import recorded_call
 
 
@@ -90,7 +90,7 @@ class TestPoisonAndOutages(FrappeTestCase):
 		frappe.db.rollback()
 
 	def test_a_record_the_database_refuses_is_poison_and_the_rest_is_written(self):
-		from callcenter_app.telephony.ami.call_log_service import upsert_call_log_batch
+		from callcenter_app.telephony.call_logs.service import upsert_call_log_batch
 
 		good = {**recorded_call(), "linkedid": "t-poison.1"}
 		too_long = {**good, "linkedid": "t-poison." + "9" * 400}  # the database refuses the name
@@ -107,7 +107,7 @@ class TestPoisonAndOutages(FrappeTestCase):
 
 		import pymysql
 
-		from callcenter_app.telephony.ami import call_log_service as service
+		from callcenter_app.telephony.call_logs import service
 
 		real = service._upsert_call_log
 

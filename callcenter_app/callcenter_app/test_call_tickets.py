@@ -4,7 +4,7 @@ indexed E.164 key of its phone rows."""
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from callcenter_app.telephony.ami.call_log_service import upsert_call_logs
+from callcenter_app.telephony.call_logs.service import upsert_call_logs
 from callcenter_app.test_utils import recorded_call
 
 

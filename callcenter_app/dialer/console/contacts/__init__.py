@@ -1,0 +1,1 @@
+"""The console's contact card (Frappe glue): the contact, its attempts, calls, callbacks and open tickets."""
