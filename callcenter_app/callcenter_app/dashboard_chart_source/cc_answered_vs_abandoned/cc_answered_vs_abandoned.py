@@ -14,17 +14,8 @@ DAYS = 14
 
 @frappe.whitelist()
 @requires(roles.DESK_USER)
-def get(
-	chart_name=None,
-	chart=None,
-	no_cache=None,
-	filters=None,
-	from_date=None,
-	to_date=None,
-	timespan=None,
-	time_interval=None,
-	heatmap_year=None,
-):
+def get(**chart_args):
+	"""Frappe passes the chart's name, filters, dates and interval; this chart has fixed ones."""
 	frappe.has_permission("CC Call Log", "read", throw=True)
 	last = local_today()
 	first = last - dt.timedelta(days=DAYS - 1)
