@@ -1,12 +1,12 @@
 """Fuzz the code that reads what a peer or an admin sends: AMI frames and events, the FastAGI dialogue, the
-routes JSON. Mutation fuzzing, seeded: inputs are real recordings and files of this repository, mutated
+routes JSON, SMS webhook bodies (generic JSON/form and Twilio), call-list rows, bank statements (CSV, CAMT.053). Mutation fuzzing, seeded: inputs are real recordings and files of this repository, mutated
 (bytes flipped, inserted, deleted, duplicated, cut; JSON values swapped for other types, keys dropped) and,
 for the byte streams, fed in random chunks.
 
-    python benchmarks/fuzz_parsers.py [--seconds 30] [--seed 1] [--target ami-frames,ami-events,agi,routes-json]
+    python benchmarks/fuzz_parsers.py [--seconds 30] [--seed 1] [--target ami-frames,ami-events,agi,...]
 
 A *crash* is any exception a target does not declare for bad input (AMI: none at all; AGI: AGIProtocolError;
-routes: FieldError). Each target prints its runs, crashes, the slowest input and the peak memory traced
+routes, SMS bodies and call-list rows: FieldError; statements: StatementError or FieldError). Each target prints its runs, crashes, the slowest input and the peak memory traced
 (tracemalloc) while it ran; a crash's input is saved under --crash-dir and turned into a regression test
 (tests/test_fuzz_regressions.py). Exit status 1 when anything crashed.
 """
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import csv
+import io
 import json
 import logging
 import random
@@ -28,7 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from callcenter_app.common import validators
 from callcenter_app.common.errors import FieldError
+from callcenter_app.credit.gateways import paypal, stripe_checkout
+from callcenter_app.credit.statements import CsvMapping, StatementError, parse_camt053, parse_csv
+from callcenter_app.dialer.campaigns import call_list_number
 from callcenter_app.telephony.agi.protocol import (
 	AGIProtocolError,
 	check_env,
@@ -40,10 +46,12 @@ from callcenter_app.telephony.ami.calls import CallTracker
 from callcenter_app.telephony.ami.protocol import MAX_FRAME, FrameParser
 from callcenter_app.telephony.routing import serialize
 from callcenter_app.telephony.routing.validate import validate_routeset
+from callcenter_app.tickets.sms.adapters import GenericAdapter, TwilioAdapter, WebhookRequest
 
 RECORDINGS = sorted((ROOT / "tests" / "data" / "asterisk").glob("*.ami"))
 AGI_SESSION = (ROOT / "tests" / "data" / "asterisk" / "fastagi_session.txt").read_text()
 ROUTES = json.loads((ROOT / "tests" / "data" / "routes_example.json").read_text())
+CAMT = sorted((ROOT / "tests" / "data" / "credit").glob("camt053_*.xml"))
 INTERESTING = [
 	b"\r\n",
 	b"\n",
@@ -250,11 +258,188 @@ def target_routes_json(rng: random.Random) -> str:
 	return text
 
 
+# --- SMS webhook bodies: what a gateway (or anyone who found the URL and the token) POSTs ----------------
+SMS_GENERIC = {
+	"message_id": "SM-1",
+	"from": "+37061234567",
+	"to": "+37052000000",
+	"body": "Labas, kada atvyks meistras?",
+	"received_at": "2026-12-04T10:00:00+02:00",
+	"status": "delivered",
+	"detail": "ok",
+}
+SMS_TWILIO = {
+	"MessageSid": "SM0123456789abcdef0123456789abcdef",
+	"AccountSid": "AC0123456789abcdef0123456789abcdef",
+	"From": "+37061234567",
+	"To": "+37052000000",
+	"Body": "Hello",
+	"MessageStatus": "delivered",
+	"ErrorCode": "",
+}
+
+
+def _sms_request(rng: random.Random, fields: dict) -> WebhookRequest:
+	"""The mutated fields as a JSON body (sometimes broken bytes) or as a form with repeated fields."""
+	data = _mutate_json(rng, copy.deepcopy(fields)) if rng.random() < 0.9 else rng.choice(JSON_VALUES)
+	if rng.random() < 0.5:
+		body = json.dumps(data).encode()
+		if rng.random() < 0.2:
+			body = mutate_bytes(rng, body, 2)
+		return WebhookRequest(url="https://cc.example/sms", body=body, content_type="application/json")
+	form = {}
+	if isinstance(data, dict):
+		for key, value in data.items():
+			form[str(key)] = [str(v) for v in value] if isinstance(value, list) else str(value)
+	return WebhookRequest(
+		url="https://cc.example/sms", form=form, content_type="application/x-www-form-urlencoded"
+	)
+
+
+def target_sms(rng: random.Random) -> str:
+	adapter, fields = rng.choice(
+		((GenericAdapter("t" * 24, "LT"), SMS_GENERIC), (TwilioAdapter("t" * 32, "", "LT"), SMS_TWILIO))
+	)
+	request = _sms_request(rng, fields)
+	for read in (adapter.inbound, adapter.delivery):
+		try:
+			read(request)
+		except FieldError:
+			pass
+	return repr(request)[:200]
+
+
+# --- call-list rows: what a Data Import of CC Campaign Contact validates per row -------------------------
+CALL_LIST = (
+	"phone,full_name,timezone\n+37061234567,Ona,Europe/Vilnius\n861234567,Jonas,\n"
+	"(0)6 123 4567,Ieva,Europe/Riga\n+1 (415) 555-0100,Ann,America/New_York\n"
+)
+
+
+def target_call_list(rng: random.Random) -> str:
+	text = mutate_bytes(rng, CALL_LIST.encode()).decode("utf-8", "replace")
+	for row in csv.reader(io.StringIO(text, newline="")):
+		if not row:
+			continue
+		try:
+			call_list_number(row[0], rng.choice(("LT", None, "US")))
+		except FieldError:
+			pass
+		if len(row) > 2 and row[2].strip():
+			try:
+				validators.timezone("timezone", row[2])
+			except FieldError:
+				pass
+	return text
+
+
+# --- bank statements: what an accountant uploads --------------------------------------------------------
+STATEMENT_CSV = (
+	"Date;Amount;Currency;Text;Payer;Id\n"
+	"04.12.2026;120,50;EUR;RF18539007547034;UAB Klientas;L1\n"
+	"04.12.2026;-10,00;EUR;fee;Bank;L2\n"
+	"05.12.2026;1.000,00;EUR;RF71 2348 231;Jonas;L3\n"
+)
+STATEMENT_MAPPING = CsvMapping(
+	columns={
+		"date": "Date",
+		"amount": "Amount",
+		"currency": "Currency",
+		"text": "Text",
+		"counterparty": "Payer",
+		"line_id": "Id",
+	},
+	delimiter=";",
+	decimal=",",
+	thousands=".",
+	date_format="%d.%m.%Y",
+)
+
+
+def target_statement_csv(rng: random.Random) -> bytes:
+	data = mutate_bytes(rng, STATEMENT_CSV.encode())
+	try:
+		parse_csv(data, STATEMENT_MAPPING)
+	except (StatementError, FieldError):
+		pass
+	return data
+
+
+def target_statement_camt(rng: random.Random) -> bytes:
+	data = mutate_bytes(rng, rng.choice(CAMT).read_bytes())
+	try:
+		parse_camt053(data)
+	except (StatementError, FieldError):
+		pass
+	return data
+
+
+# --- payment events: verified (signed) by the gateway, but of any shape a gateway version may send -------
+STRIPE_EVENT = {
+	"id": "evt_1",
+	"type": "checkout.session.completed",
+	"data": {
+		"object": {
+			"id": "cs_test_1",
+			"object": "checkout.session",
+			"client_reference_id": "TOP-1",
+			"metadata": {"top_up": "TOP-1"},
+			"payment_intent": "pi_1",
+			"payment_status": "paid",
+			"amount_total": 700,
+			"currency": "eur",
+		}
+	},
+}
+PAYPAL_EVENTS = (
+	{
+		"id": "WH-1",
+		"event_type": "CHECKOUT.ORDER.APPROVED",
+		"resource": {"id": "ORDER1", "purchase_units": [{"custom_id": "TOP-9", "amount": {}}]},
+	},
+	{
+		"id": "WH-3",
+		"event_type": "PAYMENT.CAPTURE.COMPLETED",
+		"resource": {
+			"id": "C",
+			"status": "COMPLETED",
+			"custom_id": "TOP-9",
+			"amount": {"currency_code": "EUR", "value": "1.00"},
+			"supplementary_data": {"related_ids": {"order_id": "ORDER1"}},
+		},
+	},
+)
+
+
+def _exponent_of(currency):
+	return {"EUR": 2, "JPY": 0, "KWD": 3}.get(currency)
+
+
+def target_payment_events(rng: random.Random) -> str:
+	stripe_event = _mutate_json(rng, copy.deepcopy(STRIPE_EVENT))
+	paypal_event = _mutate_json(rng, copy.deepcopy(rng.choice(PAYPAL_EVENTS)))
+	for _ in range(rng.randint(0, 4)):
+		stripe_event = _mutate_json(rng, stripe_event)
+		paypal_event = _mutate_json(rng, paypal_event)
+	for event, read in (
+		(stripe_event, stripe_checkout.payment_from_event),
+		(paypal_event, lambda e: paypal.payment_from_event(e, _exponent_of)),
+	):
+		if isinstance(event, dict):  # the webhook refuses a body that is no JSON object before this
+			read(event)
+	return json.dumps([stripe_event, paypal_event])[:200]
+
+
 TARGETS: dict[str, Callable[[random.Random], object]] = {
 	"ami-frames": target_ami_frames,
 	"ami-events": target_ami_events,
 	"agi": target_agi,
 	"routes-json": target_routes_json,
+	"sms": target_sms,
+	"call-list": target_call_list,
+	"statement-csv": target_statement_csv,
+	"statement-camt": target_statement_camt,
+	"payment-events": target_payment_events,
 }
 
 

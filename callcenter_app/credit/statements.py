@@ -285,6 +285,8 @@ def parse_camt053(data: bytes | str) -> Statement:
 		root = parser.close()
 	except DefusedXmlException as e:
 		raise StatementError("file", f"XML with a DTD or entities is refused ({type(e).__name__})")
+	except LookupError as e:  # the XML declaration names an encoding Python does not know
+		raise StatementError("XML declaration", f"names an unknown encoding ({e})") from None
 	except ParseError as e:
 		line, col = getattr(e, "position", (0, 0))
 		raise StatementError(

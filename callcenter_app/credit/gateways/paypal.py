@@ -12,11 +12,19 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import requests
 
-from callcenter_app.credit.gateways import APPROVED, FAILED, IGNORED, PAID, Payment, WebhookRefused
+from callcenter_app.credit.gateways import (
+	APPROVED,
+	FAILED,
+	IGNORED,
+	PAID,
+	Payment,
+	WebhookRefused,
+)
+from callcenter_app.credit.gateways.shapes import first, obj, text
 
 SANDBOX = "https://api-m.sandbox.paypal.com"
 LIVE = "https://api-m.paypal.com"
@@ -57,11 +65,14 @@ def amount_value(amount_minor: int, currency: str, exponent: int) -> str:
 
 def minor_from_value(value, exponent: int) -> int | None:
 	"""PayPal's ``value`` string back in minor units; None when it is no exact amount."""
+	if not isinstance(value, (str, int)) or isinstance(value, bool) or len(str(value)) > 40:
+		return None
 	try:
 		amount = Decimal(str(value)).scaleb(exponent)
-	except (InvalidOperation, ValueError):
+	except (ArithmeticError, ValueError):  # InvalidOperation, and Overflow for "1E+999999999"
 		return None
-	if not amount.is_finite() or amount != amount.to_integral_value():
+	# "1E+99999" is a valid Decimal whose int() would take seconds and megabytes: no payment is that large
+	if not amount.is_finite() or not -30 <= amount.adjusted() <= 30 or amount != amount.to_integral_value():
 		return None
 	return int(amount)
 
@@ -207,39 +218,46 @@ def check_transmission_time(headers, tolerance_s: int, now: float | None = None)
 
 def payment_from_event(event: dict, exponent_of) -> Payment:
 	"""What a verified PayPal event means for its top-up. ``exponent_of(currency)`` gives the currency's
-	ISO 4217 exponent, or None for an unknown currency."""
-	kind = event.get("event_type") or ""
-	resource = event.get("resource") or {}
-	base = {"gateway": "PayPal", "event_id": str(event.get("id") or ""), "event_type": kind}
+	ISO 4217 exponent, or None for an unknown currency. Fields of an unexpected type read as absent."""
+	event = obj(event)
+	kind = text(event.get("event_type")) or ""
+	resource = obj(event.get("resource"))
+	event_id = event.get("id")
+	base = {
+		"gateway": "PayPal",
+		"event_id": str(event_id) if isinstance(event_id, (str, int)) and event_id else "",
+		"event_type": kind,
+	}
 	outcome = OUTCOMES.get(kind)
 	if outcome is None:
 		return Payment(outcome=IGNORED, **base)
 	if outcome == APPROVED:
-		unit = (resource.get("purchase_units") or [{}])[0]
+		unit = first(resource.get("purchase_units"))
 		return Payment(
 			outcome=APPROVED,
-			top_up=unit.get("custom_id") or unit.get("reference_id"),
-			order_id=resource.get("id"),
+			top_up=text(unit.get("custom_id")) or text(unit.get("reference_id")),
+			order_id=text(resource.get("id")),
 			**base,
 		)
 	return payment_from_capture(resource, exponent_of, outcome=outcome, **base)
 
 
 def payment_from_capture(capture: dict, exponent_of, *, outcome: str = PAID, **base) -> Payment:
-	amount = capture.get("amount") or {}
-	currency = amount.get("currency_code")
-	exponent = exponent_of(currency) if isinstance(currency, str) else None
+	capture = obj(capture)
+	amount = obj(capture.get("amount"))
+	currency = text(amount.get("currency_code"))
+	exponent = exponent_of(currency) if currency else None
 	if currency in WHOLE_UNITS_ONLY and exponent is not None:
 		minor = minor_from_value(amount.get("value"), 0)
 		minor = minor * 10**exponent if minor is not None else None
 	else:
 		minor = minor_from_value(amount.get("value"), exponent) if exponent is not None else None
-	related = (capture.get("supplementary_data") or {}).get("related_ids") or {}
+	related = obj(obj(capture.get("supplementary_data")).get("related_ids"))
 	return Payment(
 		outcome=outcome if capture.get("status") in ("COMPLETED", None) or outcome == FAILED else IGNORED,
-		top_up=capture.get("custom_id"),
-		order_id=related.get("order_id"),
-		payment_id=capture.get("id"),
+		top_up=text(capture.get("custom_id")),
+		order_id=text(related.get("order_id")),
+		payment_id=text(capture.get("id")),
 		amount_minor=minor,
 		currency=currency,
 		**base,
@@ -248,11 +266,11 @@ def payment_from_capture(capture: dict, exponent_of, *, outcome: str = PAID, **b
 
 def payment_from_capture_answer(answer: dict, exponent_of) -> Payment:
 	"""The site's own capture call's answer (the payer came back before the webhook)."""
-	unit = (answer.get("purchase_units") or [{}])[0]
-	captures = ((unit.get("payments") or {}).get("captures")) or [{}]
-	capture = dict(captures[0])
-	capture.setdefault("custom_id", unit.get("custom_id") or unit.get("reference_id"))
-	capture.setdefault("supplementary_data", {"related_ids": {"order_id": answer.get("id")}})
+	answer = obj(answer)
+	unit = first(answer.get("purchase_units"))
+	capture = dict(first(obj(unit.get("payments")).get("captures")))
+	capture.setdefault("custom_id", text(unit.get("custom_id")) or text(unit.get("reference_id")))
+	capture.setdefault("supplementary_data", {"related_ids": {"order_id": text(answer.get("id"))}})
 	paid = answer.get("status") == "COMPLETED" and capture.get("status") == "COMPLETED"
 	return payment_from_capture(
 		capture,

@@ -34,6 +34,7 @@ from callcenter_app.credit.gateways import (
 	review_problems,
 )
 from callcenter_app.credit.gateways import stripe_checkout as sc
+from callcenter_app.credit.gateways.shapes import obj
 
 SETTINGS = "CC Payment Settings"
 EVENT = "CC Payment Event"
@@ -274,7 +275,7 @@ def receive_stripe(raw: bytes, signature_header: str | None) -> tuple[int, dict]
 		)
 	except WebhookRefused as e:
 		return 400, {"ok": False, "event": _keep_refused("Stripe", raw, e.reason), "message": e.reason}
-	return _process("Stripe", raw, event.get("type"), sc.payment_from_event(event))
+	return _process("Stripe", raw, obj(event).get("type"), sc.payment_from_event(event))
 
 
 def receive_paypal(raw: bytes, headers) -> tuple[int, dict]:
@@ -282,14 +283,19 @@ def receive_paypal(raw: bytes, headers) -> tuple[int, dict]:
 	try:
 		paypal.check_transmission_time(headers, settings().webhook_tolerance_s or 300)
 		paypal_client().verify_webhook(headers, raw, settings().paypal_webhook_id)
-		event = json.loads(raw)
+		try:
+			event = json.loads(raw)
+		except ValueError as e:
+			raise WebhookRefused(f"body: not a JSON event ({e})") from None
 	except WebhookRefused as e:
 		return 400, {"ok": False, "event": _keep_refused("PayPal", raw, e.reason), "message": e.reason}
 	except paypal.PayPalError as e:
 		# PayPal could not be asked: not verified, so not processed; PayPal delivers again
 		log().warning("PayPal webhook not verified: %s", e)
 		return 503, {"ok": False, "message": str(e)}
-	return _process("PayPal", raw, event.get("event_type"), paypal.payment_from_event(event, exponent_of))
+	return _process(
+		"PayPal", raw, obj(event).get("event_type"), paypal.payment_from_event(event, exponent_of)
+	)
 
 
 def _process(gateway: str, raw: bytes, event_type, payment: Payment) -> tuple[int, dict]:

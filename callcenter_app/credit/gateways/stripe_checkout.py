@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import json
 
-from callcenter_app.credit.gateways import EXPIRED, FAILED, IGNORED, PAID, Payment, WebhookRefused
+from callcenter_app.credit.gateways import (
+	EXPIRED,
+	FAILED,
+	IGNORED,
+	PAID,
+	Payment,
+	WebhookRefused,
+)
+from callcenter_app.credit.gateways.shapes import obj, text
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 DEFAULT_TOLERANCE_S = 300  # the SDK's own default
@@ -156,23 +164,29 @@ def verify(
 
 
 def payment_from_event(event: dict) -> Payment:
-	"""What a verified Stripe event means for its top-up."""
-	kind = event.get("type") or ""
-	obj = (event.get("data") or {}).get("object") or {}
-	base = {"gateway": "Stripe", "event_id": str(event.get("id") or ""), "event_type": kind}
-	if kind not in OUTCOMES or obj.get("object") != "checkout.session":
+	"""What a verified Stripe event means for its top-up (fields of an unexpected type read as absent)."""
+	event = obj(event)
+	kind = text(event.get("type")) or ""
+	session = obj(obj(event.get("data")).get("object"))
+	event_id = event.get("id")
+	base = {
+		"gateway": "Stripe",
+		"event_id": str(event_id) if isinstance(event_id, (str, int)) and event_id else "",
+		"event_type": kind,
+	}
+	if kind not in OUTCOMES or session.get("object") != "checkout.session":
 		return Payment(outcome=IGNORED, **base)
 	outcome = OUTCOMES[kind]
 	if outcome is None:
-		outcome = PAID if obj.get("payment_status") == "paid" else IGNORED
-	amount = obj.get("amount_total")
-	currency = obj.get("currency")
+		outcome = PAID if session.get("payment_status") == "paid" else IGNORED
+	amount = session.get("amount_total")
+	currency = text(session.get("currency"))
 	return Payment(
 		outcome=outcome,
-		top_up=obj.get("client_reference_id") or (obj.get("metadata") or {}).get("top_up"),
-		order_id=obj.get("id"),
-		payment_id=obj.get("payment_intent") if isinstance(obj.get("payment_intent"), str) else None,
+		top_up=text(session.get("client_reference_id")) or text(obj(session.get("metadata")).get("top_up")),
+		order_id=text(session.get("id")),
+		payment_id=text(session.get("payment_intent")),
 		amount_minor=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
-		currency=currency.upper() if isinstance(currency, str) else None,
+		currency=currency.upper() if currency else None,
 		**base,
 	)

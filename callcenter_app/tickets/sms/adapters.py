@@ -348,12 +348,14 @@ class GenericAdapter(SmsAdapter):
 		if request.is_json():
 			try:
 				data = json.loads(request.body or b"{}")
+			except UnicodeDecodeError as e:
+				raise FieldError("body", f"is not UTF-8 text (byte {e.start})") from None
 			except ValueError as e:
 				raise FieldError("body", f"is not valid JSON ({e.msg} at character {e.pos})") from None
 			if not isinstance(data, dict):
 				raise FieldError("body", "must be a JSON object")
 			return data
-		return {k: v[-1] for k, v in request.form_values().items()}
+		return {k: v[-1] if v else "" for k, v in request.form_values().items()}
 
 	def inbound(self, request: WebhookRequest) -> InboundSms:
 		data = self.fields(request)
@@ -416,7 +418,7 @@ class TwilioAdapter(SmsAdapter):
 			except ValueError:
 				raise FieldError("body", "is not valid JSON") from None
 			return {str(k): _text(v) for k, v in data.items()} if isinstance(data, dict) else {}
-		return {k: v[-1] for k, v in request.form_values().items()}
+		return {k: v[-1] if v else "" for k, v in request.form_values().items()}
 
 	def inbound(self, request: WebhookRequest) -> InboundSms:
 		data = self.params(request)
