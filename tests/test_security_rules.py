@@ -26,6 +26,28 @@ def test_only_managers_set_another_users_password():
 	)
 
 
+PM = roles.effective_roles(roles.PROJECT_MANAGER)
+
+
+def test_a_project_manager_sets_only_their_campaigns_operators_passwords():
+	mine = {"op@x", "sup@x"}
+	assert security.password_refusal(PM, "pm@x", "op@x", [roles.OPERATOR, roles.AGENT], mine) is None
+	refused = security.password_refusal(PM, "pm@x", "other@x", [roles.OPERATOR], mine)
+	assert refused == "other@x is no operator of a campaign you run: set another user's password"
+	# an operator of their campaign who is also a supervisor: no stepping up
+	refused = security.password_refusal(PM, "pm@x", "sup@x", [roles.OPERATOR, roles.AGENT_SUPERVISOR], mine)
+	assert refused == "sup@x also holds Agent Supervisor: only a Call Center Manager may set their password"
+	assert security.password_refusal(PM, "pm@x", "sup@x", [roles.SYSTEM_MANAGER], mine)
+	# the list of operators means nothing to someone who is no Project Manager
+	assert security.password_refusal(SUPERVISOR, "sup2@x", "op@x", [roles.OPERATOR], mine)
+
+
+def test_set_passwords_is_held_by_managers_and_project_managers_only():
+	assert roles.may(PM, roles.SET_PASSWORDS) and roles.may(CCM, roles.SET_PASSWORDS)
+	assert not roles.may(SUPERVISOR, roles.SET_PASSWORDS)
+	assert not roles.may(roles.effective_roles(roles.OPERATOR), roles.SET_PASSWORDS)
+
+
 def test_a_call_center_manager_cannot_step_up_to_a_system_manager():
 	refused = security.password_refusal(CCM, "ccm@x", "sm@x", [roles.SYSTEM_MANAGER])
 	assert refused == "only a System Manager may set the password of sm@x, who is one"

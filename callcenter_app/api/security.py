@@ -99,9 +99,10 @@ def set_restrict_ip(user: str, restrict_ip: str = "") -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-@requires(roles.MANAGE_USERS)
+@requires(roles.SET_PASSWORDS)
 def set_password(user: str, new_password: str) -> dict:
-	"""Set another user's password (Frappe's password policy applies; their other sessions end)."""
+	"""Set another user's password (Frappe's password policy applies; their other sessions end). Call
+	Center Managers: any user below System Manager; Project Managers: the operators of their campaigns."""
 	from frappe.core.doctype.user.user import test_password_strength
 	from frappe.utils.password import update_password
 
@@ -124,10 +125,31 @@ def _check_may_manage(user: str) -> None:
 	if not frappe.db.exists("User", user):
 		throw_field_errors(None, [FieldError("user", _("{0} does not exist").format(user))])
 	refusal = security.password_refusal(
-		roles_of(frappe.session.user), frappe.session.user, user, roles_of(user)
+		roles_of(frappe.session.user),
+		frappe.session.user,
+		user,
+		roles_of(user),
+		project_operators(frappe.session.user),
 	)
 	if refusal:
 		frappe.throw(_(refusal), frappe.PermissionError, title=_("Not permitted"))
+
+
+def project_operators(user: str) -> set[str]:
+	"""The operators (active or not) of the campaigns ``user`` created: whose passwords a Project Manager
+	may set. Empty for anyone who is no Project Manager."""
+	if roles.PROJECT_MANAGER not in roles_of(user):
+		return set()
+	campaigns = frappe.get_all("CC Campaign", filters={"owner": user}, pluck="name")
+	if not campaigns:
+		return set()
+	return set(
+		frappe.get_all(
+			"CC Campaign Operator",
+			filters={"parenttype": "CC Campaign", "parent": ["in", campaigns]},
+			pluck="user",
+		)
+	)
 
 
 def validate_user(doc, method=None) -> None:
@@ -142,6 +164,7 @@ def validate_user(doc, method=None) -> None:
 		frappe.session.user,
 		doc.name,
 		[r.role for r in doc.get("roles", [])],
+		project_operators(frappe.session.user),
 	)
 	if refusal:
 		frappe.throw(_(refusal), frappe.PermissionError, title=_("Not permitted"))

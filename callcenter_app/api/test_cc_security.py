@@ -7,7 +7,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from callcenter_app.api import security as api
 from callcenter_app.common import roles
-from callcenter_app.test_utils import make_user
+from callcenter_app.test_utils import delete_campaign, make_campaign, make_operator, make_user
 
 DOMAIN = "sec.cc-test.invalid"
 STRONG = "Correct-Horse-Battery-Staple-91"
@@ -55,6 +55,38 @@ class TestCCSecurity(FrappeTestCase):
 		user.new_password = STRONG
 		with self.assertRaises(frappe.PermissionError):
 			user.save(ignore_permissions=True)
+
+	def test_a_project_manager_sets_the_passwords_of_their_campaigns_operators_only(self):
+		pm = make_user(f"pm@{DOMAIN}", (roles.PROJECT_MANAGER,))
+		mine, theirs = make_operator(f"op1@{DOMAIN}"), make_operator(f"op2@{DOMAIN}")
+		ours = make_campaign("CC Sec PM Campaign", operators=(mine,))
+		other = make_campaign("CC Sec Other Campaign", operators=(theirs,))
+		frappe.db.set_value("CC Campaign", ours, "owner", pm)
+		frappe.db.set_value("CC Campaign", other, "owner", self.ccm)
+		try:
+			frappe.set_user(pm)
+			api.set_password(mine, STRONG)
+			for user in (theirs, self.agent, self.sup):
+				with self.assertRaises(frappe.PermissionError, msg=user):
+					api.set_password(user, STRONG)
+			# an operator of the Project Manager's own campaign who also supervises: no stepping up
+			frappe.set_user("Administrator")
+			lead = make_user(f"lead@{DOMAIN}", (roles.OPERATOR, roles.AGENT_SUPERVISOR))
+			campaign = frappe.get_doc("CC Campaign", ours)
+			campaign.append("operators", {"user": lead, "active": 1})
+			campaign.save(ignore_permissions=True)
+			frappe.set_user(pm)
+			with self.assertRaises(frappe.PermissionError) as refused:
+				api.set_password(lead, STRONG)
+			self.assertIn("only a Call Center Manager", str(refused.exception))
+			frappe.set_user("Administrator")
+			from frappe.utils.password import check_password
+
+			self.assertEqual(check_password(mine, STRONG), mine)
+		finally:
+			frappe.set_user("Administrator")
+			delete_campaign(ours)
+			delete_campaign(other)
 
 	def test_everyone_changes_their_own_password(self):
 		frappe.set_user(self.sup)

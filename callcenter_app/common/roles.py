@@ -162,6 +162,12 @@ MANAGE_USERS = _cap(
 	"set another user's password and the site's security settings (two-factor, password policy)",
 )
 
+SET_PASSWORDS = _cap(
+	"SET_PASSWORDS",
+	{*MANAGE_USERS.roles, PROJECT_MANAGER},
+	"set another user's password (Project Managers: only the operators of the campaigns they created)",
+)
+
 SEE_ALL_AGENTS = _cap(
 	"SEE_ALL_AGENTS",
 	{*_MANAGERS},

@@ -5,7 +5,7 @@ are System Settings' fields, read and written by ``api/security.py``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from callcenter_app.common import roles
@@ -16,17 +16,38 @@ from callcenter_app.common.errors import FieldError
 _IP_PREFIX = re.compile(r"^(?:[0-9]{1,3}\.){0,3}[0-9]{0,3}$|^[0-9a-fA-F:]+$")
 
 
+# The roles a Project Manager may reset a password for: the operators of their own campaigns, as long as
+# they hold nothing more (a Project Manager cannot take over a supervisor's or a manager's account).
+OPERATOR_LEVEL = frozenset(
+	{roles.OPERATOR, roles.AGENT, roles.FIELD_AGENT, roles.ALL, roles.GUEST, roles.DESK, roles.WEBSITE_USER}
+)
+
+
 def password_refusal(
-	actor_roles: Iterable[str], actor: str, target: str, target_roles: Iterable[str]
+	actor_roles: Iterable[str],
+	actor: str,
+	target: str,
+	target_roles: Iterable[str],
+	project_operators: Collection[str] = (),
 ) -> str | None:
 	"""Why ``actor`` may not set ``target``'s password, or None. Everyone sets their own; another user's only
-	a holder of MANAGE_USERS, and a System Manager's only another System Manager (no stepping up)."""
+	a holder of MANAGE_USERS, and a System Manager's only another System Manager (no stepping up). A Project
+	Manager sets the password of an operator of one of their own campaigns (``project_operators``: the
+	active and inactive operators of the campaigns the actor created) whose roles are operator-level only."""
 	if actor == target or actor == roles.ADMINISTRATOR:
 		return None
 	held = set(actor_roles)
+	target_roles = set(target_roles)
 	if not roles.may(held, roles.MANAGE_USERS):
+		if roles.PROJECT_MANAGER in held:
+			if target not in project_operators:
+				return f"{target} is no operator of a campaign you run: set another user's password"
+			above = sorted(target_roles - OPERATOR_LEVEL)
+			if above:
+				return f"{target} also holds {', '.join(above)}: only a Call Center Manager may set their password"
+			return None
 		return roles.refusal(roles.MANAGE_USERS) + ": set another user's password"
-	if (target == roles.ADMINISTRATOR or roles.SYSTEM_MANAGER in set(target_roles)) and (
+	if (target == roles.ADMINISTRATOR or roles.SYSTEM_MANAGER in target_roles) and (
 		roles.SYSTEM_MANAGER not in held
 	):
 		return f"only a System Manager may set the password of {target}, who is one"

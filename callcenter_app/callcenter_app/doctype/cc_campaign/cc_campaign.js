@@ -31,8 +31,59 @@ frappe.ui.form.on("CC Campaign", {
 				__("Geodialing")
 			);
 		}
+		// Project Managers reset the passwords of their own campaigns' operators (api/security.py checks who)
+		const may_set = ["System Manager", "Call Center Manager", "Project Manager"];
+		if (!frm.is_new() && (frm.doc.operators || []).length && may_set.some((r) => frappe.user.has_role(r))) {
+			frm.add_custom_button(__("Set an operator's password"), () => set_operator_password(frm));
+		}
 	},
 });
+
+function set_operator_password(frm) {
+	const dialog = new frappe.ui.Dialog({
+		title: __("Set an operator's password"),
+		fields: [
+			{
+				fieldname: "user",
+				fieldtype: "Select",
+				label: __("Operator"),
+				reqd: 1,
+				options: (frm.doc.operators || []).map((row) => ({
+					value: row.user,
+					label: row.full_name ? `${row.full_name} (${row.user})` : row.user,
+				})),
+			},
+			{ fieldname: "new_password", fieldtype: "Password", label: __("New password"), reqd: 1 },
+			{ fieldname: "repeat", fieldtype: "Password", label: __("Repeat the new password"), reqd: 1 },
+		],
+		primary_action_label: __("Set password"),
+		primary_action(values) {
+			if (values.new_password !== values.repeat) {
+				frappe.msgprint({
+					title: __("Passwords differ"),
+					indicator: "red",
+					message: __("Repeat the new password: it is not the same as the new password"),
+				});
+				return;
+			}
+			frappe
+				.call({
+					method: "callcenter_app.api.security.set_password",
+					type: "POST",
+					args: { user: values.user, new_password: values.new_password },
+					freeze: true,
+				})
+				.then(() => {
+					dialog.hide();
+					frappe.show_alert({
+						message: __("Password of {0} set; their other sessions ended", [values.user]),
+						indicator: "green",
+					});
+				});
+		},
+	});
+	dialog.show();
+}
 
 // Geodialing (geo/service.py): contacts whose address lies in field agents' zones, within a radius of their
 // appointments on a date, or around a centre; shows how many would be added before adding them.
