@@ -283,7 +283,9 @@ class EventScope:
 		names = any(
 			isinstance(v, str)
 			and v
-			and (k.endswith("Context") or k in _NAME_KEYS or k.endswith(_CHANNEL_KEYS) or k == "StateInterface")
+			and (
+				k.endswith("Context") or k in _NAME_KEYS or k.endswith(_CHANNEL_KEYS) or k == "StateInterface"
+			)
 			for k, v in event.items()
 		)
 		if mark == "own" or (not names and event.get("Variable") is None):
@@ -326,3 +328,6 @@ def _remember(table: OrderedDict, key: str, value: str) -> None:
 	table.move_to_end(key)
 	while len(table) > _REMEMBERED:
 		table.popitem(last=False)
+
+
+ALONE = Tenant()  # a site alone on its PBX: every name as it is

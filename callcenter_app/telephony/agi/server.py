@@ -354,7 +354,9 @@ class AgiSession:
 				return
 			# a mailbox lives in a voicemail.conf context: the site's own on a shared PBX (box@<prefix>-ctx)
 			box, _, context = mailbox.partition("@")
-			mailbox = f"{box}@{self.config.scope.name(context or 'default')}" if self.config.tenant else mailbox
+			mailbox = (
+				f"{box}@{self.config.scope.name(context or 'default')}" if self.config.tenant else mailbox
+			)
 			await self.command(
 				f"EXEC VoiceMail {app_args(mailbox, self.config.voicemail_options)}",
 				self.config.call_timeout,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.files import write_atomic
 from callcenter_app.telephony.asterisk_config.dialplan import literal
-from callcenter_app.telephony.tenant import Tenant
+from callcenter_app.telephony.tenant import ALONE, Tenant
 
 STRATEGIES = (
 	"linear",
@@ -211,7 +211,7 @@ def check_agi(agi: AgiTarget) -> list[FieldError]:
 
 
 # --- rendering ----------------------------------------------------------------------------------------------
-def render_pjsip(accounts: Iterable[SipAccount], t: Tenant = Tenant()) -> str:
+def render_pjsip(accounts: Iterable[SipAccount], t: Tenant = ALONE) -> str:
 	trunk = t.name("trunk")
 	out = [
 		HEADER,
@@ -239,14 +239,18 @@ def member_order(members: Iterable[QueueMember]) -> list[QueueMember]:
 	return sorted(members, key=lambda m: (m.level, m.position, m.interface))
 
 
-QUEUES_GENERAL = "[general]\npersistentmembers=no\nautofill=yes\nmonitor-type=MixMonitor\nshared_lastcall=yes\n"
+QUEUES_GENERAL = (
+	"[general]\npersistentmembers=no\nautofill=yes\nmonitor-type=MixMonitor\nshared_lastcall=yes\n"
+)
 
 
-def render_queues(queues: Iterable[CallQueue], t: Tenant = Tenant()) -> str:
+def render_queues(queues: Iterable[CallQueue], t: Tenant = ALONE) -> str:
 	# one queues.conf has one [general]: a tenant's file is #included after it (docs/multi-tenant.md)
 	out = [HEADER, "" if t.prefix else f"\n{QUEUES_GENERAL}"]
 	for q in sorted(queues, key=lambda q: q.name):
-		out.append(f"\n[{t.name(q.name)}]\nstrategy={q.strategy}\ntimeout={q.ring_timeout}\nretry={q.retry}\n")
+		out.append(
+			f"\n[{t.name(q.name)}]\nstrategy={q.strategy}\ntimeout={q.ring_timeout}\nretry={q.retry}\n"
+		)
 		out.append(f"wrapuptime={q.wrapup_time}\nringinuse=no\njoinempty=yes\nleavewhenempty=no\n")
 		out.append("announce-frequency=0\nannounce-position=no\nsetinterfacevar=yes\nsetqueuevar=yes\n")
 		# Asterisk 22 always sends the Agent*/QueueMember* events: eventwhencalled and eventmemberstatus are
@@ -275,7 +279,7 @@ AUTOANSWER_CONTEXT = "cc-autoanswer"
 FEATURES = {"blindxfer": "#1", "atxfer": "*2", "disconnect": "*0"}
 
 
-def _dial_out(exten: str, options: str, log: str, t: Tenant = Tenant()) -> str:
+def _dial_out(exten: str, options: str, log: str, t: Tenant = ALONE) -> str:
 	"""An outside number from ``exten``: only digits and '+' reach Dial, anything else is refused."""
 	return (
 		f"exten => {exten},1,Set(CC_NUMBER=${{FILTER({NUMBER_CHARS},${{EXTEN}})}})\n"
@@ -289,7 +293,7 @@ def _dial_out(exten: str, options: str, log: str, t: Tenant = Tenant()) -> str:
 	)
 
 
-def _spy(mode: str, options: str, t: Tenant = Tenant()) -> str:
+def _spy(mode: str, options: str, t: Tenant = ALONE) -> str:
 	"""``<mode>-<agent>`` in cc-supervisor: the prefix written so its letters mean themselves (``n`` in
 	"listen" is a digit 2-9 in a pattern), the agent's name filtered before it reaches ChanSpy."""
 	prefix = f"{mode}-"
@@ -297,7 +301,7 @@ def _spy(mode: str, options: str, t: Tenant = Tenant()) -> str:
 	return f"exten => _{literal(prefix)}.,1,ChanSpy(PJSIP/{t.sep}{agent}-,{options})\n same => n,Hangup()\n"
 
 
-def _extension_aliases(accounts: Iterable[SipAccount], t: Tenant = Tenant()) -> str:
+def _extension_aliases(accounts: Iterable[SipAccount], t: Tenant = ALONE) -> str:
 	"""Each colleague's extension, written in every context that dials numbers: an exact extension beats
 	the context's own ``_X.`` pattern, an included context's would not (Asterisk searches the context
 	first, its includes after)."""
@@ -308,7 +312,7 @@ def _extension_aliases(accounts: Iterable[SipAccount], t: Tenant = Tenant()) -> 
 	)
 
 
-def render_extensions(agi: AgiTarget, accounts: Iterable[SipAccount] = (), t: Tenant = Tenant()) -> str:
+def render_extensions(agi: AgiTarget, accounts: Iterable[SipAccount] = (), t: Tenant = ALONE) -> str:
 	accounts = list(accounts)
 	aliases = _extension_aliases(accounts, t)
 	c = t.name  # every context, queue, endpoint and the trunk carry the site's prefix on a shared PBX

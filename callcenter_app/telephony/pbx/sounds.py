@@ -17,19 +17,19 @@ from collections.abc import Iterable
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.files import write_atomic
 from callcenter_app.telephony.media import to_pbx_wav
-from callcenter_app.telephony.tenant import Tenant
+from callcenter_app.telephony.tenant import ALONE, Tenant
 
 SOUND = re.compile(r"^custom/cc-[a-z0-9-]{1,120}$")
 
 
-def sound_path(sounds_dir: str, sound: str, tenant: Tenant = Tenant()) -> str:
+def sound_path(sounds_dir: str, sound: str, tenant: Tenant = ALONE) -> str:
 	if not SOUND.match(sound or ""):
 		raise FieldError("sound_name", f"{sound!r} is not a sound name of this app (custom/cc-…)")
 	return os.path.join(sounds_dir, f"{tenant.sound(sound)}.wav")
 
 
 def write_sounds(
-	sounds_dir: str, sounds: Iterable[tuple[str, str, bytes]], tenant: Tenant = Tenant()
+	sounds_dir: str, sounds: Iterable[tuple[str, str, bytes]], tenant: Tenant = ALONE
 ) -> tuple[list[str], list[FieldError]]:
 	"""``sounds``: (announcement, sound name, uploaded audio). Returns the paths written and the errors
 	(an announcement that cannot be converted is named; the others are still written)."""
