@@ -43,9 +43,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from callcenter_app.common.errors import FieldError
+from callcenter_app.common import validators
 
-PREFIX = re.compile(r"[a-z][a-z0-9]{0,11}")
 # an event's fields that name Asterisk objects, by kind
 _CHANNEL_KEYS = ("Channel", "Interface", "Location", "Device", "Peer", "MemberName")
 _NAME_KEYS = frozenset({"Queue", "Endpoint", "EndpointName", "AOR", "ObjectName"})
@@ -59,17 +58,8 @@ _REMEMBERED = 50_000
 
 
 def check_prefix(value: str | None, field: str = "tenant_prefix") -> str:
-	"""'' (a site alone on its PBX) or 1-12 lowercase letters and digits starting with a letter: the
-	separator ``-`` is added by the app, so no prefix is the beginning of another's names (``ta`` and
-	``tab`` never meet: ``ta-…`` and ``tab-…``)."""
-	value = value or ""
-	if value and not PREFIX.fullmatch(value):
-		raise FieldError(
-			field,
-			f"{value!r} must be 1 to 12 lowercase letters or digits, starting with a letter "
-			"(no '-': the app adds it)",
-		)
-	return value
+	"""The prefix, or FieldError (``common.validators.tenant_prefix``: 1-12 lowercase letters/digits)."""
+	return validators.tenant_prefix(field, value)
 
 
 def _var_name(name: str) -> str:
