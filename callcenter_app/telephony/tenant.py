@@ -31,7 +31,10 @@ Whose is an event (the rule, prefix ``ta``):
    context), they are dropped: an unmarked event never creates a record in any site.
    A Cdr (no Linkedid) follows its channel's call.
 3. Events of no call (queue members, registrations, device states): ours when one of their names is
-   ours, dropped otherwise. FullyBooted and other events that name nothing reach every site.
+   ours, dropped otherwise. A bridge's own events (BridgeCreate/Merge/Destroy name no channel) follow
+   the calls that entered it: ours once a channel of ours entered it, dropped otherwise (so a
+   BridgeCreate, which comes before anyone enters, reaches no site in a shared PBX; the app uses none of
+   them). FullyBooted and other events that name nothing reach every site.
 
 Pure: no Frappe, no I/O.
 """
@@ -49,6 +52,7 @@ from callcenter_app.common import validators
 _CHANNEL_KEYS = ("Channel", "Interface", "Location", "Device", "Peer", "MemberName")
 _NAME_KEYS = frozenset({"Queue", "Endpoint", "EndpointName", "AOR", "ObjectName"})
 _APP_DATA_KEYS = ("AppData", "ApplicationData", "Data", "LastData")
+_TEXT_KEYS = ("DialString", "Value", "Command")  # free text that may name channels (BRIDGEPEER, AGI, Dial)
 _GENERATED_CONTEXT = re.compile(r"^([a-z][a-z0-9]{0,11})-cc-")
 # a channel or dial string: tech/resource[@context-or-endpoint][-suffix]
 _TECH = re.compile(r"^(PJSIP|SIP|IAX2|Local|DAHDI)/([^@&,]*)(?:@([^&,]*))?$", re.IGNORECASE)
@@ -134,9 +138,13 @@ class Tenant:
 		return name[len(self.sep) :] if name.startswith(self.sep) else None
 
 	def local_channel(self, name: str) -> str | None:
-		"""The site's name of a channel or interface of ours, None when it is not ours."""
+		"""The site's name of a channel or interface of ours, None when it is not ours (a device state's
+		``Queue:ta-sales_avail`` too)."""
 		if not self.prefix:
 			return name
+		if name.startswith("Queue:"):
+			bare = self.local(name[len("Queue:") :])
+			return None if bare is None else f"Queue:{bare}"
 		m = _TECH.match(name or "")
 		if not m:
 			return None
@@ -175,6 +183,8 @@ class Tenant:
 			elif key in _APP_DATA_KEYS:
 				app = event.get("Application") or event.get("LastApplication") or ""
 				bare = self._app_data(app, value)
+			elif key in _TEXT_KEYS and "/" in value:
+				bare = self._app_data("", value)
 			else:
 				continue
 			if bare is not None:
@@ -241,6 +251,7 @@ class EventScope:
 		self.call_of: OrderedDict[str, str] = OrderedDict()  # uniqueid → linkedid
 		self.held: OrderedDict[str, list[dict]] = OrderedDict()  # linkedid → events of an unmarked call
 		self.live: dict[str, set[str]] = {}  # linkedid → its unmarked call's channels not hung up
+		self.bridges: OrderedDict[str, str] = OrderedDict()  # BridgeUniqueid → "own" once one of ours entered
 		self.delivered = self.dropped = self.conflicts = 0
 
 	def feed(self, event: dict) -> list[dict]:
@@ -269,6 +280,12 @@ class EventScope:
 		return self._hold(linkedid, uniqueid, event)
 
 	def _no_call(self, event: dict) -> list[dict]:
+		bridges = [
+			v for k, v in event.items() if k.endswith("BridgeUniqueid") and v
+		]  # BridgeMerge: To…/From…
+		if bridges:
+			own = any(self.bridges.get(b) == "own" for b in bridges)
+			return self._out("own" if own else "foreign", [event])
 		mark = self.tenant.mark(event)
 		names = any(
 			isinstance(v, str)
@@ -310,6 +327,9 @@ class EventScope:
 			self.dropped += len(events)
 			return []
 		self.delivered += len(events)
+		for e in events:
+			if e.get("BridgeUniqueid") and e.get("Event") == "BridgeEnter":
+				_remember(self.bridges, e["BridgeUniqueid"], "own")
 		return [self.tenant.incoming(e) for e in events]
 
 
