@@ -507,3 +507,21 @@ def test_the_route_server_serves_its_own_site_only_and_names_its_queues():
 	assert 'GET DATA "custom/ta-cc-main-menu" 5000 1' in own.commands
 	assert 'EXEC VoiceMail "100@ta-default,u"' in own.commands  # the site's own voicemail context
 	assert own.commands[0].startswith("SET VARIABLE") and not other.commands[1:]
+
+
+def test_recovery_from_the_shared_pbx_logs_keeps_only_the_sites_calls():
+	"""queue_log / CDR lines turned into events (recovery.py) are filtered like live ones: a line of
+	another site's queue or channel recovers nothing in this site."""
+	t = Tenant("ta")
+	history = [
+		{"Event": "QueueCallerJoin", "Uniqueid": "1.1", "Queue": "ta-sales", "Source": "queue_log"},
+		{"Event": "QueueCallerJoin", "Uniqueid": "2.1", "Queue": "tb-sales", "Source": "queue_log"},
+		{"Event": "Newchannel", "Uniqueid": "3.1", "Linkedid": "3.1", "Channel": "PJSIP/ta-trunk-01",
+		 "Context": "ta-cc-inbound", "Source": "cdr"},
+		{"Event": "Hangup", "Uniqueid": "3.2", "Linkedid": "3.1", "Channel": "PJSIP/x-02", "Source": "cdr"},
+		{"Event": "Newchannel", "Uniqueid": "4.1", "Linkedid": "4.1", "Channel": "PJSIP/tb-trunk-03",
+		 "Context": "tb-cc-inbound", "Source": "cdr"},
+	]  # fmt: skip
+	kept = t.own_list(history)
+	assert [e["Uniqueid"] for e in kept] == ["1.1", "3.1", "3.2"]
+	assert kept[0]["Queue"] == "sales" and kept[1]["Channel"] == "PJSIP/trunk-01"
