@@ -13,7 +13,8 @@ import re
 
 import pytest
 from agi_peer import Scenario, env_lines
-from ami_peer import AmiPeer, clone_call, merged, recorded_frames
+from ami_peer import AmiPeer
+from tenant_streams import two_tenants
 from test_agi_server import EXAMPLE, OFFICE
 
 from callcenter_app.common.errors import FieldError
@@ -47,80 +48,12 @@ from callcenter_app.telephony.pbx.sounds import write_sounds
 from callcenter_app.telephony.routing import serialize
 from callcenter_app.telephony.tenant import EventScope, Tenant, check_prefix
 
-NAMES = (
-	"answered",
-	"abandoned",
-	"penalties",
-	"overflow",
-	"attended_transfer",
-	"redirect_transfer",
-	"ring_no_answer",
-	"inherited_vars",
-	"voicemail_agi",
-)
-_LOCAL = re.compile(r"Local/([^@,&\s]+)@([A-Za-z0-9_.-]+)")
-_PJSIP = re.compile(r"PJSIP/([A-Za-z0-9_.+-]+)(@[A-Za-z0-9_.-]+)?")
-
-
-def as_tenant(frames: list[dict], prefix: str) -> list[dict]:
-	"""What the recording would be had the calls run in tenant ``prefix``'s generated dialplan: every
-	context, queue and channel carries the prefix (written here independently of tenant.py)."""
-	out = []
-	for m in frames:
-		c = {}
-		for k, v in m.items():
-			if not v:
-				pass
-			elif k.endswith("Context"):
-				v = f"{prefix}-{v}"
-			elif k == "Queue":
-				v = f"{prefix}-{v}"
-			elif k == "Device" and v.startswith("Queue:"):
-				v = f"Queue:{prefix}-{v[len('Queue:') :]}"
-			else:
-				if (
-					k in ("AppData", "ApplicationData", "LastData")
-					and (m.get("Application") or m.get("LastApplication")) == "Queue"
-				):
-					v = f"{prefix}-{v}"
-				v = _LOCAL.sub(lambda x: f"Local/{x.group(1)}@{prefix}-{x.group(2)}", v)
-				v = _PJSIP.sub(
-					lambda x: (
-						f"PJSIP/{x.group(1)}@{prefix}-{x.group(2)[1:]}"
-						if x.group(2)
-						else f"PJSIP/{prefix}-{x.group(1)}"
-					),
-					v,
-				)
-			c[k] = v
-		out.append(c)
-	return out
-
 
 def records(frames) -> dict[str, dict]:
 	t = CallTracker()
 	out = t.feed_all(frames) + t.finish_all()
 	assert len(out) == len({r.linkedid for r in out}), "a call was recorded twice"
 	return {r.linkedid: r.as_dict() for r in out}
-
-
-def first_ts(frames) -> float:
-	return min(float(m["Timestamp"]) for m in frames if "Timestamp" in m)
-
-
-def two_tenants() -> tuple[list[dict], list[dict], list[dict]]:
-	"""(site A's calls alone, site B's calls alone, both as one Asterisk sends them): B's calls are clones of
-	A's with their own ids and callers, shifted to overlap A's in time."""
-	mine = [recorded_frames(n) for n in NAMES]
-	theirs = [clone_call(f, 40 + i, first_ts(mine[0]) - first_ts(f) + 0.37 * i) for i, f in enumerate(mine)]
-	a, b = merged(mine), merged(theirs)
-	# one Asterisk gives every bridge its own id: the clone's bridges get new ones (clone_call keeps them)
-	b = [{k: f"{v}-2" if k.endswith("BridgeUniqueid") and v else v for k, v in e.items()} for e in b]
-	# "Site" says which site's call an event is of (no AMI header: tenant.py never reads it)
-	shared = merged(
-		[[{**e, "Site": "ta"} for e in as_tenant(a, "ta")], [{**e, "Site": "tb"} for e in as_tenant(b, "tb")]]
-	)
-	return a, b, shared
 
 
 def scoped(prefix: str, stream: list[dict]) -> tuple[list[dict], EventScope]:
