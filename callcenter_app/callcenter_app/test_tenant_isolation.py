@@ -5,7 +5,7 @@ thread with its own site connection (frappe.local is per thread), the way the br
 Both sites get the same SIP usernames and the same queue names. One interleaved AMI stream of both
 tenants' calls goes through each site's bridge path (client scope → tracker → ``write_call_logs``, the
 thin service the bridge calls), and each site's CC Call Logs are exactly its own calls; a whitelisted
-method, a report and the route lookup on one site see only that site's rows."""
+method and the SIP account of the same username on one site see only that site's rows."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from pathlib import Path
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from callcenter_app.test_utils import APP_ROOT, make_sip_account
 from callcenter_app.telephony.ami.calls import CallTracker
 from callcenter_app.telephony.ami.service import on_site
 from callcenter_app.telephony.tenant import EventScope, Tenant
+from callcenter_app.test_utils import APP_ROOT, make_sip_account
 
 SITES = {"tenant-a.localhost": "ta", "tenant-b.localhost": "tb"}
 USERS = ("ann", "bob")
