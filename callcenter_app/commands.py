@@ -84,6 +84,7 @@ def agi_server(context, host=None, port=None, workers=None):
 			port=port
 			if port is not None
 			else int(frappe.db.get_single_value("CC Settings", "agi_port") or 4573),
+			tenant=frappe.db.get_single_value("CC Settings", "tenant_prefix") or "",
 		)
 	count = default_workers() if workers is None else workers
 
@@ -125,14 +126,21 @@ def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
 	Nothing is written when any record is invalid; the errors name the record and the field. Secrets are
 	only in pjsip.conf, never printed.
 	"""
-	from callcenter_app.telephony.asterisk_config.render import RenderError, render_all, write_files
-	from callcenter_app.telephony.asterisk_config.service import asterisk_inputs
+	from callcenter_app.telephony.asterisk_config.render import (
+		RenderError,
+		include_lines,
+		render_all,
+		write_files,
+	)
+	from callcenter_app.telephony.asterisk_config.service import asterisk_inputs, tenant_prefix
 	from callcenter_app.telephony.pbx.service import announcement_audio
 	from callcenter_app.telephony.pbx.sounds import write_sounds
+	from callcenter_app.telephony.tenant import Tenant
 
 	try:
 		with site_connection(context):
-			rendered = render_all(*asterisk_inputs(agi_host))
+			prefix = tenant_prefix()
+			rendered = render_all(*asterisk_inputs(agi_host), tenant=prefix)
 			audio = announcement_audio()
 	except RenderError as e:
 		for error in e.errors:
@@ -141,7 +149,9 @@ def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
 	for path in write_files(rendered, out_dir):
 		click.echo(f"wrote {path}")
 	click.echo(rendered.summary())
-	sounds, errors = write_sounds(sounds_dir or os.path.join(out_dir, "sounds"), audio)
+	for main, line in include_lines(prefix).items():  # a shared PBX: the main files include each site's
+		click.echo(f"{main} needs the line: {line}")
+	sounds, errors = write_sounds(sounds_dir or os.path.join(out_dir, "sounds"), audio, Tenant(prefix))
 	click.echo(f"{len(sounds)} announcement(s) written as 8 kHz mono WAV")
 	for error in errors:
 		click.echo(str(error), err=True)

@@ -23,6 +23,7 @@ def check_cc_settings(values: Mapping) -> list[FieldError]:
 		),
 		lambda: retention_days("recording_retention_days", v.get("recording_retention_days")),
 		lambda: v.get("site_timezone") and validators.timezone("site_timezone", v["site_timezone"]),
+		lambda: validators.tenant_prefix("tenant_prefix", v.get("tenant_prefix")),
 		lambda: validators.non_negative_seconds("qos_reference_wait", v.get("qos_reference_wait")),
 		lambda: validators.non_negative_seconds("qos_limit_wait", v.get("qos_limit_wait")),
 		lambda: validators.fraction("qos_early_factor", v.get("qos_early_factor")),

@@ -99,3 +99,20 @@ def fraction(field: str, value) -> float:
 	if not 0.0 <= number <= 1.0:
 		raise FieldError(field, f"must be from 0 to 1, not {number:g}")
 	return number
+
+
+TENANT_PREFIX = re.compile(r"[a-z][a-z0-9]{0,11}")
+
+
+def tenant_prefix(field: str, value) -> str:
+	"""'' (a site alone on its PBX) or 1-12 lowercase letters and digits starting with a letter: the
+	separator ``-`` is added by the app, so no prefix is the beginning of another's names (``ta`` and
+	``tab`` never meet: ``ta-…`` and ``tab-…``). Unique per PBX is the administrator's job."""
+	value = value or ""
+	if value and not TENANT_PREFIX.fullmatch(value):
+		raise FieldError(
+			field,
+			f"{value!r} must be 1 to 12 lowercase letters or digits, starting with a letter "
+			"(no '-': the app adds it)",
+		)
+	return value

@@ -89,6 +89,7 @@ from callcenter_app.telephony.routing.evaluator import (
 from callcenter_app.telephony.routing.model import RouteSet
 from callcenter_app.telephony.routing.serialize import loads
 from callcenter_app.telephony.routing.validate import require_valid
+from callcenter_app.telephony.tenant import Tenant
 
 log = logging.getLogger("callcenter.agi")
 
@@ -106,6 +107,13 @@ class ServerConfig:
 	call_timeout: float = 4 * 3600.0  # EXEC Queue / Dial return only when the call ends
 	dial_template: str = "PJSIP/{number}@trunk"
 	voicemail_options: str = "u"
+	# the site's prefix on a shared PBX (telephony/tenant.py): Queue, Dial and VoiceMail name the site's
+	# objects, and a call from a context that is not the site's is refused (hung up, never routed)
+	tenant: str = ""
+
+	@property
+	def scope(self) -> Tenant:
+		return Tenant(self.tenant)
 
 
 @dataclass
@@ -253,7 +261,8 @@ class AgiSession:
 			except UnsafeArgument as e:
 				self.problem(f"sound not played: {e}")
 				return None
-			response = await self.command(f'STREAM FILE {quote(sound)} ""', self.config.media_timeout)
+			on_pbx = self.config.scope.sound(sound)
+			response = await self.command(f'STREAM FILE {quote(on_pbx)} ""', self.config.media_timeout)
 			if response.result == "-1":
 				if not await self.channel_up():
 					raise AGIHangup("hung up during a prompt")
@@ -267,7 +276,8 @@ class AgiSession:
 				self.problem(f"IVR prompt not played: {e}; taken as no input")
 				return ""
 			response = await self.command(
-				f"GET DATA {quote(prompt)} {int(action.timeout * 1000)} {int(action.max_digits)}",
+				f"GET DATA {quote(self.config.scope.sound(prompt))} {int(action.timeout * 1000)} "
+				f"{int(action.max_digits)}",
 				self.config.media_timeout,
 			)
 			if response.result == "-1":
@@ -294,8 +304,9 @@ class AgiSession:
 		await self.command('SET VARIABLE "QUEUESTATUS" ""')
 		# option t: the agent who answers may transfer the caller (the desk's attended transfer plays the
 		# atxfer code on the agent's channel; without t Asterisk ignores it)
+		on_pbx = self.config.scope.name(queue)
 		response = await self.command(
-			f"EXEC Queue {app_args(queue, QUEUE_OPTIONS, '', '', int(action.timeout))}",
+			f"EXEC Queue {app_args(on_pbx, QUEUE_OPTIONS, '', '', int(action.timeout))}",
 			self.config.call_timeout,
 		)
 		if response.result not in ("0", "-1"):  # -2: there is no Queue application (app_queue not loaded)
@@ -319,7 +330,7 @@ class AgiSession:
 		except UnsafeArgument as e:
 			self.problem(f"forward not dialled: {e}")
 			return "invalidargs"
-		target = self.config.dial_template.format(number=number)
+		target = self.config.scope.channel(self.config.dial_template.format(number=number))
 		response = await self.command(
 			f"EXEC Dial {app_args(target, int(action.timeout))}", self.config.call_timeout
 		)
@@ -341,6 +352,11 @@ class AgiSession:
 				self.problem(f"voicemail not reached: {e}; hang up")
 				await self.command("HANGUP")
 				return
+			# a mailbox lives in a voicemail.conf context: the site's own on a shared PBX (box@<prefix>-ctx)
+			box, _, context = mailbox.partition("@")
+			mailbox = (
+				f"{box}@{self.config.scope.name(context or 'default')}" if self.config.tenant else mailbox
+			)
 			await self.command(
 				f"EXEC VoiceMail {app_args(mailbox, self.config.voicemail_options)}",
 				self.config.call_timeout,
@@ -485,6 +501,17 @@ class RouteServer:
 			return
 		record.uniqueid, record.channel = env["agi_uniqueid"], env["agi_channel"]
 		record.did, record.caller = call_from_env(env)
+		if self.config.tenant and self.config.scope.local(env.get("agi_context", "")) is None:
+			# another site's dialplan pointed at this route server (a wrong AGI port in its render): its
+			# call must not run this site's routes, queues or forwards
+			record.error = (
+				f"call from context {env.get('agi_context', '')!r} refused: this route server serves "
+				f"tenant {self.config.tenant!r} only ({self.config.tenant}-… contexts)"
+			)
+			log.error("call %s on %s: %s", record.uniqueid, record.channel, record.error)
+			with contextlib.suppress(AGIHangup, AGIProtocolError, AGICommandError):
+				await session.command("HANGUP")
+			return
 		ctx = CallContext(did=record.did, caller=record.caller, when=self.now(), trace=record.steps)
 		session.ctx = ctx
 		try:

@@ -145,7 +145,8 @@ class Bridge:
 		since = self.tracker.now - 5 if self._history_read and self.tracker.now else self.recover_since
 		loop = asyncio.get_running_loop()
 		try:
-			events = await loop.run_in_executor(None, self.history, since)
+			# the PBX's logs are one set for every site on it: only this site's calls (telephony/tenant.py)
+			events = self.client.tenant.own_list(await loop.run_in_executor(None, self.history, since))
 			self._history_read = True
 		except Exception as e:
 			log.warning("AMI resync: the PBX's logs could not be read (%s); no calls recovered from them", e)

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from callcenter_app.telephony.ami.protocol import FrameParser, encode_action, next_action_id
+from callcenter_app.telephony.tenant import EventScope, Tenant
 
 log = logging.getLogger("callcenter.ami")
 READ_SIZE = 1 << 16
@@ -48,6 +49,9 @@ class AmiConfig:
 	timeout: float = 10.0  # for connect, login and each action's response
 	backoff_start: float = 0.5
 	backoff_max: float = 30.0
+	# the site's tenant prefix on a shared PBX (telephony/tenant.py): actions name the site's objects
+	# with it, and only the site's events and list entries come back, with the prefix stripped
+	tenant: str = ""
 
 	def __repr__(self) -> str:  # never the secret, in logs or tracebacks
 		return f"AmiConfig({self.username}@{self.host}:{self.port})"
@@ -71,6 +75,8 @@ class AmiClient:
 		self._lists: dict[str, list[dict]] = {}
 		self._held: list[dict] | None = None  # events that came in while on_connect ran
 		self._stop = False
+		self.tenant = Tenant(config.tenant)
+		self.scope = EventScope(self.tenant)
 
 	# --- public -----------------------------------------------------------------------------------------
 	async def run(self) -> None:
@@ -115,10 +121,11 @@ class AmiClient:
 		if self._writer is None:
 			raise AmiError("not connected")
 		action_id = action_id or next_action_id()
+		fields, variables = self.tenant.outgoing(name, fields, variables)
 		future = asyncio.get_running_loop().create_future()
 		self._waiting[action_id] = future
 		try:
-			self._writer.write(encode_action(name, {"ActionID": action_id, **(fields or {})}, variables))
+			self._writer.write(encode_action(name, {"ActionID": action_id, **fields}, variables))
 			await self._writer.drain()
 			response = await asyncio.wait_for(future, self.config.timeout)
 		finally:
@@ -135,13 +142,14 @@ class AmiClient:
 		future = asyncio.get_running_loop().create_future()
 		self._waiting[action_id] = future
 		self._lists[action_id] = []
+		fields, _ = self.tenant.outgoing(name, fields)
 		try:
-			self._writer.write(encode_action(name, {"ActionID": action_id, **(fields or {})}))
+			self._writer.write(encode_action(name, {"ActionID": action_id, **fields}))
 			await self._writer.drain()
 			end = await asyncio.wait_for(future, self.config.timeout)
 			if end.get("Response") == "Error":
 				raise AmiActionError(f"{name}: {end.get('Message', 'error')}")
-			return self._lists[action_id]
+			return self.tenant.own_list(self._lists[action_id])
 		finally:
 			self._waiting.pop(action_id, None)
 			self._lists.pop(action_id, None)
@@ -248,10 +256,11 @@ class AmiClient:
 
 	def _deliver(self, message: dict) -> None:
 		self.events += 1
-		try:
-			self.on_event(message)
-		except Exception:
-			log.exception("AMI event handler failed on %s", message.get("Event"))
+		for event in self.scope.feed(message):  # another site's events stop here (telephony/tenant.py)
+			try:
+				self.on_event(event)
+			except Exception:
+				log.exception("AMI event handler failed on %s", event.get("Event"))
 
 	def _fail_waiting(self, error: Exception) -> None:
 		for future in self._waiting.values():

@@ -15,6 +15,7 @@ import time
 
 from callcenter_app.telephony.ami.client import AmiActionError, AmiAuthError, AmiConfig, AmiError
 from callcenter_app.telephony.ami.protocol import FrameParser, encode_action, next_action_id
+from callcenter_app.telephony.tenant import Tenant
 
 
 class AmiSession:
@@ -24,6 +25,7 @@ class AmiSession:
 		self._sock: socket.socket | None = None
 		self._parser = FrameParser()
 		self._pending: list[dict] = []
+		self.tenant = Tenant(config.tenant)  # the site's names on a shared PBX (telephony/tenant.py)
 
 	def __enter__(self) -> AmiSession:
 		try:
@@ -62,7 +64,8 @@ class AmiSession:
 	def action(self, name: str, fields: dict | None = None, variables: dict | None = None) -> dict:
 		"""Send one action and return its response; an Error response raises AmiActionError."""
 		action_id = next_action_id("desk")
-		self._send(encode_action(name, {"ActionID": action_id, **(fields or {})}, variables))
+		fields, variables = self.tenant.outgoing(name, fields, variables)
+		self._send(encode_action(name, {"ActionID": action_id, **fields}, variables))
 		response = self._until(lambda m: m.get("ActionID") == action_id and "Event" not in m)
 		if response.get("Response") == "Error":
 			raise AmiActionError(f"{name}: {response.get('Message', 'error')}")
@@ -71,14 +74,15 @@ class AmiSession:
 	def action_list(self, name: str, fields: dict | None = None) -> list[dict]:
 		"""An action answered by a list of events ending in ``…Complete``: the events of the list."""
 		action_id = next_action_id("desk")
-		self._send(encode_action(name, {"ActionID": action_id, **(fields or {})}))
+		fields, _ = self.tenant.outgoing(name, fields)
+		self._send(encode_action(name, {"ActionID": action_id, **fields}))
 		first = self._until(lambda m: m.get("ActionID") == action_id)
 		if first.get("Response") == "Error":
 			raise AmiActionError(f"{name}: {first.get('Message', 'error')}")
 		items = [] if "Response" in first and "Event" not in first else [first]
 		while True:
 			if items and items[-1].get("Event", "").endswith("Complete"):
-				return items[:-1]
+				return self.tenant.own_list(items[:-1])
 			items.append(self._until(lambda m: m.get("ActionID") == action_id))
 
 	def _send(self, data: bytes) -> None:

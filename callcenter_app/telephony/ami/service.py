@@ -26,6 +26,7 @@ def ami_config():
 		port=int(settings.ami_port or 5038),
 		username=settings.ami_username or "",
 		secret=settings.get_password("ami_secret", raise_exception=False) or "",
+		tenant=settings.tenant_prefix or "",
 	)
 
 

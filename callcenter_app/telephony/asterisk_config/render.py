@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from callcenter_app.common.errors import FieldError
 from callcenter_app.common.files import write_atomic
 from callcenter_app.telephony.asterisk_config.dialplan import literal
+from callcenter_app.telephony.tenant import ALONE, Tenant
 
 STRATEGIES = (
 	"linear",
@@ -210,17 +211,18 @@ def check_agi(agi: AgiTarget) -> list[FieldError]:
 
 
 # --- rendering ----------------------------------------------------------------------------------------------
-def render_pjsip(accounts: Iterable[SipAccount]) -> str:
+def render_pjsip(accounts: Iterable[SipAccount], t: Tenant = ALONE) -> str:
+	trunk = t.name("trunk")
 	out = [
 		HEADER,
-		"; The provider trunk is not generated: name its endpoint 'trunk' (forwards dial PJSIP/<number>@trunk).\n",
+		f"; The provider trunk is not generated: name its endpoint '{trunk}' (forwards dial PJSIP/<number>@{trunk}).\n",
 	]
 	for a in sorted(accounts, key=lambda a: a.username):
 		if not a.enabled:
 			continue
-		u = a.username
-		caller = f'"{a.display_name}" <{u}>' if a.display_name else f"<{u}>"
-		out.append(f"\n[{u}]\ntype=endpoint\ncontext={AGENT_CONTEXT}\ndisallow=all\n")
+		u = t.name(a.username)  # the SIP username the phone registers with
+		caller = f'"{a.display_name}" <{a.username}>' if a.display_name else f"<{a.username}>"
+		out.append(f"\n[{u}]\ntype=endpoint\ncontext={t.name(AGENT_CONTEXT)}\ndisallow=all\n")
 		out.append(f"allow={','.join(a.codecs)}\nauth={u}\naors={u}\ncallerid={caller}\n")
 		out.append("direct_media=no\nrtp_symmetric=yes\nforce_rport=yes\nrewrite_contact=yes\n")
 		if a.webrtc:
@@ -237,13 +239,18 @@ def member_order(members: Iterable[QueueMember]) -> list[QueueMember]:
 	return sorted(members, key=lambda m: (m.level, m.position, m.interface))
 
 
-def render_queues(queues: Iterable[CallQueue]) -> str:
-	out = [
-		HEADER,
-		"\n[general]\npersistentmembers=no\nautofill=yes\nmonitor-type=MixMonitor\nshared_lastcall=yes\n",
-	]
+QUEUES_GENERAL = (
+	"[general]\npersistentmembers=no\nautofill=yes\nmonitor-type=MixMonitor\nshared_lastcall=yes\n"
+)
+
+
+def render_queues(queues: Iterable[CallQueue], t: Tenant = ALONE) -> str:
+	# one queues.conf has one [general]: a tenant's file is #included after it (docs/multi-tenant.md)
+	out = [HEADER, "" if t.prefix else f"\n{QUEUES_GENERAL}"]
 	for q in sorted(queues, key=lambda q: q.name):
-		out.append(f"\n[{q.name}]\nstrategy={q.strategy}\ntimeout={q.ring_timeout}\nretry={q.retry}\n")
+		out.append(
+			f"\n[{t.name(q.name)}]\nstrategy={q.strategy}\ntimeout={q.ring_timeout}\nretry={q.retry}\n"
+		)
 		out.append(f"wrapuptime={q.wrapup_time}\nringinuse=no\njoinempty=yes\nleavewhenempty=no\n")
 		out.append("announce-frequency=0\nannounce-position=no\nsetinterfacevar=yes\nsetqueuevar=yes\n")
 		# Asterisk 22 always sends the Agent*/QueueMember* events: eventwhencalled and eventmemberstatus are
@@ -257,7 +264,7 @@ def render_queues(queues: Iterable[CallQueue]) -> str:
 		# bridge reconciles Asterisk with the logged-in agents after every (re)connect.
 		for m in member_order(q.members):
 			label = m.name or m.interface.split("/", 1)[1]
-			out.append(f"; member {m.interface} level {m.level} ({label}) when logged in\n")
+			out.append(f"; member {t.channel(m.interface)} level {m.level} ({label}) when logged in\n")
 	return "".join(out)
 
 
@@ -272,13 +279,13 @@ AUTOANSWER_CONTEXT = "cc-autoanswer"
 FEATURES = {"blindxfer": "#1", "atxfer": "*2", "disconnect": "*0"}
 
 
-def _dial_out(exten: str, options: str, log: str) -> str:
+def _dial_out(exten: str, options: str, log: str, t: Tenant = ALONE) -> str:
 	"""An outside number from ``exten``: only digits and '+' reach Dial, anything else is refused."""
 	return (
 		f"exten => {exten},1,Set(CC_NUMBER=${{FILTER({NUMBER_CHARS},${{EXTEN}})}})\n"
 		" same => n,GotoIf($[${LEN(${CC_NUMBER})} != ${LEN(${EXTEN})}]?refuse)\n"
 		f"{log}"
-		f" same => n,Dial(PJSIP/${{CC_NUMBER}}@trunk,60{options})\n"
+		f" same => n,Dial(PJSIP/${{CC_NUMBER}}@{t.name('trunk')},60{options})\n"
 		" same => n,Hangup()\n"
 		" same => n(refuse),Log(WARNING,callcenter_app: refused to dial a number with characters other than"
 		" digits and + from ${CHANNEL})\n"
@@ -286,77 +293,80 @@ def _dial_out(exten: str, options: str, log: str) -> str:
 	)
 
 
-def _spy(mode: str, options: str) -> str:
+def _spy(mode: str, options: str, t: Tenant = ALONE) -> str:
 	"""``<mode>-<agent>`` in cc-supervisor: the prefix written so its letters mean themselves (``n`` in
 	"listen" is a digit 2-9 in a pattern), the agent's name filtered before it reaches ChanSpy."""
 	prefix = f"{mode}-"
 	agent = f"${{FILTER({NAME_CHARS},${{EXTEN:{len(prefix)}}})}}"
-	return f"exten => _{literal(prefix)}.,1,ChanSpy(PJSIP/{agent}-,{options})\n same => n,Hangup()\n"
+	return f"exten => _{literal(prefix)}.,1,ChanSpy(PJSIP/{t.sep}{agent}-,{options})\n same => n,Hangup()\n"
 
 
-def _extension_aliases(accounts: Iterable[SipAccount]) -> str:
+def _extension_aliases(accounts: Iterable[SipAccount], t: Tenant = ALONE) -> str:
 	"""Each colleague's extension, written in every context that dials numbers: an exact extension beats
 	the context's own ``_X.`` pattern, an included context's would not (Asterisk searches the context
 	first, its includes after)."""
 	return "".join(
-		f"exten => {a.extension},1,Goto(cc-internal,{a.username},1)\n"
+		f"exten => {a.extension},1,Goto({t.name('cc-internal')},{a.username},1)\n"
 		for a in sorted(accounts, key=lambda a: a.extension)
 		if a.enabled and a.extension
 	)
 
 
-def render_extensions(agi: AgiTarget, accounts: Iterable[SipAccount] = ()) -> str:
+def render_extensions(agi: AgiTarget, accounts: Iterable[SipAccount] = (), t: Tenant = ALONE) -> str:
 	accounts = list(accounts)
-	aliases = _extension_aliases(accounts)
+	aliases = _extension_aliases(accounts, t)
+	c = t.name  # every context, queue, endpoint and the trunk carry the site's prefix on a shared PBX
+	# the mark the AMI bridge of each site knows its calls by (telephony/tenant.py), inherited by every leg
+	mark = f" same => n,Set(__CC_TENANT={t.prefix})\n" if t.prefix else ""
 	host = f"[{agi.host}]" if ":" in agi.host else agi.host
 	agi_url = f"agi://{host}:{agi.port}/route"
 	inbound = (
-		f" same => n,AGI({agi_url},${{FILTER({NUMBER_CHARS},${{EXTEN}})}},"
+		f"{mark} same => n,AGI({agi_url},${{FILTER({NUMBER_CHARS},${{EXTEN}})}},"
 		f"${{FILTER({NUMBER_CHARS},${{CALLERID(num)}})}})\n"
 		" same => n,Hangup()\n"
 	)
-	outbound = " same => n,Set(__CC_DIRECTION=outbound)\n"
+	outbound = f"{mark} same => n,Set(__CC_DIRECTION=outbound)\n"
 	out = [
 		HEADER,
 		f"""
-; Inbound calls: point the provider trunk's endpoint at context={INBOUND_CONTEXT}. The FastAGI route server
+; Inbound calls: point the provider trunk's endpoint at context={c(INBOUND_CONTEXT)}. The FastAGI route server
 ; (bench --site SITE callcenter agi-server) answers, plays menus, queues or forwards, and tags the call with
 ; CC_ROUTE / CC_DID / CC_QUEUE for the AMI bridge. Only digits and '+' of the number and the caller reach it.
-[{INBOUND_CONTEXT}]
+[{c(INBOUND_CONTEXT)}]
 exten => _X.,1,NoOp(callcenter_app inbound call)
 {inbound}exten => _+X.,1,NoOp(callcenter_app inbound call)
 {inbound}
 ; Agents' softphones: call each other by SIP account; numbers (digits and '+' only) go out through the
 ; trunk. The agent may transfer the call (T: features.conf's atxfer / blindxfer).
-[{AGENT_CONTEXT}]
-include => cc-internal
-{aliases}{_dial_out("_X.", ",T", outbound)}{_dial_out("_+X.", ",T", outbound)}
+[{c(AGENT_CONTEXT)}]
+include => {c("cc-internal")}
+{aliases}{_dial_out("_X.", ",T", outbound, t)}{_dial_out("_+X.", ",T", outbound, t)}
 ; Where transferred calls go (blind transfer and attended transfer from the desk): a colleague's SIP account
 ; or an outside number. The caller being transferred gets no transfer feature of their own.
-[{TRANSFER_CONTEXT}]
-include => cc-internal
-{aliases}{_dial_out("_X.", "", "")}{_dial_out("_+X.", "", "")}
+[{c(TRANSFER_CONTEXT)}]
+include => {c("cc-internal")}
+{aliases}{_dial_out("_X.", "", "", t)}{_dial_out("_+X.", "", "", t)}
 ; Supervisors listen (q), whisper (w) or barge (B) on an agent's channel; the desk originates here only
 ; for users with a supervisor role. The trailing '-' keeps agent "ann" from matching "anna"'s channels
 ; (PJSIP/ann-00000012).
-[{SPY_CONTEXT}]
-{_spy("listen", "qE")}{_spy("whisper", "qwE")}{_spy("barge", "qBE")}
+[{c(SPY_CONTEXT)}]
+{_spy("listen", "qE", t)}{_spy("whisper", "qwE", t)}{_spy("barge", "qBE", t)}
 ; Operators on progressive and predictive campaigns take calls without ringing: Queue's b() option runs
 ; this on the operator's channel before it is called, asking the phone to answer at once (Call-Info
 ; answer-after=0, understood by WebRTC phone bars, baresip with sip_autoanswer, Polycom/Yealink/Snom).
-[{AUTOANSWER_CONTEXT}]
+[{c(AUTOANSWER_CONTEXT)}]
 exten => s,1,Set(PJSIP_HEADER(add,Call-Info)=<sip:callcenter>\\;answer-after=0)
  same => n,Set(PJSIP_HEADER(add,Alert-Info)=<http://callcenter/>\\;info=alert-autoanswer\\;delay=0)
  same => n,Return()
 
-; Campaign calls (bench --site SITE callcenter dialer originates PJSIP/<number>@trunk to s@{DIALER_CONTEXT} with
+; Campaign calls (bench --site SITE callcenter dialer originates PJSIP/<number>@{c("trunk")} to s@{c(DIALER_CONTEXT)} with
 ; CC_CAMPAIGN, CC_CONTACT, CC_ATTEMPT, CC_QUEUE, CC_AMD). Answered: answering-machine detection if the campaign
 ; asks (a machine is reported and hung up on; a silent callee is treated as a person), then the campaign's queue for at most {DIALER_GRACE_S} s (operators
 ; auto-answer); with nobody free by then the call is reported abandoned and hears the CC Announcement "Dialer
 ; abandoned".
-[{DIALER_CONTEXT}]
+[{c(DIALER_CONTEXT)}]
 exten => s,1,NoOp(callcenter_app campaign call ${{CC_CAMPAIGN}} attempt ${{CC_ATTEMPT}})
- same => n,Set(__CC_DIRECTION=outbound)
+{mark} same => n,Set(__CC_DIRECTION=outbound)
  same => n,Set(CC_QUEUE=${{FILTER({NAME_CHARS},${{CC_QUEUE}})}})
  same => n,GotoIf($["${{CC_AMD}}" != "1"]?operator)
  same => n,AMD({AMD_ARGS})
@@ -364,20 +374,21 @@ exten => s,1,NoOp(callcenter_app campaign call ${{CC_CAMPAIGN}} attempt ${{CC_AT
  same => n,GotoIf($["${{AMDCAUSE:0:14}}" = "INITIALSILENCE"]?operator)
  same => n,UserEvent(CCDialer,Result: machine,Attempt: ${{CC_ATTEMPT}},AMDCause: ${{AMDCAUSE}})
  same => n,Hangup()
- same => n(operator),Queue(${{CC_QUEUE}},tb({AUTOANSWER_CONTEXT}^s^1),,,{DIALER_GRACE_S})
+ same => n(operator),Queue({t.sep}${{CC_QUEUE}},tb({c(AUTOANSWER_CONTEXT)}^s^1),,,{DIALER_GRACE_S})
  same => n,GotoIf($["${{QUEUESTATUS}}" = ""]?done)
  same => n,UserEvent(CCDialer,Result: abandoned,Attempt: ${{CC_ATTEMPT}},QueueStatus: ${{QUEUESTATUS}})
- same => n,Playback({DIALER_ABANDON_SOUND})
+ same => n,Playback({t.sound(DIALER_ABANDON_SOUND)})
  same => n(done),Hangup()
 
 ; Colleagues by SIP account; the agent called may transfer the call (t).
-[cc-internal]
+[{c("cc-internal")}]
 """,
 	]
 	for a in sorted(accounts, key=lambda a: a.username):
 		if a.enabled:
-			out.append(f"exten => {a.username},hint,PJSIP/{a.username}\n")
-			out.append(f"exten => {a.username},1,Dial(PJSIP/{a.username},30,t)\n same => n,Hangup()\n")
+			phone = t.channel(f"PJSIP/{a.username}")
+			out.append(f"exten => {a.username},hint,{phone}\n")
+			out.append(f"exten => {a.username},1,Dial({phone},30,t)\n same => n,Hangup()\n")
 	return "".join(out)
 
 
@@ -391,8 +402,30 @@ def render_features() -> str:
 	)
 
 
-def render_all(accounts: Sequence[SipAccount], queues: Sequence[CallQueue], agi: AgiTarget) -> Rendered:
-	"""All three files, or FieldErrors naming the record and field of every bad value (nothing rendered)."""
+def file_names(prefix: str = "") -> dict[str, str]:
+	"""The files of a site: pjsip.conf, … alone on a PBX; ``pjsip_<prefix>.conf``, … (to be ``#include``d
+	by the shared main files, docs/multi-tenant.md) on a shared one. features.conf is global: the same
+	text for every site."""
+	names = ("pjsip.conf", "queues.conf", "extensions.conf")
+	out = {n: n.replace(".conf", f"_{prefix}.conf") if prefix else n for n in names}
+	out["features.conf"] = "features.conf"
+	return out
+
+
+def include_lines(prefix: str) -> dict[str, str]:
+	"""The one line each shared main file needs for a tenant's file (main file → line)."""
+	return {main: f"#include {name}" for main, name in file_names(prefix).items() if main != name}
+
+
+def render_all(
+	accounts: Sequence[SipAccount], queues: Sequence[CallQueue], agi: AgiTarget, tenant: str = ""
+) -> Rendered:
+	"""All files, or FieldErrors naming the record and field of every bad value (nothing rendered).
+	``tenant``: the site's prefix on a shared PBX (telephony/tenant.py), '' for a PBX of its own."""
+	try:
+		t = Tenant(tenant)
+	except FieldError as e:
+		raise RenderError([e]) from None
 	errors = check_accounts(accounts) + check_queues(queues) + check_agi(agi)
 	known = {f"PJSIP/{a.username}" for a in accounts if a.enabled}
 	for q in queues:
@@ -404,12 +437,13 @@ def render_all(accounts: Sequence[SipAccount], queues: Sequence[CallQueue], agi:
 	if errors:
 		raise RenderError(errors)
 	enabled = [a for a in accounts if a.enabled]
+	names = file_names(t.prefix)
 	return Rendered(
 		files={
-			"pjsip.conf": render_pjsip(enabled),
-			"queues.conf": render_queues(queues),
-			"extensions.conf": render_extensions(agi, enabled),
-			"features.conf": render_features(),
+			names["pjsip.conf"]: render_pjsip(enabled, t),
+			names["queues.conf"]: render_queues(queues, t),
+			names["extensions.conf"]: render_extensions(agi, enabled, t),
+			names["features.conf"]: render_features(),
 		},
 		endpoints=len(enabled),
 		queues=len(queues),

@@ -7,6 +7,11 @@ import frappe
 from callcenter_app.utils import child_rows
 
 
+def tenant_prefix() -> str:
+	"""CC Settings' tenant prefix: '' for a site alone on its PBX (telephony/tenant.py)."""
+	return frappe.db.get_single_value("CC Settings", "tenant_prefix") or ""
+
+
 def asterisk_inputs(agi_host: str | None = None):
 	"""SIP accounts (with their secrets decrypted), call queues and the AGI address for render-asterisk."""
 	from frappe.utils.password import get_decrypted_password

@@ -32,8 +32,12 @@ def expected() -> Expected:
 	sounds = frappe.get_all(
 		"CC Announcement", filters={"name": ["in", list(used) or [""]]}, pluck="sound_name"
 	)
+	from callcenter_app.telephony.asterisk_config.service import tenant_prefix
+	from callcenter_app.telephony.tenant import Tenant
+
+	tenant = Tenant(tenant_prefix())  # queues, contexts and endpoints come back stripped; files do not
 	return Expected(
 		queues=tuple(sorted(frappe.get_all("CC Call Queue", pluck="name"))),
-		sounds=tuple(sorted(s for s in sounds if s)),
+		sounds=tuple(sorted(tenant.sound(s) for s in sounds if s)),
 		endpoints=tuple(sorted(frappe.get_all("CC SIP Account", filters={"enabled": 1}, pluck="username"))),
 	)

@@ -41,6 +41,7 @@ class CCSettings(Document):
 		qos_reference_wait: DF.Int
 		recordings_folder: DF.Data | None
 		site_timezone: DF.Autocomplete | None
+		tenant_prefix: DF.Data | None
 		status_rules: DF.Table[CCStatusRule]
 		ticket_for_answered_calls: DF.Check
 		ticket_for_missed_calls: DF.Check
