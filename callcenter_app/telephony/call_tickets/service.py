@@ -97,7 +97,7 @@ def contact_for_number(number: str) -> str | None:
 def ticket_numbers(ticket: str) -> list[dict]:
 	"""The numbers to call a ticket's customer on (the ticket form's Call), each once by its E.164 form:
 	the phone rows of the ticket's contact (or of the contact whose email raised it), primary mobile and
-	primary phone first; then the sender itself when that is a number. Each is ``{number, label}``."""
+	primary phone first. Each is ``{number, label}``."""
 	from callcenter_app.common.phones import try_normalize
 	from callcenter_app.utils import default_region
 
@@ -129,8 +129,6 @@ def ticket_numbers(ticket: str) -> list[dict]:
 		):
 			kind = _("Mobile") if phone.is_primary_mobile_no else _("Phone")
 			add(phone.phone, f"{kind} · {who}")
-	if sender and "@" not in sender and try_normalize(sender, region):
-		add(sender, _("Sender"))
 	return out
 
 
