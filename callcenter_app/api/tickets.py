@@ -51,12 +51,16 @@ def _not_an_agent(user: str, team: str) -> FieldError:
 	return FieldError("team", _("{0} is not an active agent of team {1}").format(user, team))
 
 
+def _refuse_pull(error: FieldError) -> None:
+	throw_field_errors(None, [error], title=_("Not pulled"))
+
+
 def _team(team: str) -> str:
 	team = str(team or "").strip()
 	if not team:
-		throw_field_error(FieldError("team", _("is required: choose the team to pull from")))
+		_refuse_pull(FieldError("team", _("is required: choose the team to pull from")))
 	if not frappe.db.exists("HD Team", team):
-		throw_field_error(FieldError("team", _("HD Team {0} does not exist").format(team)))
+		_refuse_pull(FieldError("team", _("HD Team {0} does not exist").format(team)))
 	return team
 
 
@@ -87,6 +91,7 @@ def team_queue(team: str) -> list[dict]:
 def pull(ticket: str) -> dict:
 	"""Take one ticket from a manual team's queue (the caller's own buffer and membership are checked).
 	The ticket's row is locked first: of two agents pulling it at once, the second is told who has it."""
+	ticket = str(ticket)  # Helpdesk names tickets by number; a request sends text
 	_ticket_for(ticket, "read")
 	user = frappe.session.user
 	row = frappe.db.get_value(
@@ -94,27 +99,25 @@ def pull(ticket: str) -> dict:
 	)
 	taken = tickets.assignees(row)
 	if taken:
-		throw_field_error(
+		_refuse_pull(
 			FieldError(
 				"ticket",
 				_("ticket {0} was already taken by {1}; pull the next one").format(ticket, ", ".join(taken)),
 			)
 		)
 	if row.cc_snoozed:
-		throw_field_error(
-			FieldError("ticket", _("ticket {0} is snoozed; it cannot be pulled").format(ticket))
-		)
-	queued = {t.id: t for t in tasks.queued_tickets([row.agent_group])} if row.agent_group else {}
+		_refuse_pull(FieldError("ticket", _("ticket {0} is snoozed; it cannot be pulled").format(ticket)))
+	queued = {str(t.id): t for t in tasks.queued_tickets([row.agent_group])} if row.agent_group else {}
 	if ticket not in queued:
-		throw_field_error(FieldError("ticket", _("ticket {0} is not waiting in a team queue").format(ticket)))
+		_refuse_pull(FieldError("ticket", _("ticket {0} is not waiting in a team queue").format(ticket)))
 	try:
 		distribution.pull(
 			row.agent_group, _agent(user, row.agent_group), queued[ticket], tasks.distributed_teams()
 		)
 	except FieldError as e:
-		throw_field_error(e)
+		_refuse_pull(e)
 	if not tasks.assign(ticket, user):
-		throw_field_error(FieldError("ticket", _("ticket {0} is no longer waiting").format(ticket)))
+		_refuse_pull(FieldError("ticket", _("ticket {0} is no longer waiting").format(ticket)))
 	return {"ticket": ticket, "agent": user}
 
 
@@ -130,11 +133,11 @@ def pull_next(team: str) -> dict:
 	agent = _agent_of(user, team)
 	problem = _not_an_agent(user, team) if agent is None else distribution.pull_problem(team, agent, teams)
 	if problem is not None:
-		throw_field_error(problem)
+		_refuse_pull(problem)
 	for queued in distribution.pullable(team, agent, tasks.queued_tickets([team]), teams):
 		if tasks.assign(queued.id, user):  # locks the row and checks it is still waiting
 			return {"ticket": queued.id, "agent": user, "team": team}
-	throw_field_error(FieldError("team", _("no ticket is waiting in team {0}").format(team)))
+	_refuse_pull(FieldError("team", _("no ticket is waiting in team {0}").format(team)))
 
 
 def _seconds_until(value, now) -> int | None:

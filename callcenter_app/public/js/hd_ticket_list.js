@@ -208,7 +208,9 @@
 					indicator: result.assigned.length ? "green" : "blue",
 					message: `
 						<p>${
-							result.assigned.length
+							result.assigned.length === 1
+								? __("1 ticket assigned.")
+								: result.assigned.length
 								? __("{0} tickets assigned.", [result.assigned.length])
 								: __("No ticket assigned.")
 						}</p>
@@ -220,7 +222,12 @@
 								: ""
 						}
 						<p class="text-muted">${
-							result.waiting
+							result.waiting === 1
+								? __(
+										"1 ticket still waits in the automatic teams ({0}): no available agent has room in their buffer.",
+										[teams]
+								  )
+								: result.waiting
 								? __(
 										"{0} tickets still wait in the automatic teams ({1}): no available agent has room in their buffer.",
 										[result.waiting, teams]

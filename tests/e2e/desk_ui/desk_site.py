@@ -1,5 +1,6 @@
-"""Site-side setup for the desk UI walk-through (``desk_ui.js``): run inside a Frappe site with
-``bench --site SITE execute desk_site.setup`` (``tests/e2e/desk_ui`` on PYTHONPATH). Makes two agents and an
+"""Site-side setup for the desk UI walk-through (``desk_ui.js``): run inside a Frappe site by bench's Python
+(``frappe.init(site); frappe.connect(); desk_site.setup()``, ``tests/e2e/desk_ui`` on PYTHONPATH; ``bench
+execute`` refuses modules of apps that are not installed). Makes two agents and an
 Agent Manager with passwords, two manual teams and one automatic team, tickets waiting in each (with
 priority, age and reaction due), a contact with two numbers on one of the agent's tickets, two snoozed
 tickets (one the agent's own, one a colleague's) and a SIP account for the agent. Idempotent: it first
@@ -102,7 +103,7 @@ def setup() -> dict:
 		frappe.db.delete("ToDo", {"reference_type": "HD Ticket", "reference_name": name})
 		frappe.delete_doc("HD Ticket", name, force=True, ignore_permissions=True)
 
-	_team(SUPPORT, [ANA, BEN], "Manual", 3)
+	_team(SUPPORT, [ANA, BEN], "Manual", 4)
 	_team(SALES, [ANA], "Manual", 2)
 	_team(AUTO, [BEN], "Automatic", 2)
 	set_presence(BEN, False)  # "Distribute now" finds ben away, then available (desk_ui.js logs him in)

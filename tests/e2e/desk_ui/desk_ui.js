@@ -11,19 +11,20 @@ const BENCH = process.env.BENCH || "/root/frappe-bench";
 const APP = process.env.APP || path.resolve(__dirname, "../../..");
 const checks = [];
 
+// desk_site.FN(**kwargs) inside the site (bench's Python; `bench execute` only runs installed apps' code)
 function bench(fn, kwargs) {
-	const args = ["--site", site, "execute", `desk_site.${fn}`];
-	if (kwargs) args.push("--kwargs", JSON.stringify(kwargs));
-	const out = execFileSync("bench", args, {
-		cwd: BENCH,
-		env: {
-			...process.env,
-			PATH: `/root/bench-env/bin:${process.env.PATH}`,
-			PYTHONPATH: `${APP}:${path.join(APP, "tests/e2e/desk_ui")}`,
-		},
+	const code = [
+		"import json, frappe, desk_site",
+		`frappe.init(site=${JSON.stringify(site)}, sites_path=".")`,
+		"frappe.connect()",
+		`print("@@" + json.dumps(desk_site.${fn}(**json.loads(${JSON.stringify(JSON.stringify(kwargs || {}))})), default=str))`,
+		"frappe.destroy()",
+	].join("\n");
+	const out = execFileSync(path.join(BENCH, "env/bin/python"), ["-c", code], {
+		cwd: path.join(BENCH, "sites"),
+		env: { ...process.env, PYTHONPATH: `${APP}:${path.join(APP, "tests/e2e/desk_ui")}` },
 	}).toString();
-	const json = out.slice(out.indexOf("{"));
-	return JSON.parse(json.slice(0, json.lastIndexOf("}") + 1));
+	return JSON.parse(out.slice(out.lastIndexOf("@@") + 2));
 }
 
 function check(what, ok, detail) {
@@ -46,6 +47,7 @@ async function desk(page, route) {
 }
 
 async function shot(page, name) {
+	await page.waitForTimeout(700); // let a dialog finish fading in
 	await page.screenshot({ path: path.join(outDir, name) });
 	console.log(`     screenshot ${name}`);
 }
@@ -53,8 +55,11 @@ async function shot(page, name) {
 const button = (page, label) => page.locator(`.page-actions button:visible, .inner-group-button button:visible, .custom-actions button:visible`).filter({ hasText: label }).first();
 const dialogText = (page) => page.locator(".modal.show .modal-body").last().innerText();
 const closeDialogs = async (page) => {
-	await page.keyboard.press("Escape");
-	await page.waitForTimeout(400);
+	await page.evaluate(() => {
+		if (frappe.msg_dialog) frappe.msg_dialog.hide();
+		[...frappe.ui.open_dialogs].reverse().forEach((d) => d.hide());
+	});
+	await page.waitForTimeout(800);
 };
 
 (async () => {
@@ -100,19 +105,30 @@ const closeDialogs = async (page) => {
 	await ana.locator(".modal.show .btn-primary", { hasText: "Pull next" }).click();
 	await ana.waitForURL(/\/app\/hd-ticket\/\d+/, { timeout: 20000 });
 	const pulled = ana.url().split("/").pop();
-	check("pull next: opened the heaviest ticket, assigned to ana", pulled === data.support[2] && (bench("state", { ticket: pulled })._assign || "").includes(agent), pulled);
+	check("pull next: opened the heaviest ticket, assigned to ana", pulled === String(data.support[2]) && (bench("state", { ticket: pulled })._assign || "").includes(agent), pulled);
 
 	// 4. The Team Queue page: both of ana's teams; pull one; the race with ben
 	await desk(ana, "cc-team-queue");
 	await ana.waitForSelector(".cc-tq-team");
 	check("team queue: ana's two manual teams", (await ana.locator(".cc-tq-team").count()) === 2);
-	check("team queue: ana's seat in UI Support", (await ana.locator('.cc-tq-team[data-team="UI Support"]').innerText()).includes("You hold 2 of 3"));
+	check("team queue: ana's seat in UI Support", (await ana.locator('.cc-tq-team[data-team="UI Support"]').innerText()).includes("You hold 3 of 4"));
 	await shot(ana, "desk-team-queue.png");
 	const ben = await login(browser, colleague, password);
 	await desk(ben, "cc-team-queue");
 	const raced = data.support[1];
-	await ben.evaluate((t) => frappe.call({ method: "callcenter_app.api.tickets.pull", args: { ticket: t } }), raced);
-	await ben.waitForTimeout(1000);
+	const benPulled = await ben.evaluate(
+		(t) =>
+			new Promise((resolve) =>
+				frappe.call({
+					method: "callcenter_app.api.tickets.pull",
+					args: { ticket: t },
+					callback: (r) => resolve(JSON.stringify(r.message)),
+					error: (r) => resolve(`error ${JSON.stringify(r && (r._server_messages || r.exc_type || r.statusText))}`),
+				})
+			),
+		raced
+	);
+	check("team queue race: ben pulled the ticket first", benPulled.includes(colleague), benPulled);
 	await ana.locator(`.cc-tq-pull[data-ticket="${raced}"]`).click(); // ana's page still shows it
 	await ana.waitForSelector(".modal.show .msgprint");
 	const refused = await ana.locator(".modal.show .msgprint").innerText();
@@ -145,35 +161,49 @@ const closeDialogs = async (page) => {
 	await shot(ana, "desk-call-no-pbx.png");
 	await closeDialogs(ana);
 
-	await button(ana, "Snooze").click();
-	await ana.waitForSelector(".modal.show [data-fieldname=reason]");
-	await ana.evaluate(() => cur_dialog.set_value("until", moment(frappe.datetime.system_datetime(), "YYYY-MM-DD HH:mm:ss").subtract(1, "hour").format("YYYY-MM-DD HH:mm:ss")));
-	await ana.locator(".modal.show textarea[data-fieldname=reason]").fill("Customer is travelling");
-	await ana.locator(".modal.show .btn-primary", { hasText: "Snooze" }).click();
+	const snoozeDialog = async (hours, reason) => {
+		await button(ana, "Snooze").click();
+		await ana.waitForSelector(".modal.show textarea[data-fieldname=reason]");
+		await ana.waitForTimeout(500);
+		await ana.evaluate(
+			(h) =>
+				(frappe.ui.open_dialogs.at(-1) || cur_dialog).set_value(
+					"until",
+					moment(frappe.datetime.system_datetime(), "YYYY-MM-DD HH:mm:ss").add(h, "hours").format("YYYY-MM-DD HH:mm:00")
+				),
+			hours
+		);
+		await ana.locator(".modal.show textarea[data-fieldname=reason]").fill(reason);
+		await ana.locator(".modal.show .btn-primary", { hasText: "Snooze" }).click();
+	};
+	await snoozeDialog(-1, "Customer is travelling");
 	await ana.waitForSelector(".modal.show .msgprint");
 	check("snooze: a time in the past is refused in the browser", (await ana.locator(".modal.show .msgprint").innerText()).includes("Snoozed until: must be in the future"));
-	await ana.locator(".modal.show .msgprint").locator("xpath=ancestor::div[contains(@class,'modal')]").locator(".btn-modal-close").click();
+	await shot(ana, "desk-snooze-refused.png");
+	await closeDialogs(ana);
 	const server = await ana.evaluate(async (t) => {
 		const out = [];
-		for (const args of [{ ticket: t, until: "2020-01-01 10:00:00", reason: "late" }, { ticket: t, until: "2099-01-01 10:00:00", reason: "" }]) {
-			try {
-				await frappe.call({ method: "callcenter_app.api.tickets.snooze", args, async: true });
-				out.push("accepted");
-			} catch (e) {
-				out.push(frappe.last_response?._server_messages ? JSON.parse(JSON.parse(frappe.last_response._server_messages)[0]).message : String(e));
-			}
+		for (const args of [{ ticket: t, until: "2020-01-01 10:00:00", reason: "late" }, { ticket: t, until: moment(frappe.datetime.system_datetime(), "YYYY-MM-DD HH:mm:ss").add(2, "days").format("YYYY-MM-DD HH:mm:ss"), reason: "" }]) {
+			out.push(
+				await new Promise((resolve) =>
+					frappe.call({
+						method: "callcenter_app.api.tickets.snooze",
+						args,
+						callback: () => resolve("accepted"),
+						error: (r) => resolve(JSON.parse(JSON.parse(r._server_messages)[0]).message),
+					})
+				)
+			);
 		}
-		$(".modal.show .btn-modal-close").click();
 		return out;
-	}, data.mine);
+	}, String(data.mine));
 	check("snooze: the server refuses a past time and a missing reason by name", server[0].includes("Snoozed until: must be in the future") && server[1].includes("Snooze reason: is required"), server.join(" | "));
 	check("snooze: nothing written by the refusals", bench("state", { ticket: data.mine }).cc_snoozed === "0");
-	await ana.waitForTimeout(500);
-	await ana.evaluate(() => cur_dialog.set_value("until", moment(frappe.datetime.system_datetime(), "YYYY-MM-DD HH:mm:ss").add(1, "day").format("YYYY-MM-DD 09:00:00")));
-	await ana.locator(".modal.show .btn-primary", { hasText: "Snooze" }).click();
-	await ana.waitForSelector(".form-message", { timeout: 20000 });
+	await closeDialogs(ana);
+	await snoozeDialog(20, "Customer is travelling");
+	await ana.waitForSelector(".form-message.orange", { timeout: 20000 });
 	await ana.waitForTimeout(1500);
-	const headline = await ana.locator(".form-message").innerText();
+	const headline = await ana.locator(".form-message.orange").first().innerText();
 	check("snooze: the form says until when, by whom, why", headline.includes("Snoozed until") && headline.includes(agent) && headline.includes("Customer is travelling"), headline);
 	check("snooze: Reactivate offered", await button(ana, "Reactivate").isVisible());
 	await shot(ana, "desk-ticket-snoozed.png");
@@ -189,7 +219,7 @@ const closeDialogs = async (page) => {
 	await button(mia, "Distribute now").click();
 	await mia.waitForSelector(".modal.show .msgprint", { timeout: 30000 });
 	const report = await mia.locator(".modal.show .msgprint").innerText();
-	check("distribute now: says what it assigned", report.includes("2 tickets assigned") && report.includes(colleague) && report.includes("1 tickets still wait"), report.replace(/\s+/g, " "));
+	check("distribute now: says what it assigned", report.includes("2 tickets assigned") && report.includes(colleague) && report.includes("1 ticket still waits"), report.replace(/\s+/g, " "));
 	await shot(mia, "desk-distribute-now.png");
 	bench("presence", { user: colleague, logged_in: 0 });
 
