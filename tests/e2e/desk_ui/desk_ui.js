@@ -140,11 +140,20 @@ const closeDialogs = async (page) => {
 	await ana.waitForURL(new RegExp(`/app/hd-ticket/${data.sales[0]}$`), { timeout: 20000 });
 	check("team queue: Pull opened the ticket", (bench("state", { ticket: data.sales[0] })._assign || "").includes(agent));
 
-	// 5. The ticket form: Call (two numbers: choose), Snooze with validation, handling time, reaction due
+	// 5. The ticket form: Call (no number: type one; two numbers: choose), Snooze with validation, handling
+	// time, reaction due
 	const requests = [];
 	ana.on("request", (r) => {
 		if (r.url().includes("click_to_call")) requests.push(r.postData() || r.url());
 	});
+	await ana.waitForSelector(".form-dashboard .cc-panel", { timeout: 20000 });
+	await button(ana, "Call").click();
+	await ana.waitForSelector(".modal.show input[data-fieldname=number]");
+	await ana.locator(".modal.show input[data-fieldname=number]").fill("+37060000001");
+	await ana.locator(".modal.show .btn-primary", { hasText: "Call" }).click();
+	await ana.waitForSelector(".modal.show .msgprint", { timeout: 20000 });
+	check("call, no number on the ticket: typed one, the request carried the ticket", requests.some((b) => b.includes(`ticket=${data.sales[0]}`)), requests.join(" ; "));
+	await closeDialogs(ana);
 	await desk(ana, `hd-ticket/${data.mine}`);
 	await ana.waitForSelector(".form-dashboard .cc-panel", { timeout: 20000 });
 	const indicators = await ana.locator(".form-dashboard").innerText();
