@@ -166,9 +166,12 @@ user_data_fields = [
 app_include_js = "/assets/callcenter_app/js/callcenter.js"
 doctype_js = {
 	"Contact": "public/js/contact.js",
-	# "Send SMS" on the ticket's desk form (Helpdesk's agent app is a Vue SPA we do not modify)
+	# "Call", "Snooze", the handling time and "Send SMS" on the ticket's desk form (Helpdesk's agent app is a
+	# Vue SPA we do not modify)
 	"HD Ticket": "public/js/hd_ticket.js",
 }
+# The ticket list's Pull next ticket, Team Queue, Snoozed and Distribute now (api/tickets.py ticket_tools)
+doctype_list_js = {"HD Ticket": "public/js/hd_ticket_list.js"}
 
 # Scheduled jobs
 # --------------

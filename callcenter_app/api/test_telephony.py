@@ -67,6 +67,19 @@ class TestPhoneEndpoints(FrappeTestCase):
 		with self.assertRaises(frappe.PermissionError):
 			api.click_to_call("+37060012345", ticket=str(ticket.name))
 
+	def test_click_to_call_from_a_ticket_carries_the_ticket_to_asterisk(self):
+		"""The ticket form's Call: CC_TICKET rides on the originated channel (inherited, so the dialled leg
+		has it too) and the bridge's call record joins that ticket (telephony/call_tickets link_call)."""
+		ticket = frappe.get_doc(
+			{"doctype": "HD Ticket", "subject": "call me", "raised_by": "x@example.com"}
+		).insert()
+		with peer_thread() as peer:
+			frappe.set_user(self.ann)
+			api.click_to_call("+37060012345", ticket=str(ticket.name))
+			(originate,) = [a for a in peer.received if a["Action"] == "Originate"]
+		self.assertEqual(originate["Variable"], f"__CC_TICKET={ticket.name}")  # the last Variable header
+		self.assertEqual((originate["Channel"], originate["Exten"]), ("PJSIP/cc-api-ann", "+37060012345"))
+
 	def test_transfer_needs_a_live_call(self):
 		with peer_thread() as peer:
 			peer.live = {

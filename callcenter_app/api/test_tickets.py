@@ -3,11 +3,13 @@
 """Bench tests for ticket handling on Helpdesk: automatic distribution with buffers and work modes (and its
 triggers), pulling from manual teams, Agent vs Privileged Agent visibility, the agent deletion guard,
 snooze ownership and the wake job, cumulative handling time, reaction time, and incoming email grouping and
-replies to closed tickets."""
+replies to closed tickets; and what the desk's views read (the Team Queue page, the list's tools, the snooze
+list, the ticket form's panel with its numbers to call)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -18,7 +20,7 @@ from callcenter_app.telephony.presence.service import set_presence
 from callcenter_app.test_utils import make_agent
 from callcenter_app.tickets import service, tasks
 
-ANN, BOB, CID, PRIV = (f"{n}@tickets.test" for n in ("ann", "bob", "cid", "priv"))
+ANN, BOB, CID, PRIV, MGR = (f"{n}@tickets.test" for n in ("ann", "bob", "cid", "priv", "mgr"))
 
 
 def make_team(name: str, members: list[str], **policy) -> str:
@@ -55,6 +57,7 @@ class TicketsTestCase(FrappeTestCase):
 		for user in (ANN, BOB, CID):
 			make_agent(user)
 		make_agent(PRIV, roles=("Agent", "Privileged Agent"))
+		make_agent(MGR, roles=("Agent", "Agent Manager"))  # supervises tickets; in no team
 		frappe.db.commit()  # nosemgrep: test fixtures shared by the tests of this module
 
 	def setUp(self):
@@ -139,8 +142,103 @@ class TestManualPull(TicketsTestCase):
 		frappe.set_user(BOB)
 		with self.assertRaisesRegex(frappe.ValidationError, "already taken"):
 			api.pull(heavy)
-		api.pull(old)
+		api.pull(str(old))  # as a request sends it: Helpdesk's ticket names are numbers
 		self.assertEqual(assigned(old), [BOB])
+
+	def todos(self) -> int:
+		return frappe.db.count("ToDo", {"reference_type": "HD Ticket", "status": "Open"})
+
+	def test_pull_next_takes_the_head_of_the_queue_and_says_why_not(self):
+		old, heavy = ticket("old", self.team), ticket("heavy", self.team, weight=5)
+		frappe.set_user(ANN)
+		self.assertEqual(api.pull_next(self.team), {"ticket": heavy, "agent": ANN, "team": self.team})
+		before = self.todos()
+		with self.assertRaisesRegex(frappe.ValidationError, "already holds 1 of the 1 tickets"):
+			api.pull_next(self.team)
+		frappe.set_user(CID)  # an agent, but not of this team
+		with self.assertRaisesRegex(
+			frappe.ValidationError, "cid@tickets.test is not an active agent of team"
+		):
+			api.pull_next(self.team)
+		with self.assertRaisesRegex(frappe.ValidationError, "team: is required"):
+			api.pull_next("")
+		with self.assertRaisesRegex(frappe.ValidationError, "team: HD Team CC Nowhere does not exist"):
+			api.pull_next("CC Nowhere")
+		self.assertEqual(self.todos(), before)  # refused: nothing written
+		frappe.set_user(BOB)
+		self.assertEqual(api.pull_next(self.team)["ticket"], old)
+		frappe.db.set_value("HD Team", self.team, "cc_default_buffer", 5)
+		with self.assertRaisesRegex(
+			frappe.ValidationError, "team: no ticket is waiting in team CC Manual Team"
+		):
+			api.pull_next(self.team)
+
+	def test_a_ticket_a_colleague_pulled_a_moment_ago(self):
+		"""The race: both saw the same queue; the second to pull is told who has it, or gets the next one."""
+		first, second = ticket("first", self.team), ticket("second", self.team)
+		seen = tasks.queued_tickets([self.team])  # what ann's page showed
+		frappe.set_user(BOB)
+		api.pull(first)
+		frappe.set_user(ANN)
+		with self.assertRaisesRegex(
+			frappe.ValidationError, f"ticket: ticket {first} was already taken by bob@tickets.test"
+		):
+			api.pull(first)
+		with patch.object(tasks, "queued_tickets", return_value=seen):  # ann's stale view of the queue
+			self.assertEqual(api.pull_next(self.team)["ticket"], second)
+		self.assertEqual((assigned(first), assigned(second)), ([BOB], [ANN]))
+
+	def test_team_queues_for_members_and_for_managers(self):
+		old, heavy = ticket("old", self.team), ticket("heavy", self.team, weight=5)
+		frappe.db.set_value("HD Ticket", old, "cc_reaction_due", add_to_date(now_datetime(), hours=-1))
+		auto = make_team("CC Auto Elsewhere", [ANN], cc_distribution="Automatic")
+		ticket("pushed, not pulled", auto)
+		frappe.set_user(ANN)
+		(queue,) = [q for q in api.team_queues() if q["team"] == self.team]
+		self.assertNotIn(auto, [q["team"] for q in api.team_queues()])  # automatic teams are not pulled
+		self.assertEqual([t["name"] for t in queue["tickets"]], [heavy, old])
+		self.assertEqual(
+			(queue["member"], queue["held"], queue["buffer"], queue["may_pull"]), (True, 0, 1, True)
+		)
+		self.assertLess(queue["tickets"][1]["reaction_due_in"], -3500)  # an hour late
+		self.assertGreaterEqual(queue["tickets"][1]["age_seconds"], 0)
+		self.assertEqual(api.ticket_tools()["pull_teams"], [self.team])
+		api.pull(heavy)
+		(queue,) = [q for q in api.team_queues() if q["team"] == self.team]
+		self.assertEqual(([t["name"] for t in queue["tickets"]], queue["may_pull"]), ([old], False))
+		self.assertIn("already holds 1 of the 1 tickets", queue["problem"])
+
+		frappe.set_user(CID)  # in no manual team
+		self.assertNotIn(self.team, [q["team"] for q in api.team_queues()])
+		self.assertEqual((api.ticket_tools()["pull_teams"], api.ticket_tools()["team_queue"]), ([], False))
+
+		frappe.set_user(MGR)  # sees every manual team's queue, cannot pull from one they are not in
+		(queue,) = [q for q in api.team_queues() if q["team"] == self.team]
+		self.assertEqual((queue["member"], queue["may_pull"]), (False, False))
+		self.assertEqual([t["name"] for t in queue["tickets"]], [old])
+		tools = api.ticket_tools()
+		self.assertEqual(
+			(tools["pull_teams"], tools["team_queue"], tools["may_distribute"]), ([], True, True)
+		)
+		with self.assertRaisesRegex(frappe.ValidationError, "is not an active agent of team"):
+			api.pull(old)
+		self.assertEqual(assigned(old), [])
+
+
+class TestDistributeNow(TicketsTestCase):
+	def test_distribute_now_says_what_it_assigned_and_what_still_waits(self):
+		team = make_team("CC Auto Now", [ANN], cc_distribution="Automatic", cc_default_buffer=1)
+		frappe.db.delete("ToDo", {"reference_type": "HD Ticket"})
+		set_presence(ANN, True, "Available")
+		first, second = ticket("first", team), ticket("second", team)
+		frappe.set_user(ANN)
+		self.assertFalse(api.ticket_tools()["may_distribute"])
+		frappe.set_user(MGR)
+		result = api.distribute_now()
+		self.assertEqual(result["assigned"], [{"ticket": first, "agent": ANN, "subject": "first"}])
+		self.assertIn(team, result["teams"])
+		self.assertGreaterEqual(result["waiting"], 1)  # ann's buffer is 1: the second waits
+		self.assertEqual(assigned(second), [])
 
 
 class TestVisibility(TicketsTestCase):
@@ -201,7 +299,7 @@ class TestSnooze(TicketsTestCase):
 		frappe.set_user(ANN)
 		self.assertEqual(api.reactivate(self.ticket).cc_snoozed, 0)
 
-		with self.assertRaisesRegex(frappe.ValidationError, "snooze_reason"):
+		with self.assertRaisesRegex(frappe.ValidationError, "Snooze reason: is required"):
 			api.snooze(self.ticket, str(until), "  ")
 		with self.assertRaisesRegex(frappe.ValidationError, "must be in the future"):
 			api.snooze(self.ticket, str(add_to_date(now_datetime(), hours=-1)), "late")
@@ -219,6 +317,81 @@ class TestSnooze(TicketsTestCase):
 		self.assertEqual(frappe.db.get_value("HD Ticket", self.ticket, "cc_snoozed"), 0)
 		self.assertEqual(frappe.db.get_value("HD Ticket", other, "cc_snoozed"), 1)
 		self.assertTrue(frappe.db.exists("Notification Log", {"for_user": ANN, "document_name": self.ticket}))
+
+	def test_bad_snooze_input_names_the_field_and_writes_nothing(self):
+		frappe.set_user(ANN)
+		stored = ("cc_snoozed", "cc_snoozed_until", "cc_snoozed_by", "cc_snooze_reason")
+		before = frappe.db.get_value("HD Ticket", self.ticket, stored)
+		for until, reason, message in (
+			("", "why", "Snoozed until: is required"),
+			("next tuesday-ish", "why", "Snoozed until: 'next tuesday-ish' is not a date and time"),
+			(str(add_to_date(now_datetime(), minutes=-5)), "why", "Snoozed until: must be in the future"),
+			(str(add_to_date(now_datetime(), days=400)), "why", "Snoozed until: must be within 366 days"),
+			(str(add_to_date(now_datetime(), hours=1)), "", "Snooze reason: is required"),
+		):
+			with self.assertRaisesRegex(frappe.ValidationError, message):
+				api.snooze(self.ticket, until, reason)
+		with self.assertRaisesRegex(frappe.ValidationError, "Snooze reason: is required"):
+			api.snooze(self.ticket, str(add_to_date(now_datetime(), hours=1)))  # the argument left out
+		self.assertEqual(frappe.db.get_value("HD Ticket", self.ticket, stored), before)
+
+	def test_the_snooze_list_and_the_form_panel_say_who_may_reactivate(self):
+		frappe.set_user(BOB)
+		until = add_to_date(now_datetime(), hours=3)
+		api.snooze(self.ticket, str(until), "waiting for the parts")
+		listed = {t["name"]: t for t in api.snoozed_tickets()}
+		row = listed[self.ticket]
+		self.assertEqual(
+			(row["cc_snoozed_by"], row["cc_snooze_reason"], row["owner"], row["may_reactivate"]),
+			(BOB, "waiting for the parts", ANN, True),
+		)
+		self.assertEqual(row["cc_snoozed_until"], until)
+		panel = api.ticket_panel(self.ticket)
+		self.assertEqual((panel["snoozed"], panel["may_reactivate"], panel["may_snooze"]), (True, True, True))
+		frappe.set_user(PRIV)  # sees every ticket, but neither owns nor snoozed this one
+		self.assertFalse({t["name"]: t for t in api.snoozed_tickets()}[self.ticket]["may_reactivate"])
+		self.assertFalse(api.ticket_panel(self.ticket)["may_reactivate"])
+		frappe.set_user(CID)  # not in the team: the snooze list shows only tickets they may read
+		self.assertNotIn(self.ticket, {t["name"] for t in api.snoozed_tickets()})
+		self.assertRaises(frappe.PermissionError, api.ticket_panel, self.ticket)
+		frappe.set_user(ANN)
+		self.assertEqual(api.ticket_tools()["snoozed"] >= 1, True)
+		api.reactivate(self.ticket)
+		self.assertNotIn(self.ticket, {t["name"] for t in api.snoozed_tickets()})
+		self.assertEqual(api.ticket_panel(self.ticket)["snoozed"], False)
+
+
+class TestTicketPanel(TicketsTestCase):
+	def test_numbers_to_call_come_from_the_tickets_contact(self):
+		frappe.db.set_single_value("System Settings", "country", "Lithuania")
+		team = make_team("CC Panel Team", [ANN])
+		ruta = f"ruta-{frappe.generate_hash(length=6)}@example.com"
+		contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Rūta",
+				"last_name": "Panel",
+				"email_ids": [{"email_id": ruta, "is_primary": 1}],
+				"phone_nos": [
+					{"phone": "8 5 2000000", "is_primary_phone": 1},
+					{"phone": "+370 600 00011", "is_primary_mobile_no": 1},
+					{"phone": "+37060000011"},  # the mobile again, written another way
+				],
+			}
+		).insert(ignore_permissions=True)
+		with_contact = ticket("with contact", team, contact=contact.name)
+		by_mail = ticket("by mail", team, sender=f"nobody-{frappe.generate_hash(length=6)}@example.com")
+		frappe.set_user(ANN)
+		panel = api.ticket_panel(with_contact)
+		self.assertTrue(panel["may_call"])
+		self.assertEqual(
+			[(n["number"], n["label"]) for n in panel["numbers"]],
+			[("+370 600 00011", "Mobile · Rūta Panel"), ("8 5 2000000", "Phone · Rūta Panel")],
+		)
+		self.assertEqual(api.ticket_panel(by_mail)["numbers"], [])
+		by_her_mail = ticket("by her mail", team, sender=ruta)  # no contact given: found by the address
+		self.assertEqual(api.ticket_panel(by_her_mail)["numbers"], panel["numbers"])
+		self.assertIn("handling_seconds", panel)
 
 
 class TestClocks(TicketsTestCase):

@@ -129,7 +129,8 @@ SEE_ALL_TICKETS = _cap(
 AGENT_TOOLS = _cap(
 	"AGENT_TOOLS",
 	{AGENT, *SEE_ALL_TICKETS.roles},
-	"the agents' ticket tools: SMS replies, snooze, reactivate",
+	"the agents' ticket tools: SMS replies, snooze, reactivate, the snooze list, the Team Queue page and "
+	"pulling tickets (from the manual teams they are an active agent of)",
 )
 MANAGE_SIGNATURES = _cap(
 	"MANAGE_SIGNATURES",
@@ -291,6 +292,7 @@ PAGE_CAPABILITY: dict[str, Capability] = {
 	"cc-wallboard": READ_WALLBOARD,
 	"cc-booking": BOOK_APPOINTMENTS,
 	"cc-my-calendar": OWN_CALENDAR,
+	"cc-team-queue": AGENT_TOOLS,
 }
 
 

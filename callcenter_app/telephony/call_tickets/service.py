@@ -94,6 +94,44 @@ def contact_for_number(number: str) -> str | None:
 	return rows[0][0] if rows else None
 
 
+def ticket_numbers(ticket: str) -> list[dict]:
+	"""The numbers to call a ticket's customer on (the ticket form's Call), each once by its E.164 form:
+	the phone rows of the ticket's contact (or of the contact whose email raised it), primary mobile and
+	primary phone first. Each is ``{number, label}``."""
+	from callcenter_app.common.phones import try_normalize
+	from callcenter_app.utils import default_region
+
+	region = default_region()
+	row = frappe.db.get_value("HD Ticket", ticket, ["contact", "raised_by"], as_dict=True) or frappe._dict()
+	sender = (row.raised_by or "").strip()
+	contact = row.contact
+	if not contact and "@" in sender:
+		contact = frappe.db.get_value("Contact", {"email_id": sender}, "name") or frappe.db.get_value(
+			"Contact Email", {"parenttype": "Contact", "email_id": sender}, "parent"
+		)
+	out: list[dict] = []
+	seen: set[str] = set()
+
+	def add(number: str | None, label: str) -> None:
+		number = (number or "").strip()
+		key = try_normalize(number, region) or number
+		if number and key not in seen:
+			seen.add(key)
+			out.append({"number": number, "label": label})
+
+	if contact:
+		who = frappe.db.get_value("Contact", contact, "full_name") or contact
+		for phone in frappe.get_all(
+			"Contact Phone",
+			filters={"parenttype": "Contact", "parent": contact},
+			fields=["phone", "is_primary_mobile_no", "is_primary_phone"],
+			order_by="is_primary_mobile_no desc, is_primary_phone desc, idx asc",
+		):
+			kind = _("Mobile") if phone.is_primary_mobile_no else _("Phone")
+			add(phone.phone, f"{kind} · {who}")
+	return out
+
+
 def set_phone_keys(doc, method=None) -> None:
 	"""Contact ``validate``: each phone row's ``cc_e164`` follows its number, read in the site's country.
 	A number that cannot be normalised leaves it empty and never blocks the save."""
