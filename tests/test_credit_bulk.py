@@ -152,23 +152,25 @@ def one_by_one(credits, top_ups, accounts, entries):
 			outcomes[c.source_name] = REFUSED
 			continue
 		if tu.status == "Confirmed" and tu.ledger_entry:
-			e = by_name[tu.ledger_entry]
-			mine = (e.source_name, e.key, e.amount_minor) == (c.source_name, c.key, c.amount_minor)
-			outcomes[c.source_name] = ALREADY if mine else OTHER
+			outcomes[c.source_name] = (
+				ALREADY if by_name[tu.ledger_entry].source_name == c.source_name else OTHER
+			)
 			continue
 		account = accounts.get(tu.account)
+		if account is None or tu.currency != account.currency:
+			outcomes[c.source_name] = REFUSED
+			continue
 		e = by_key.get(c.key)
 		if e is not None:
-			same = (e.account, e.kind, e.amount_minor) == (tu.account, ledger.TOP_UP, c.amount_minor)
-			if not same or e.source_name != c.source_name:
+			if (e.account, e.kind, e.amount_minor) != (tu.account, ledger.TOP_UP, c.amount_minor):
 				outcomes[c.source_name] = REFUSED
 				continue
 			top_ups[c.top_up] = TopUpState(
 				tu.name, tu.account, tu.currency, "Confirmed", tu.amount_minor, e.name
 			)
-			outcomes[c.source_name] = ALREADY
+			outcomes[c.source_name] = ALREADY if e.source_name == c.source_name else OTHER
 			continue
-		if account is None or tu.currency != account.currency or account.status == "Closed":
+		if account.status == "Closed":
 			outcomes[c.source_name] = REFUSED
 			continue
 		try:

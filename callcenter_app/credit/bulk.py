@@ -11,10 +11,11 @@ outcome    when
 =========  =========================================================================================
 posted     a new Top-up entry: the top-up is open, in its account's currency, the account not closed,
            the key new and of a Top-up (``ledger.check_entry``)
-already    the key's entry exists and came from this very source (a re-run after a crash between the
-           entry and the line's mark): nothing is posted, the source points at that entry
-other      the top-up was credited by another source (a webhook, a decision, an earlier line): nothing
-           is posted, the money is listed for a decision
+already    the top-up's entry (or the key's, the same posting) came from this very source (a re-run):
+           nothing is posted, the source points at that entry
+other      the top-up was credited by another source (a webhook, a decision, an earlier line), or the
+           key holds the same posting from elsewhere (``post_entry``'s replay: the top-up then points at
+           it): nothing is posted, the money is listed for a decision
 refused    anything else (no such top-up or account, another currency, a closed account, a key used
            by another posting): nothing is posted, the reason names the field
 =========  =========================================================================================
@@ -142,10 +143,10 @@ def plan(
 
 
 def _one(c, top_ups, accounts, by_key, by_name, running, credited, keys, out) -> Outcome:
+	"""One credit, the checks in ``confirm_top_up`` → ``post_entry``'s order."""
 	tu = top_ups.get(c.top_up)
 	if tu is None:
 		return Outcome(REFUSED, reason=f"top_up: no CC Top Up {c.top_up!r}")
-	existing = by_key.get(c.key)
 	if tu.status == CONFIRMED and tu.ledger_entry:
 		entry = by_name.get(tu.ledger_entry)
 		if entry is not None and _from(entry, c):
@@ -153,22 +154,6 @@ def _one(c, top_ups, accounts, by_key, by_name, running, credited, keys, out) ->
 		return Outcome(OTHER, tu.ledger_entry, f"{c.top_up} was confirmed meanwhile by {tu.ledger_entry}")
 	if c.top_up in credited:
 		return Outcome(OTHER, None, f"{c.top_up} is credited by {credited[c.top_up]} in this import")
-	if existing is not None:
-		if _from(existing, c) and existing.account == tu.account and existing.kind == ledger.TOP_UP:
-			# the entry was written, the top-up not marked: mark it now (post_entry's replay)
-			credited[c.top_up] = c.source_name
-			out.relink.append((c.top_up, existing.name))
-			return Outcome(ALREADY, existing.name)
-		return Outcome(
-			REFUSED,
-			existing.name,
-			f"idempotency_key: {c.key} was used by entry {existing.name} ({existing.kind} "
-			f"{existing.amount_minor} on {existing.account}); a different posting needs its own key",
-		)
-	if c.key in keys:
-		return Outcome(
-			REFUSED, reason=f"idempotency_key: {c.key} is used by {keys[c.key]} in this import too"
-		)
 	account = accounts.get(tu.account)
 	if account is None:
 		return Outcome(REFUSED, reason=f"account: no CC Credit Account {tu.account!r}")
@@ -176,6 +161,31 @@ def _one(c, top_ups, accounts, by_key, by_name, running, credited, keys, out) ->
 		return Outcome(
 			REFUSED,
 			reason=f"currency: top-up {c.top_up} is in {tu.currency}, its account in {account.currency}",
+		)
+	existing = by_key.get(c.key)
+	if existing is not None:
+		same = (existing.account, existing.kind, existing.amount_minor) == (
+			tu.account,
+			ledger.TOP_UP,
+			c.amount_minor,
+		)
+		if not same:
+			return Outcome(
+				REFUSED,
+				existing.name,
+				f"idempotency_key: {c.key} was used by entry {existing.name} ({existing.kind} "
+				f"{existing.amount_minor} on {existing.account}); a different posting needs its own key",
+			)
+		# post_entry's replay: the entry stands for this credit and the top-up points at it (a re-run
+		# after a crash between the entry and the top-up's mark, or the key posted by hand)
+		credited[c.top_up] = c.source_name
+		out.relink.append((c.top_up, existing.name))
+		if _from(existing, c):
+			return Outcome(ALREADY, existing.name)
+		return Outcome(OTHER, existing.name, f"{c.top_up} was confirmed meanwhile by {existing.name}")
+	if c.key in keys:
+		return Outcome(
+			REFUSED, reason=f"idempotency_key: {c.key} is used by {keys[c.key]} in this import too"
 		)
 	if account.status == CLOSED:
 		return Outcome(
@@ -198,12 +208,7 @@ def _one(c, top_ups, accounts, by_key, by_name, running, credited, keys, out) ->
 
 
 def _from(entry: KnownEntry, c: Credit) -> bool:
-	return (
-		entry.key == c.key
-		and entry.source_doctype == c.source_doctype
-		and entry.source_name == c.source_name
-		and entry.amount_minor == c.amount_minor
-	)
+	return entry.source_doctype == c.source_doctype and entry.source_name == c.source_name
 
 
 def series_names(prefix: str, suffix: str, current: int, count: int, digits: int) -> list[str]:

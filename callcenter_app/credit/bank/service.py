@@ -297,6 +297,8 @@ def credit_lines(name: str, *, one_by_one: bool = False) -> int:
 		(name,),
 		pluck=True,
 	)
+	# a new transaction: each batch's consistent reads start after its locks (REPEATABLE READ)
+	frappe.db.commit()
 	credited = 0
 	for n, batch in enumerate(bulk.chunks(todo, BATCH), 1):
 		rows = frappe.db.sql(
