@@ -106,7 +106,9 @@ def run(frappe, args) -> None:
 
 		bulk_path = credit.confirm_top_ups
 		credit.confirm_top_ups = lambda credits, **k: bulk_path(credits, one_by_one=True)
-	print(f"crediting path: {'per entry (confirm_top_up each)' if args.per_entry else 'bulk (confirm_top_ups)'}")
+	print(
+		f"crediting path: {'per entry (confirm_top_up each)' if args.per_entry else 'bulk (confirm_top_ups)'}"
+	)
 	timed(frappe, bank, doc, account)
 
 

@@ -7,6 +7,7 @@ an import credits is credited once (the import waits on the row lock, then lists
 commit, so the tests clean up by name."""
 
 import threading
+import time
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -337,7 +338,7 @@ class TestBulkCredit(BulkCase):
 
 class TestBulkAgainstAHandConfirmation(BulkCase):
 	def test_a_top_up_confirmed_by_hand_during_the_import_is_credited_once(self):
-		"""A webhook confirms a top-up (its row and account locked, not committed yet) while the import
+		"""A top-up confirmed by hand (its row and account locked, not committed yet) while the import
 		credits: the import waits on the row, then lists its line as Over; no deadlock, one credit."""
 		accounts, csv = self.fixture("H", CUSTOMERS[2:])
 		name = self.statement(csv, "DE00BULK6")
@@ -353,13 +354,13 @@ class TestBulkAgainstAHandConfirmation(BulkCase):
 		site, sites_path = frappe.local.site, frappe.local.sites_path
 		locked, release, errors, held = threading.Event(), threading.Event(), [], {}
 
-		def webhook():
+		def by_hand():
 			frappe.init(site=site, sites_path=sites_path)
 			frappe.connect()
 			try:
 				frappe.set_user("Administrator")
 				entry = credit.confirm_top_up(
-					target.top_up, target.amount_minor, ("CC Payment Event", "EV-HAND"), "stripe:evt_hand"
+					target.top_up, target.amount_minor, ("CC Top Up", target.top_up), "manual:bulk-hand"
 				)
 				held["entry"] = entry.name
 				locked.set()
@@ -372,16 +373,19 @@ class TestBulkAgainstAHandConfirmation(BulkCase):
 			finally:
 				frappe.destroy()
 
-		worker = threading.Thread(target=webhook)
+		worker = threading.Thread(target=by_hand)
 		worker.start()
 		self.assertTrue(locked.wait(30))
 		timer = threading.Timer(1.5, release.set)  # the import blocks on the top-up until the commit
 		timer.start()
+		started = time.monotonic()
 		credited = bank.credit_lines(name)
+		waited = time.monotonic() - started
 		worker.join(60)
 		timer.cancel()
 		self.assertEqual(errors, [])
 		self.assertEqual(credited, 7)
+		self.assertGreater(waited, 1.0)  # it waited for the hand confirmation's commit
 		frappe.db.commit()
 		row = frappe.db.get_value(
 			"CC Bank Statement Line", target.name, ["match_status", "decision", "reason"], as_dict=True
