@@ -397,3 +397,100 @@ class TestBulkAgainstAHandConfirmation(BulkCase):
 		for account in accounts:
 			balance, total = credit.ledger_sum(account)
 			self.assertEqual(balance, total)
+
+
+TRICKY = (
+	"tab\there",
+	"new\nline",
+	"back\\slash \\N \\t",
+	"quote ' \" `",
+	"Grüße 💶",
+	"",
+	None,
+	"\\",
+)
+
+
+class TestLineStorage(BulkCase):
+	"""The lines stored by multi-row INSERTs and by LOAD DATA LOCAL INFILE (when the site turns Frappe's
+	local_infile on) read back the same; with LOAD DATA a duplicate key fails instead of skipping the row."""
+
+	def rows(self, tag: str) -> list[tuple]:
+		now, day = frappe.utils.now_datetime(), frappe.utils.getdate("2026-12-04")
+		return [
+			(
+				f"BSI-{tag}-{i:06d}",
+				f"BSI-{tag}",
+				f"L{i}",
+				f"bank:DE00BULK{tag}:L{i}",
+				day,
+				100 + i,
+				"EUR",
+				text,
+				text,
+				"Unmatched",
+				None,
+				None,
+				text,
+				None,
+				None,
+				"Administrator",
+				"Administrator",
+				now,
+				now,
+				0,
+			)
+			for i, text in enumerate(TRICKY)
+		]
+
+	def stored(self, tag: str) -> list[tuple]:
+		return [
+			tuple(r)[1:]
+			for r in frappe.db.sql(
+				"select name, line_id, line_key, booking_date, amount_minor, counterparty, remittance, reason"
+				" from `tabCC Bank Statement Line` where statement_import=%s order by name",
+				(f"BSI-{tag}",),
+			)
+		]
+
+	def reconnect(self, local_infile: bool):
+		frappe.db.commit()
+		frappe.db.close()
+		if local_infile:
+			frappe.local.conf.local_infile = 1
+		else:
+			frappe.local.conf.pop("local_infile", None)
+		frappe.connect()
+		frappe.set_user("Administrator")
+
+	def tearDown(self):
+		if frappe.conf.get("local_infile"):
+			self.reconnect(False)
+		for tag in ("XI", "XL"):
+			frappe.db.delete("CC Bank Statement Line", {"statement_import": f"BSI-{tag}"})
+		frappe.db.commit()
+		super().tearDown()
+
+	def test_insert_and_load_data_store_the_same(self):
+		bank.insert_lines(self.rows("XI"))
+		frappe.db.commit()
+		by_insert = self.stored("XI")
+		self.assertEqual([r[5] for r in by_insert], list(TRICKY))  # the counterparty, as given
+		self.reconnect(True)
+		try:
+			bank.insert_lines(self.rows("XL"))
+		except frappe.db.OperationalError as e:  # the server refuses LOCAL: say so, do not pass silently
+			self.fail(f"LOAD DATA LOCAL refused by this server: {e}")
+		frappe.db.commit()
+		by_load = self.stored("XL")
+		self.assertEqual(
+			[(r[0], *r[2:]) for r in by_load],
+			[(r[0], *r[2:]) for r in by_insert],
+		)
+		# a line key stored before: LOAD DATA would skip the row with a warning; the import fails instead
+		again = self.rows("XL")
+		again = [(f"BSI-XL-9{i:05d}", *row[1:]) for i, row in enumerate(again[:2])]
+		with self.assertRaisesRegex(frappe.ValidationError, "0 of 2 stored by LOAD DATA"):
+			bank.insert_lines(again)
+		frappe.db.rollback()
+		self.assertEqual(len(self.stored("XL")), len(TRICKY))
