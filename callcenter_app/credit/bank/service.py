@@ -1,5 +1,6 @@
-"""Frappe glue of the bank statement import: background job, lines in bulk, credits through
-``credit.service.confirm_top_up`` (once per line key), the Accountant's decisions."""
+"""Frappe glue of the bank statement import: background job, lines in bulk, the exact matches credited in
+batches through ``credit.service.confirm_top_ups`` (the bulk path: once per line key and per top-up), the
+Accountant's decisions (``confirm_top_up``, one line at a time)."""
 
 from __future__ import annotations
 
