@@ -300,6 +300,29 @@ class TestBulkCredit(BulkCase):
 			sum(credit.ledger_sum(a)[0] for a in accounts), -700 + 2 * (1000 + 2000 + 3000 + 4000) + 4 * 7
 		)
 
+	def test_an_import_left_processing_by_a_dead_worker_runs_again(self):
+		accounts, csv = self.fixture("D", CUSTOMERS[2:])
+		name = self.statement(csv, "DE00BULK7")
+		doc = frappe.get_doc("CC Bank Statement Import", name)
+		bank.store_lines(doc, bank.parse_file(doc), doc.bank_account)
+		bank.BATCH = 3
+		self.assertEqual(bank.credit_lines(name), 8)  # three batches committed …
+		frappe.db.sql(
+			"update `tabCC Bank Statement Line` set decision=null, ledger_entry=null"
+			" where statement_import=%s and name=(select max(name) from (select name from"
+			" `tabCC Bank Statement Line` where statement_import=%s and decision='Credited') x)",
+			(name, name),
+		)  # … and the worker died before the last line was marked: its entry and top-up stand
+		frappe.db.set_value("CC Bank Statement Import", name, "status", "Processing")
+		frappe.db.commit()
+		bank.enqueue_import(name, now=True)  # no job of it is queued or running: it may run again
+		r = self.result(name)
+		self.assertEqual((r.status, r.credited, r.to_decide), ("Done", 8, 6))
+		self.assertEqual(frappe.db.count("CC Credit Ledger Entry", {"source_name": ("like", f"{name}-%")}), 8)
+		for account in accounts:
+			balance, total = credit.ledger_sum(account)
+			self.assertEqual(balance, total)
+
 	def test_a_key_the_plan_did_not_see_goes_the_per_entry_way(self):
 		"""The unique key holds in the bulk INSERT: a key committed after the plan's read makes it fail,
 		the savepoint undoes it, and the per-entry path credits (here: replays) once."""

@@ -97,11 +97,16 @@ def parse_file(doc) -> statements.Statement:
 @frappe.whitelist(methods=["POST"])
 @requires(roles.MANAGE_CREDIT)
 def enqueue_import(name: str, now: bool = False) -> dict:
-	"""Start importing a statement in the background (Accountant, Call Center Manager, System Manager)."""
+	"""Start importing a statement in the background (Accountant, Call Center Manager, System Manager).
+	A Failed import runs again (resuming the crediting when it failed after crediting some lines), and so
+	does one left Processing by a worker that died (no job of it queued or running)."""
+	from frappe.utils.background_jobs import is_job_enqueued
+
 	require_decider()
 	doc = frappe.get_doc(IMPORT, name)
 	doc.check_permission("write")
-	if doc.status in ("Queued", "Processing", "Done"):
+	job_id = f"cc_bank_statement_import::{name}"
+	if doc.status in ("Queued", "Done") or (doc.status == "Processing" and is_job_enqueued(job_id)):
 		frappe.throw(_("This statement is {0}: import a new file instead").format(_(doc.status)))
 	frappe.db.set_value(IMPORT, name, {"status": "Queued", "error": None})
 	frappe.enqueue(
@@ -109,7 +114,7 @@ def enqueue_import(name: str, now: bool = False) -> dict:
 		name=name,
 		queue="long",
 		timeout=3600,
-		job_id=f"cc_bank_statement_import::{name}",
+		job_id=job_id,
 		deduplicate=True,
 		enqueue_after_commit=not now,
 		now=bool(now) or frappe.flags.in_test,
