@@ -171,7 +171,11 @@ def run_import(name: str) -> dict:
 	the import with the reason and stores and credits nothing (the file stays attached). A run that failed
 	after crediting some lines (a crash, a lost worker) is resumed by running the import again: its stored
 	lines stay, the exact matches not yet credited are credited, none twice."""
-	if frappe.db.exists(LINE, {"statement_import": name, "ledger_entry": ("is", "set")}):
+	if frappe.db.sql(
+		f"select 1 from `tab{LINE}` where statement_import=%s"
+		" and (ledger_entry is not null or decision is not null) limit 1",
+		(name,),
+	):  # credited or decided lines stay: resume
 		frappe.db.set_value(IMPORT, name, {"status": "Processing", "error": None})
 		frappe.db.commit()
 		try:
@@ -185,7 +189,9 @@ def run_import(name: str) -> dict:
 				),
 			)
 			return {"status": "Failed"}
-	frappe.db.delete(LINE, {"statement_import": name})  # what a failed run stored, nothing credited
+	frappe.db.delete(
+		LINE, {"statement_import": name}
+	)  # what a failed run stored, nothing credited or decided
 	frappe.db.set_value(IMPORT, name, {"status": "Processing", "error": None})
 	frappe.db.commit()
 	doc = frappe.get_doc(IMPORT, name)
