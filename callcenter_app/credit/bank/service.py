@@ -106,8 +106,10 @@ def enqueue_import(name: str, now: bool = False) -> dict:
 	doc = frappe.get_doc(IMPORT, name)
 	doc.check_permission("write")
 	job_id = f"cc_bank_statement_import::{name}"
-	if doc.status in ("Queued", "Done") or (doc.status == "Processing" and is_job_enqueued(job_id)):
+	if doc.status == "Done":
 		frappe.throw(_("This statement is {0}: import a new file instead").format(_(doc.status)))
+	if doc.status == "Queued" or (doc.status == "Processing" and is_job_enqueued(job_id)):
+		frappe.throw(_("This statement is {0}: wait for its import to finish").format(_(doc.status)))
 	frappe.db.set_value(IMPORT, name, {"status": "Queued", "error": None})
 	frappe.enqueue(
 		"callcenter_app.credit.bank.service.run_import",
