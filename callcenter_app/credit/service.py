@@ -11,17 +11,22 @@ retried request credits or charges once.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
+from pymysql.converters import escape_string
 
 from callcenter_app.common import roles
-from callcenter_app.credit import ledger
+from callcenter_app.credit import bulk, ledger
 from callcenter_app.utils import has_capability
 
 ACCOUNT = "CC Credit Account"
 ENTRY = "CC Credit Ledger Entry"
 TOP_UP = "CC Top Up"
+log = logging.getLogger("callcenter.credit")
 
 # The kinds, their signs, key prefixes and the rules of corrections and refunds are the pure ledger's
 # (credit/ledger.py); post_entry checks them under the account's row lock.
@@ -239,6 +244,286 @@ def confirm_top_up(top_up: str, amount_minor: int, source, key: str):
 
 	after_confirm(top_up)  # ERPNext's Journal Entry, when ERPNext is installed
 	return entry
+
+
+# Many credits at once (the bank statement import) -------------------------------------------------------
+
+ENTRY_FIELDS = (
+	"name",
+	"owner",
+	"modified_by",
+	"creation",
+	"modified",
+	"docstatus",
+	"idx",
+	"account",
+	"posting_time",
+	"kind",
+	"amount_minor",
+	"currency",
+	"balance_after_minor",
+	"source_doctype",
+	"source_name",
+	"idempotency_key",
+	"against_entry",
+	"remark",
+)
+
+
+def literal(value) -> str:
+	"""One SQL literal, escaped once (``None``, ints, dates and datetimes, text through pymysql's
+	``escape_string``): multi-row INSERTs built from these skip pymysql's per-parameter ``mogrify``."""
+	if value is None:
+		return "NULL"
+	if isinstance(value, bool):
+		return "1" if value else "0"
+	if isinstance(value, int):
+		return str(value)
+	if isinstance(value, dt.date):  # date or datetime
+		return f"'{value}'"
+	return "'" + escape_string(str(value)) + "'"
+
+
+def values_sql(rows) -> str:
+	return ", ".join("(" + ", ".join(map(literal, row)) + ")" for row in rows)
+
+
+def _case(column: str, pairs) -> str:
+	"""``case name when … then … end`` for one UPDATE of many rows with a value each."""
+	whens = " ".join(f"when {literal(k)} then {literal(v)}" for k, v in pairs)
+	return f"case `name` {whens} else `{column}` end"
+
+
+def _series():
+	"""(prefix, suffix, digits) of the entry's naming series (``CLE-.########``: "CLE-", "", 8), or None
+	when its names come from anything else (a Document Naming Rule, a field, a hash …): then only the
+	per-entry path names entries as Frappe would."""
+	from frappe.model.naming import parse_naming_series
+
+	autoname = frappe.get_meta(ENTRY).autoname or ""
+	if "#" not in autoname or ":" in autoname or "{" in autoname:
+		return None
+	if frappe.db.exists("Document Naming Rule", {"document_type": ENTRY, "disabled": 0}):
+		return None
+	found = {}
+
+	def grab(key, digits):
+		found.update(key=key, digits=digits)
+		return "\0"
+
+	name = parse_naming_series(autoname.split("."), number_generator=grab)
+	if not found or name.count("\0") != 1:
+		return None
+	prefix, suffix = name.split("\0")
+	if prefix != found["key"]:
+		return None
+	return prefix, suffix, found["digits"]
+
+
+def _take_names(prefix: str, suffix: str, digits: int, count: int) -> list[str]:
+	"""``count`` names of the series in one step: its counter row locked, moved by ``count`` (the same
+	row ``make_autoname`` locks and moves by one per document)."""
+	rows = frappe.db.sql("select `current` from `tabSeries` where `name`=%s for update", (prefix,))
+	if rows and rows[0][0] is not None:
+		current = int(rows[0][0])
+		frappe.db.sql("update `tabSeries` set `current`=`current`+%s where `name`=%s", (count, prefix))
+	else:
+		current = 0
+		frappe.db.sql("insert into `tabSeries` (`name`, `current`) values (%s, %s)", (prefix, count))
+	return bulk.series_names(prefix, suffix, current, count, digits)
+
+
+def bulk_path_open() -> bool:
+	"""Whether entries may be written in bulk and keep every effect a Document insert has on this site:
+	names from the series, and no Notification, Webhook or Server Script on ledger entries (those run per
+	document; with any of them the per-entry path is taken)."""
+	if _series() is None:
+		return False
+	for doctype, filters in (
+		("Notification", {"document_type": ENTRY, "enabled": 1}),
+		("Webhook", {"webhook_doctype": ENTRY, "enabled": 1}),
+		("Server Script", {"reference_doctype": ENTRY, "disabled": 0}),
+	):
+		if frappe.db.exists(doctype, filters):
+			return False
+	return True
+
+
+def _one_by_one(credits: list[bulk.Credit]) -> dict[str, bulk.Outcome]:
+	"""The per-entry path: ``confirm_top_up`` for each credit, each in its own savepoint."""
+	out = {}
+	for c in credits:
+		frappe.db.savepoint("cc_ledger_one")
+		try:
+			entry = confirm_top_up(c.top_up, c.amount_minor, (c.source_doctype, c.source_name), c.key)
+		except Exception as e:
+			frappe.db.rollback(save_point="cc_ledger_one")
+			out[c.source_name] = bulk.Outcome(bulk.REFUSED, reason=str(e)[:300])
+			continue
+		if entry.source_doctype == c.source_doctype and entry.source_name == c.source_name:
+			out[c.source_name] = bulk.Outcome(bulk.POSTED, entry.name)
+		else:
+			out[c.source_name] = bulk.Outcome(
+				bulk.OTHER, entry.name, _("{0} was confirmed meanwhile by {1}").format(c.top_up, entry.name)
+			)
+	return out
+
+
+def confirm_top_ups(credits: list[bulk.Credit], *, one_by_one: bool = False) -> dict[str, bulk.Outcome]:
+	"""``confirm_top_up`` for many top-ups at once, with its effects and guarantees: source name → outcome
+	(``bulk.POSTED`` / ``ALREADY`` with the entry; ``OTHER``: the top-up was credited by another source;
+	``REFUSED`` with the reason). Runs in the caller's transaction; the caller commits.
+
+	The top-ups, then their accounts, are locked in name order (a single ``confirm_top_up`` locks one
+	top-up, then its account: no circle); the stored state is judged by ``bulk.plan`` (the per-entry
+	rules); the new entries are named from the series in one step and written in one INSERT; each account's
+	balance moves once (to the sum of its entries); the top-ups are confirmed in one UPDATE. The entries'
+	``after_insert`` hooks (the low-balance notice) run once per account, with its last entry; ERPNext's
+	Journal Entry job is queued per top-up as ``confirm_top_up`` does. The idempotency key stays unique: a
+	key the plan did not see (committed meanwhile by another account's posting) makes the INSERT fail,
+	which is undone and the same credits go the per-entry way."""
+	if not credits:
+		return {}
+	if one_by_one or not bulk_path_open():
+		return _one_by_one(credits)
+	top_ups = {
+		r.name: bulk.TopUpState(
+			r.name, r.account, r.currency, r.status, int(r.amount_minor or 0), r.ledger_entry
+		)
+		for r in frappe.db.sql(
+			f"select name, account, currency, status, amount_minor, ledger_entry from `tab{TOP_UP}`"
+			f" where name in ({', '.join(map(literal, bulk.lock_order(c.top_up for c in credits)))})"
+			" order by name for update",
+			as_dict=True,
+		)
+	}
+	accounts = {}
+	names = bulk.lock_order(t.account for t in top_ups.values())
+	if names:
+		accounts = {
+			r.name: bulk.AccountState(r.name, r.currency, r.status, int(r.balance_minor or 0))
+			for r in frappe.db.sql(
+				f"select name, currency, status, balance_minor from `tab{ACCOUNT}`"
+				f" where name in ({', '.join(map(literal, names))}) order by name for update",
+				as_dict=True,
+			)
+		}
+	wanted = [literal(c.key) for c in credits]
+	entries = [t.ledger_entry for t in top_ups.values() if t.ledger_entry]
+	where = f"idempotency_key in ({', '.join(wanted)})"
+	if entries:
+		where += f" or name in ({', '.join(map(literal, entries))})"
+	known = [
+		bulk.KnownEntry(
+			r.name, r.idempotency_key, r.account, r.kind, int(r.amount_minor), r.source_doctype, r.source_name
+		)
+		for r in frappe.db.sql(
+			"select name, idempotency_key, account, kind, amount_minor, source_doctype, source_name"
+			f" from `tab{ENTRY}` where {where}",
+			as_dict=True,
+		)
+	]
+	the_plan = bulk.plan(credits, top_ups, accounts, known)
+	frappe.db.savepoint("cc_ledger_bulk")
+	try:
+		names = _write(the_plan)
+	except Exception as e:
+		if not frappe.db.is_unique_key_violation(e):
+			raise
+		frappe.db.rollback(save_point="cc_ledger_bulk")
+		log.warning("bulk credit met a key committed meanwhile; crediting one by one: %s", e)
+		return _one_by_one(credits)
+	out = {}
+	for source, outcome in the_plan.outcomes.items():
+		out[source] = outcome
+	for i, p in enumerate(the_plan.postings):
+		out[p.credit.source_name] = bulk.Outcome(bulk.POSTED, names[i])
+	from callcenter_app.credit.gateways.service import after_confirm
+
+	for top_up, _i in the_plan.confirm:
+		after_confirm(top_up)  # ERPNext's Journal Entry, when ERPNext is installed
+	for top_up, _entry in the_plan.relink:
+		after_confirm(top_up)
+	return out
+
+
+def _write(the_plan: bulk.Plan) -> list[str]:
+	"""The plan into the database: entries, balances, top-ups; then the entries' after_insert hooks once
+	per account. Returns the new entries' names (in the plan's order)."""
+	now = now_datetime()
+	user = frappe.session.user
+	names: list[str] = []
+	if the_plan.postings:
+		prefix, suffix, digits = _series()
+		names = _take_names(prefix, suffix, digits, len(the_plan.postings))
+		rows = [
+			(
+				names[i],
+				user,
+				user,
+				now,
+				now,
+				0,
+				0,
+				p.account,
+				now,
+				ledger.TOP_UP,
+				p.credit.amount_minor,
+				p.currency,
+				p.balance_after_minor,
+				p.credit.source_doctype,
+				p.credit.source_name,
+				p.credit.key,
+				None,
+				_remark(p),
+			)
+			for i, p in enumerate(the_plan.postings)
+		]
+		columns = ", ".join(f"`{f}`" for f in ENTRY_FIELDS)
+		for chunk in bulk.chunks(rows, 5000):
+			frappe.db.sql(f"insert into `tab{ENTRY}` ({columns}) values {values_sql(chunk)}")
+		accounts = list(the_plan.balances.items())
+		frappe.db.sql(
+			f"update `tab{ACCOUNT}` set balance_minor={_case('balance_minor', accounts)}"
+			f" where name in ({', '.join(literal(a) for a, _b in accounts)})"
+		)
+	confirmed = [(t, names[i]) for t, i in the_plan.confirm] + list(the_plan.relink)
+	if confirmed:
+		frappe.db.sql(
+			f"update `tab{TOP_UP}` set status='Confirmed', confirmed_at={literal(now)}, modified={literal(now)},"
+			f" ledger_entry={_case('ledger_entry', confirmed)}"
+			f" where name in ({', '.join(literal(t) for t, _e in confirmed)})"
+		)
+	for i in the_plan.last_per_account().values():
+		p = the_plan.postings[i]
+		doc = frappe.get_doc(
+			{
+				"doctype": ENTRY,
+				"name": names[i],
+				"account": p.account,
+				"posting_time": now,
+				"kind": ledger.TOP_UP,
+				"amount_minor": p.credit.amount_minor,
+				"currency": p.currency,
+				"balance_after_minor": p.balance_after_minor,
+				"source_doctype": p.credit.source_doctype,
+				"source_name": p.credit.source_name,
+				"idempotency_key": p.credit.key,
+				"remark": _remark(p),
+			}
+		)
+		doc.flags.posted_by_ledger_service = True
+		doc.run_method("after_insert")  # the doc_events hooks (low-balance re-arm / notice), once per account
+	if names:
+		frappe.publish_realtime("list_update", {"doctype": ENTRY, "name": names[-1]}, after_commit=True)
+	return names
+
+
+def _remark(p: bulk.Posting) -> str:
+	remark = _("Top-up {0}").format(p.credit.top_up)
+	if p.requested_minor != p.credit.amount_minor:
+		remark += " " + _("(requested {0}, received {1})").format(p.requested_minor, p.credit.amount_minor)
+	return remark
 
 
 # Who sees which account ------------------------------------------------------------------------------
