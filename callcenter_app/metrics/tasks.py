@@ -4,27 +4,46 @@
 CC Call Log, and enqueues :func:`export_calls` on the long queue. The job runs as that user, so CC Call
 Log's own ``permission_query_conditions`` decide the rows (managers, supervisors and accountants all;
 agents and operators their calls, their campaigns' and their queues' — the list view's rule). It counts the
-rows, streams them from an unbuffered cursor into the pure writers (``metrics/export.py``: for CSV the
-database makes each line, so the client decodes one value per row — PyMySQL decoding every column in pure
-Python is what a large export spends its time on; XLSX is written part by part) in the private files folder, publishing progress, then records a private File owned
-by the user (written straight to the table: Frappe's File insert would read the whole file back into
-memory to hash it, and refuse it above the upload size limit) and tells the user where it is (a realtime
-event and a Notification Log).
+rows, then streams them into the pure writers (``metrics/export.py``) in the private files folder,
+publishing progress, records a private File owned by the user (written straight to the table: Frappe's File
+insert would read the whole file back into memory to hash it, and refuse it above the upload size limit)
+and tells the user where it is (a realtime event and a Notification Log).
+
+**Reading the rows.** PyMySQL, pure Python, decoding every value of every row is what a large export spent
+its time on. The rows are therefore read by the database's own C client (``mariadb`` or ``mysql``, which
+Frappe's backups need too; :func:`run_client`, ``metrics/db_client.py``) running the very statement PyMySQL
+would (:func:`export_query`, values escaped by the driver): for CSV the database makes each line
+(``export.csv_line_sql``) and the client's output is copied to the file in chunks, no Python per row; for
+XLSX its tab-separated lines are typed and fed to the writer. Credentials go in a 0600 option file in a
+private temporary folder, never on the command line or in the environment, removed when the client exits.
+Without a client binary, or when it fails before the first row, the job reads with PyMySQL (and says so
+in its log).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import IO
 
 import frappe
 from frappe import _
 
 from callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log import permission_query_conditions
 from callcenter_app.common.errors import FieldError
+from callcenter_app.metrics import db_client
 from callcenter_app.metrics.export import (
 	CALL_COLUMNS,
 	CALL_KINDS,
+	DATETIME,
+	NUMBER,
 	TEXT,
 	csv_line_sql,
 	write_lines,
@@ -94,7 +113,12 @@ def export_query(user: str, filters: RangeFilters, as_lines: bool) -> tuple[str,
 		guarded = [c for c, f in zip(columns, CALL_COLUMNS, strict=True) if f in GUARDED]
 		fields = [csv_line_sql(kinds, guarded).replace("%", "%%")]
 	else:
-		fields = columns
+		# text as '' rather than NULL: the same empty cell in the sheet, and what the database client
+		# (which prints NULL and the text "NULL" alike) can tell apart (metrics/db_client.py)
+		fields = [
+			c if CALL_KINDS.get(f, TEXT) != TEXT else f"coalesce({c}, '')"
+			for c, f in zip(columns, CALL_COLUMNS, strict=True)
+		]
 	where = " and ".join(conditions)
 	rows = f"select {', '.join(fields)} from `tabCC Call Log` where {where} order by `tabCC Call Log`.`start`"
 	count = f"select count(*) from `tabCC Call Log` where {where}"
@@ -139,13 +163,7 @@ def export_calls(
 	path = frappe.get_site_path("private", "files", file_name)
 	header = [_(label) for label in CALL_COLUMNS.values()]
 	try:
-		with frappe.db.unbuffered_cursor():
-			rows = frappe.db.sql(query, values, as_iterator=True, as_list=True)
-			if file_format == "csv":
-				with open(path, "w", newline="", encoding="utf-8") as out:
-					written = write_lines(rows, out, header, progress=progress)
-			else:
-				written = write_xlsx(rows, path, header, progress=progress, widths=[18] * len(header))
+		written, reader = write_export(query, values, file_format, path, header, progress)
 	except BaseException:
 		if os.path.exists(path):
 			os.remove(path)
@@ -166,7 +184,152 @@ def export_calls(
 	frappe.publish_realtime(
 		READY_EVENT, {"file_url": link, "rows": written, "file": file_doc.name}, user=user, after_commit=True
 	)
-	return {"file": file_doc.name, "file_url": link, "rows": written}
+	return {"file": file_doc.name, "file_url": link, "rows": written, "reader": reader}
+
+
+# --- reading the rows ---------------------------------------------------------------------------------
+
+
+class ClientFailed(Exception):
+	"""The database client exited with an error; ``rows`` rows had been read by then."""
+
+	def __init__(self, message: str, rows: int):
+		super().__init__(message)
+		self.rows = rows
+
+
+def export_log(message: str) -> None:
+	"""A line in the job's log (the worker's output) and in the app's log file."""
+	print(f"call export: {message}", file=sys.stderr, flush=True)
+	frappe.logger("callcenter_app.export").info(message)
+
+
+def write_export(
+	query: str, values: dict, file_format: str, path: str, header: list[str], progress
+) -> tuple[int, str]:
+	"""Write the rows of ``query`` to ``path``; returns (rows, reader): through the database's own client
+	when there is one (metrics/db_client.py), else — or when it fails before the first row — PyMySQL."""
+	binary = client_binary()
+	if binary is None:
+		export_log("no mariadb or mysql client found on the PATH: reading the rows with PyMySQL (slower)")
+	else:
+		try:
+			return write_with_client(binary, query, values, file_format, path, header, progress), "client"
+		except ClientFailed as e:
+			if e.rows:
+				raise
+			export_log(
+				f"the database client failed before the first row ({e}): reading the rows with PyMySQL"
+			)
+	return write_with_pymysql(query, values, file_format, path, header, progress), "pymysql"
+
+
+def client_binary() -> str | None:
+	for name in db_client.CLIENT_NAMES:
+		found = shutil.which(name)
+		if found:
+			return found
+	return None
+
+
+def write_with_pymysql(query: str, values: dict, file_format: str, path: str, header, progress) -> int:
+	with frappe.db.unbuffered_cursor():
+		rows = frappe.db.sql(query, values, as_iterator=True, as_list=True)
+		if file_format == "csv":
+			with open(path, "w", newline="", encoding="utf-8") as out:
+				return write_lines(rows, out, header, progress=progress)
+		return write_xlsx(rows, path, header, progress=progress, widths=[18] * len(header))
+
+
+def write_with_client(
+	binary: str, query: str, values: dict, file_format: str, path: str, header, progress
+) -> int:
+	sql = frappe.db.mogrify(query, values)  # the very statement PyMySQL would send, values escaped by it
+	if file_format == "csv":
+
+		def consume(stdout: IO[bytes]) -> int:
+			with open(path, "wb") as out:
+				out.write(csv_header(header))
+				return db_client.copy_lines(stdout, out, progress)
+
+	else:
+		kinds = [CLIENT_KINDS[CALL_KINDS.get(f, TEXT)] for f in CALL_COLUMNS]
+
+		def consume(stdout: IO[bytes]) -> int:
+			rows = db_client.decode_rows(stdout, kinds)
+			return write_xlsx(rows, path, header, progress=progress, widths=[18] * len(header))
+
+	return run_client(binary, sql, consume)
+
+
+CLIENT_KINDS = {TEXT: db_client.TEXT, NUMBER: db_client.INT, DATETIME: db_client.DATETIME}
+
+
+def csv_header(header: list[str]) -> bytes:
+	buffer = io.StringIO()
+	csv.writer(buffer).writerow(header)
+	return buffer.getvalue().encode()
+
+
+def client_settings() -> dict:
+	"""The connection PyMySQL uses (frappe.db's host, port, user, password, database, TLS files)."""
+	db = frappe.db
+	conf = frappe.conf
+	settings = {
+		"user": db.user,
+		"password": db.password,
+		"host": db.host or "localhost",
+		"port": db.port,
+		"protocol": "tcp",  # as PyMySQL: "localhost" over TCP, not the socket
+		"database": db.cur_db_name,
+	}
+	if conf.db_ssl_ca and conf.db_ssl_cert and conf.db_ssl_key:
+		settings |= {"ssl-ca": conf.db_ssl_ca, "ssl-cert": conf.db_ssl_cert, "ssl-key": conf.db_ssl_key}
+	return settings
+
+
+def client_env() -> dict:
+	"""The job's environment without the client's own variables (MYSQL_PWD, MYSQL_HOST …): only the option
+	file decides where and as whom the client connects."""
+	return {k: v for k, v in os.environ.items() if not k.upper().startswith(("MYSQL", "MARIADB"))}
+
+
+def run_client(binary: str, sql: str, consume: Callable[[IO[bytes]], int]) -> int:
+	"""Run the client on ``sql``; ``consume(stdout)`` reads its rows and returns their number. The option
+	file with the credentials lives in a private temporary folder (0700, the file 0600) only while the client
+	runs."""
+	with tempfile.TemporaryDirectory(prefix="cc-export-") as folder:
+		option_path = os.path.join(folder, "client.cnf")
+		fd = os.open(option_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+		with os.fdopen(fd, "w", encoding="utf-8") as f:
+			f.write(db_client.option_file(client_settings()))
+		with open(os.path.join(folder, "stderr"), "w+b") as errors:
+			proc = subprocess.Popen(
+				db_client.client_argv(binary, option_path),
+				stdin=subprocess.PIPE,
+				stdout=subprocess.PIPE,
+				stderr=errors,
+				env=client_env(),
+			)
+			rows = 0
+			try:
+				proc.stdin.write(sql.encode() + b";\n")
+				proc.stdin.close()
+				rows = consume(proc.stdout)
+			except BrokenPipeError:
+				pass  # the client stopped at once: its exit status and message say why
+			except BaseException:
+				if proc.poll() is None:
+					proc.kill()
+				raise
+			finally:
+				proc.stdout.close()
+				code = proc.wait()
+			if code:
+				errors.seek(0)
+				message = errors.read().decode(errors="replace").strip() or f"exit status {code}"
+				raise ClientFailed(message[:500], rows)
+	return rows
 
 
 def record_file(path: str, file_name: str, user: str):
