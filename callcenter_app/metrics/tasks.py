@@ -304,13 +304,16 @@ def run_client(binary: str, sql: str, consume: Callable[[IO[bytes]], int]) -> in
 		with os.fdopen(fd, "w", encoding="utf-8") as f:
 			f.write(db_client.option_file(client_settings()))
 		with open(os.path.join(folder, "stderr"), "w+b") as errors:
-			proc = subprocess.Popen(
-				db_client.client_argv(binary, option_path),
-				stdin=subprocess.PIPE,
-				stdout=subprocess.PIPE,
-				stderr=errors,
-				env=client_env(),
-			)
+			try:
+				proc = subprocess.Popen(
+					db_client.client_argv(binary, option_path),
+					stdin=subprocess.PIPE,
+					stdout=subprocess.PIPE,
+					stderr=errors,
+					env=client_env(),
+				)
+			except OSError as e:
+				raise ClientFailed(f"{binary} could not be started: {e}", 0) from e
 			rows = 0
 			try:
 				proc.stdin.write(sql.encode() + b";\n")
