@@ -153,7 +153,7 @@ class TestCallExport(FrappeTestCase):
 
 	def make_awkward_calls(self):
 		"""Calls whose text has every character the client escapes or CSV quotes, NULL date-times and text,
-		formula-looking text; each starts at its own second (the export orders by start only)."""
+		formula-looking text; each starts at its own time (the export orders by start only)."""
 		awkward = [
 			'say "hi", then go',
 			"two\nlines\r\nand crlf",
@@ -170,9 +170,10 @@ class TestCallExport(FrappeTestCase):
 			"trailing backslash \\",
 		]
 		for i, text in enumerate(awkward):
+			at = f"{DAY} {i * 7 % 24:02d}:00:{i:02d}"  # spread over the day: in every part of a split export
 			make_call_log(
 				f"qt-ex-aw-{i:02d}",
-				f"{DAY} 13:00:{i:02d}",
+				at,
 				caller=text,
 				caller_name=text,
 				did=text,
@@ -180,7 +181,7 @@ class TestCallExport(FrappeTestCase):
 				queue_result=text or None,
 				campaign=None if i % 2 else text,
 				agent=ANN if i % 3 else None,
-				answered_at=None if i % 2 else f"{DAY} 13:00:{i:02d}.250000",
+				answered_at=None if i % 2 else f"{at}.250000",
 				wait_s=i,
 				talk_s=i * 10,
 			)
@@ -189,13 +190,19 @@ class TestCallExport(FrappeTestCase):
 
 	def test_the_client_s_csv_equals_pymysql_s_byte_for_byte(self):
 		self.make_awkward_calls()
-		for user in (SUP, ANN):  # all rows, and an agent's own
-			with self.subTest(user=user):
-				out_c, path_c = self.export(user, "csv", reader="client")
+		for user, parts in ((SUP, 1), (ANN, 1), (SUP, 3), (ANN, 2)):  # all rows, an agent's own; in parts
+			with self.subTest(user=user, parts=parts):
+				with mock.patch.object(tasks, "client_parts", return_value=parts):
+					out_c, path_c = self.export(user, "csv", reader="client")
 				out_p, path_p = self.export(user, "csv", reader="pymysql")
 				with open(path_c, "rb") as c, open(path_p, "rb") as p:
 					client, pymysql = c.read(), p.read()
 				self.assertEqual(client, pymysql)
+				self.assertFalse([f for f in os.listdir(os.path.dirname(path_c)) if ".part" in f])
+				hours = [
+					r.split(",", 2)[0][11:13] for r in client.decode().split("\r\n")[1:] if "qt-ex-aw-" in r
+				]
+				self.assertEqual(hours, sorted(hours))  # in start order across the parts
 				self.assertEqual(out_c["rows"], out_p["rows"])
 				with open(path_c, newline="", encoding="utf-8") as f:
 					rows = list(csv.reader(f))
@@ -224,7 +231,7 @@ class TestCallExport(FrappeTestCase):
 		self.assertEqual(by_id["qt-ex-aw-09"][5], "NULL")  # the text, not an empty cell
 		self.assertEqual(by_id["qt-ex-aw-03"][5], "back\\slash \\n \\t \\\\")
 		self.assertIsNone(by_id["qt-ex-aw-01"][10])  # no answer time: an empty cell
-		self.assertEqual(str(by_id["qt-ex-aw-02"][10]), f"{DAY} 13:00:02.250000")
+		self.assertEqual(str(by_id["qt-ex-aw-02"][10]), f"{DAY} 14:00:02.250000")
 		self.assertEqual(by_id["qt-ex-aw-04"][12:15], (4, 0, 40))  # wait, ring, talk as numbers
 
 	def test_the_credentials_never_reach_the_command_line_and_are_gone_afterwards(self):
@@ -247,10 +254,13 @@ class TestCallExport(FrappeTestCase):
 			)
 			return real_popen(argv, **kwargs)
 
-		with mock.patch.object(tasks.subprocess, "Popen", side_effect=spy):
+		with (
+			mock.patch.object(tasks.subprocess, "Popen", side_effect=spy),
+			mock.patch.object(tasks, "client_parts", return_value=2),
+		):
 			self.export(SUP, "csv")
 			self.export(SUP, "xlsx")
-		self.assertEqual(len(launched), 2)
+		self.assertEqual(len(launched), 3)  # two parts of the CSV, one XLSX
 		password = frappe.conf.db_password
 		self.assertTrue(password)
 		for run in launched:

@@ -25,13 +25,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
-from typing import IO
+from contextlib import contextmanager
 
 import frappe
 from frappe import _
@@ -120,9 +120,25 @@ def export_query(user: str, filters: RangeFilters, as_lines: bool) -> tuple[str,
 			for c, f in zip(columns, CALL_COLUMNS, strict=True)
 		]
 	where = " and ".join(conditions)
-	rows = f"select {', '.join(fields)} from `tabCC Call Log` where {where} order by `tabCC Call Log`.`start`"
+	rows = (
+		f"select {', '.join(fields)} from `tabCC Call Log`{by_start_index()} where {where} "
+		"order by `tabCC Call Log`.`start`"
+	)
 	count = f"select count(*) from `tabCC Call Log` where {where}"
 	return rows, count, values
+
+
+ORDER_INDEX = "cc_queue_report"  # install.CALL_LOG_INDEXES: its first column is start
+
+
+def by_start_index() -> str:
+	"""Read the range in start order through the index on start: left to itself, MariaDB reads a long range
+	by scanning the whole table and sorting it (1,000,000 calls: 14–18 s on the bench machine, against 5 s
+	through the index when the table's order follows start, as Asterisk's time-based linkedids make it, and 9 s
+	when it does not; ``benchmarks/RESULTS.md``). Only when the index is there (it is made after migrate)."""
+	if frappe.db.has_index("tabCC Call Log", ORDER_INDEX):
+		return f" force index (`{ORDER_INDEX}`)"
+	return ""
 
 
 def export_calls(
@@ -163,7 +179,7 @@ def export_calls(
 	path = frappe.get_site_path("private", "files", file_name)
 	header = [_(label) for label in CALL_COLUMNS.values()]
 	try:
-		written, reader = write_export(query, values, file_format, path, header, progress)
+		written, reader = write_export(query, values, file_format, path, header, progress, total)
 	except BaseException:
 		if os.path.exists(path):
 			os.remove(path)
@@ -205,7 +221,7 @@ def export_log(message: str) -> None:
 
 
 def write_export(
-	query: str, values: dict, file_format: str, path: str, header: list[str], progress
+	query: str, values: dict, file_format: str, path: str, header: list[str], progress, total: int = 0
 ) -> tuple[int, str]:
 	"""Write the rows of ``query`` to ``path``; returns (rows, reader): through the database's own client
 	when there is one (metrics/db_client.py), else — or when it fails before the first row — PyMySQL."""
@@ -214,7 +230,10 @@ def write_export(
 		export_log("no mariadb or mysql client found on the PATH: reading the rows with PyMySQL (slower)")
 	else:
 		try:
-			return write_with_client(binary, query, values, file_format, path, header, progress), "client"
+			if file_format == "csv":
+				parts = split_range(values, client_parts(total))
+				return write_csv_with_client(binary, query, parts, path, header, progress), "client"
+			return write_xlsx_with_client(binary, query, values, path, header, progress), "client"
 		except ClientFailed as e:
 			if e.rows:
 				raise
@@ -241,28 +260,78 @@ def write_with_pymysql(query: str, values: dict, file_format: str, path: str, he
 		return write_xlsx(rows, path, header, progress=progress, widths=[18] * len(header))
 
 
-def write_with_client(
-	binary: str, query: str, values: dict, file_format: str, path: str, header, progress
-) -> int:
-	sql = frappe.db.mogrify(query, values)  # the very statement PyMySQL would send, values escaped by it
-	if file_format == "csv":
+CLIENT_KINDS = {TEXT: db_client.TEXT, NUMBER: db_client.INT, DATETIME: db_client.DATETIME}
+PARALLEL_FROM = 200_000  # rows from which a CSV export reads its range in parts, one client each
 
-		def consume(stdout: IO[bytes]) -> int:
+
+def client_parts(total: int) -> int:
+	"""How many clients read a CSV export at once: one per core (at most 4) for a large one. MariaDB reads
+	a range on one thread per statement; its row lookups, not the copying, are what a large export waits for."""
+	if total < PARALLEL_FROM:
+		return 1
+	return max(1, min(4, os.cpu_count() or 1))
+
+
+def split_range(values: dict, parts: int) -> list[dict]:
+	"""The query's values for ``parts`` consecutive sub-ranges of start (same statement, narrower bounds):
+	each part sorted by start and the parts in order are the whole range sorted by start, whatever ties."""
+	first, after = values["first"], values["after"]
+	step = (after - first) / parts
+	bounds = [first + step * i for i in range(parts)] + [after]
+	return [{**values, "first": lo, "after": hi} for lo, hi in itertools.pairwise(bounds) if lo < hi]
+
+
+def write_xlsx_with_client(binary: str, query: str, values: dict, path: str, header, progress) -> int:
+	kinds = [CLIENT_KINDS[CALL_KINDS.get(f, TEXT)] for f in CALL_COLUMNS]
+	with client_options() as (folder, option_path):
+		client = Client(binary, option_path, frappe.db.mogrify(query, values), folder, 0)
+		try:
+			rows = write_xlsx(
+				db_client.decode_rows(client.proc.stdout, kinds),
+				path,
+				header,
+				progress=progress,
+				widths=[18] * len(header),
+			)
+		except BaseException:
+			client.stop()
+			raise
+		client.finish(rows)
+	return rows
+
+
+def write_csv_with_client(binary: str, query: str, parts: list[dict], path: str, header, progress) -> int:
+	"""The lines of each part's client (all running at once: the first into a pipe copied to ``path``, the
+	others into files beside it, appended in order when the first is done), with CSV's line ends."""
+	spill = [f"{path}.part{i}" for i in range(1, len(parts))]
+	clients: list[Client] = []
+	count = 0
+	try:
+		with client_options() as (folder, option_path):
+			for i, values in enumerate(parts):
+				sql = frappe.db.mogrify(query, values)  # the very statement PyMySQL would send
+				clients.append(Client(binary, option_path, sql, folder, i, spill[i - 1] if i else None))
 			with open(path, "wb") as out:
 				out.write(csv_header(header))
-				return db_client.copy_lines(stdout, out, progress)
-
-	else:
-		kinds = [CLIENT_KINDS[CALL_KINDS.get(f, TEXT)] for f in CALL_COLUMNS]
-
-		def consume(stdout: IO[bytes]) -> int:
-			rows = db_client.decode_rows(stdout, kinds)
-			return write_xlsx(rows, path, header, progress=progress, widths=[18] * len(header))
-
-	return run_client(binary, sql, consume)
-
-
-CLIENT_KINDS = {TEXT: db_client.TEXT, NUMBER: db_client.INT, DATETIME: db_client.DATETIME}
+				count = db_client.copy_lines(clients[0].proc.stdout, out, progress)
+				clients[0].finish(count)
+				for client, part in zip(clients[1:], spill, strict=True):
+					client.finish(count)
+					done = count
+					with open(part, "rb") as source:
+						count += db_client.copy_lines(source, out, lambda n, done=done: progress(done + n))
+					os.remove(part)
+	except BaseException as e:
+		for client in clients:
+			client.stop()
+		if isinstance(e, ClientFailed):
+			e.rows = max(e.rows, count)
+		raise
+	finally:
+		for part in spill:
+			if os.path.exists(part):
+				os.remove(part)
+	return count
 
 
 def csv_header(header: list[str]) -> bytes:
@@ -294,45 +363,69 @@ def client_env() -> dict:
 	return {k: v for k, v in os.environ.items() if not k.upper().startswith(("MYSQL", "MARIADB"))}
 
 
-def run_client(binary: str, sql: str, consume: Callable[[IO[bytes]], int]) -> int:
-	"""Run the client on ``sql``; ``consume(stdout)`` reads its rows and returns their number. The option
-	file with the credentials lives in a private temporary folder (0700, the file 0600) only while the client
-	runs."""
+@contextmanager
+def client_options():
+	"""(folder, option file): the credentials in a 0600 file in a private temporary folder (0700), both
+	removed when the block ends — by then every client started in it has exited."""
 	with tempfile.TemporaryDirectory(prefix="cc-export-") as folder:
 		option_path = os.path.join(folder, "client.cnf")
 		fd = os.open(option_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 		with os.fdopen(fd, "w", encoding="utf-8") as f:
 			f.write(db_client.option_file(client_settings()))
-		with open(os.path.join(folder, "stderr"), "w+b") as errors:
+		yield folder, option_path
+
+
+class Client:
+	"""One run of the database client on ``sql`` (written to its standard input); its rows on
+	``proc.stdout``, or straight into the file ``into``; its messages in a file of ``folder``."""
+
+	def __init__(
+		self, binary: str, option_path: str, sql: str, folder: str, number: int, into: str | None = None
+	):
+		self.errors = open(os.path.join(folder, f"stderr-{number}"), "w+b")  # closed in finish/stop
+		out = open(into, "wb") if into else subprocess.PIPE  # the child keeps its own copy
+		try:
+			self.proc = subprocess.Popen(
+				db_client.client_argv(binary, option_path),
+				stdin=subprocess.PIPE,
+				stdout=out,
+				stderr=self.errors,
+				env=client_env(),
+			)
+		except OSError as e:
+			self.errors.close()
+			raise ClientFailed(f"{binary} could not be started: {e}", 0) from e
+		finally:
+			if into:
+				out.close()
+		try:
+			self.proc.stdin.write(sql.encode() + b";\n")
+		except BrokenPipeError:
+			pass  # the client stopped at once: its exit status and message say why
+		finally:
 			try:
-				proc = subprocess.Popen(
-					db_client.client_argv(binary, option_path),
-					stdin=subprocess.PIPE,
-					stdout=subprocess.PIPE,
-					stderr=errors,
-					env=client_env(),
-				)
-			except OSError as e:
-				raise ClientFailed(f"{binary} could not be started: {e}", 0) from e
-			rows = 0
-			try:
-				proc.stdin.write(sql.encode() + b";\n")
-				proc.stdin.close()
-				rows = consume(proc.stdout)
+				self.proc.stdin.close()
 			except BrokenPipeError:
-				pass  # the client stopped at once: its exit status and message say why
-			except BaseException:
-				if proc.poll() is None:
-					proc.kill()
-				raise
-			finally:
-				proc.stdout.close()
-				code = proc.wait()
-			if code:
-				errors.seek(0)
-				message = errors.read().decode(errors="replace").strip() or f"exit status {code}"
-				raise ClientFailed(message[:500], rows)
-	return rows
+				pass
+
+	def finish(self, rows: int) -> None:
+		"""Wait for the client; raise ClientFailed (``rows`` read so far) if it failed."""
+		if self.proc.stdout:
+			self.proc.stdout.close()
+		code = self.proc.wait()
+		self.errors.seek(0)
+		message = self.errors.read().decode(errors="replace").strip()
+		self.errors.close()
+		if code:
+			raise ClientFailed((message or f"exit status {code}")[:500], rows)
+
+	def stop(self) -> None:
+		if self.proc.poll() is None:
+			self.proc.kill()
+		if self.proc.stdout:
+			self.proc.stdout.close()
+		self.proc.wait()
+		self.errors.close()
 
 
 def record_file(path: str, file_name: str, user: str):
