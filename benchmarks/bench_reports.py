@@ -228,7 +228,7 @@ def explain(frappe) -> None:
 	print("plan (one day):", "; ".join(f"key={p.key} rows={p.rows}" for p in plan))
 
 
-def site_export_case(site: str, file_format: str, days: int, reader: str) -> None:
+def site_export_case(site: str, file_format: str, days: int, reader: str, parts: int = 0) -> None:
 	import frappe
 
 	frappe.init(site=site, sites_path=".")
@@ -239,6 +239,8 @@ def site_export_case(site: str, file_format: str, days: int, reader: str) -> Non
 	frappe.publish_progress = lambda *a, **k: None  # no socket.io listener here
 	if reader == "pymysql":
 		tasks.client_binary = lambda: None  # the job's fallback: the rows through PyMySQL, as before
+	if parts:
+		tasks.client_parts = lambda total: parts  # CSV read by this many clients at once
 	try:
 		before = maxrss_mb()
 		t, cpu = time.perf_counter(), cpu_now()
@@ -254,7 +256,8 @@ def site_export_case(site: str, file_format: str, days: int, reader: str) -> Non
 		size = os.path.getsize(path)
 		os.remove(path)
 		print(
-			f"export {file_format} via {out['reader']}: {out['rows']:,} rows in {wall:.2f} s, "
+			f"export {file_format} via {out.get('reader', 'pymysql, the code before')}"
+			f"{f' in {parts} parts' if parts else ''}: {out['rows']:,} rows in {wall:.2f} s, "
 			f"{size / 2**20:.1f} MiB; CPU python {used[0]:.2f} s, client {used[1]:.2f} s, server "
 			f"{used[2]:.2f} s; process max RSS {maxrss_mb():.0f} MB (before the export {before:.0f} MB); {load()}"
 		)
@@ -327,6 +330,9 @@ def main() -> None:
 	export = sub.add_parser("export-case")
 	export.add_argument("--site", required=True)
 	export.add_argument("--reader", choices=("client", "pymysql"), default="client")
+	export.add_argument(
+		"--parts", type=int, default=0, help="CSV: clients at once (default: the job's choice)"
+	)
 	export.add_argument("file_format")
 	export.add_argument("days", type=int)
 	args = parser.parse_args()
@@ -337,7 +343,7 @@ def main() -> None:
 	elif args.command == "site":
 		site(args)
 	else:
-		site_export_case(args.site, args.file_format, args.days, args.reader)
+		site_export_case(args.site, args.file_format, args.days, args.reader, args.parts)
 
 
 if __name__ == "__main__":
