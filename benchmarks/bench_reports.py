@@ -6,7 +6,9 @@ Writers (no bench needed; each case in its own process so its peak RSS is its ow
     PYTHONPATH=. /work/venv/bin/python benchmarks/bench_reports.py writers
 
 Site (from the bench's ``sites`` folder, with the bench's Python; rows are bulk-inserted with SQL once,
-named ``bench-rep-*``, and ``--cleanup`` deletes them)::
+named like Asterisk's linkedids ``<epoch of start>.<n>`` and owned by ``bench-rep``, and ``--cleanup`` deletes
+them; ``--readers client,pymysql`` times the export job reading through the database's client and through
+PyMySQL, ``export-case --parts N`` fixes the number of CSV clients)::
 
     cd ~/frappe-bench/sites && PYTHONPATH=/path/to/tree ../env/bin/python \
         /path/to/tree/benchmarks/bench_reports.py site --site reports.localhost --rows 1000000
