@@ -3,6 +3,7 @@ command line, the decoding of the client's ``--batch`` output."""
 
 import datetime as dt
 import io
+import itertools
 import json
 import pathlib
 
@@ -145,3 +146,24 @@ def test_the_typed_export_columns_are_the_doctype_s_int_and_datetime_fields():
 			assert types[field] == expected, field
 		else:
 			assert types[field] in ("Data", "Link", "Select", "Small Text"), field
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 4, 7])
+def test_split_range_makes_consecutive_parts_covering_the_range(parts):
+	first, after = dt.datetime(2026, 9, 30, 21), dt.datetime(2026, 10, 30, 22)  # an odd span
+	values = {"first": first, "after": after, "queue": "q1"}
+	split = db_client.split_range(values, parts)
+	assert len(split) == parts
+	assert split[0]["first"] == first and split[-1]["after"] == after
+	for a, b in itertools.pairwise(split):
+		assert a["after"] == b["first"] and a["first"] < a["after"]
+	assert all(p["queue"] == "q1" for p in split)
+	assert values == {"first": first, "after": after, "queue": "q1"}  # the caller's values untouched
+
+
+def test_split_range_of_an_empty_range_or_no_parts():
+	at = dt.datetime(2026, 10, 1)
+	assert db_client.split_range({"first": at, "after": at}, 3) == []
+	assert db_client.split_range({"first": at, "after": at + dt.timedelta(days=1)}, 0) == [
+		{"first": at, "after": at + dt.timedelta(days=1)}
+	]

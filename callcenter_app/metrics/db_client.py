@@ -23,6 +23,7 @@ way selects text columns as ``coalesce(column, '')``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO
@@ -154,3 +155,14 @@ def copy_lines(source: IO[bytes], out: IO[bytes], progress: Callable[[int], None
 	if tail:
 		raise FieldError("client output", "ended in the middle of a row")
 	return count
+
+
+def split_range(values: dict, parts: int) -> list[dict]:
+	"""A query's values for ``parts`` consecutive sub-ranges of ``[values["first"], values["after"])`` (the same
+	statement with narrower bounds, read by one client each): each part sorted by start, and the parts in
+	order, are the whole range sorted by start, whatever the ties (a start value falls in one part only)."""
+	first, after = values["first"], values["after"]
+	parts = max(1, parts)
+	step = (after - first) / parts
+	bounds = [first + step * i for i in range(parts)] + [after]
+	return [{**values, "first": lo, "after": hi} for lo, hi in itertools.pairwise(bounds) if lo < hi]

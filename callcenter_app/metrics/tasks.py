@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import itertools
 import os
 import shutil
 import subprocess
@@ -231,7 +230,7 @@ def write_export(
 	else:
 		try:
 			if file_format == "csv":
-				parts = split_range(values, client_parts(total))
+				parts = db_client.split_range(values, client_parts(total))
 				return write_csv_with_client(binary, query, parts, path, header, progress), "client"
 			return write_xlsx_with_client(binary, query, values, path, header, progress), "client"
 		except ClientFailed as e:
@@ -270,15 +269,6 @@ def client_parts(total: int) -> int:
 	if total < PARALLEL_FROM:
 		return 1
 	return max(1, min(4, os.cpu_count() or 1))
-
-
-def split_range(values: dict, parts: int) -> list[dict]:
-	"""The query's values for ``parts`` consecutive sub-ranges of start (same statement, narrower bounds):
-	each part sorted by start and the parts in order are the whole range sorted by start, whatever ties."""
-	first, after = values["first"], values["after"]
-	step = (after - first) / parts
-	bounds = [first + step * i for i in range(parts)] + [after]
-	return [{**values, "first": lo, "after": hi} for lo, hi in itertools.pairwise(bounds) if lo < hi]
 
 
 def write_xlsx_with_client(binary: str, query: str, values: dict, path: str, header, progress) -> int:
