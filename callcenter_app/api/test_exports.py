@@ -8,7 +8,9 @@ deleted after each test); its files equal those of the PyMySQL path byte for byt
 
 import csv
 import os
+import shutil
 import subprocess
+import tempfile
 import zipfile
 from unittest import mock
 
@@ -284,3 +286,23 @@ class TestCallExport(FrappeTestCase):
 		with open(path, newline="", encoding="utf-8") as f:
 			self.assertEqual([r[1] for r in list(csv.reader(f))[1:]], ["qt-ex-1", "qt-ex-3"])
 		self.export(ANN, "csv", reader="pymysql")  # and without any binary
+
+	def test_a_client_without_sandbox_runs_without_it(self):
+		real = tasks.client_binary()
+		self.assertTrue(real)
+		with tempfile.TemporaryDirectory() as folder:
+			old = os.path.join(folder, "old-mariadb")
+			with open(old, "w") as f:  # an older client: refuses --sandbox, otherwise the real one
+				f.write(
+					"#!/bin/sh\n"
+					'for a in "$@"; do [ "$a" = "--sandbox" ] && { echo "unknown option \'--sandbox\'" >&2; '
+					"exit 7; }; done\n"
+					f'exec {shutil.which(real)} "$@"\n'
+				)
+			os.chmod(old, 0o700)
+			with mock.patch.object(tasks, "client_binary", return_value=old):
+				out_c, path_c = self.export(ANN, "csv", reader="client")
+		_out, path_p = self.export(ANN, "csv", reader="pymysql")
+		with open(path_c, "rb") as c, open(path_p, "rb") as p:
+			self.assertEqual(c.read(), p.read())
+		self.assertEqual(out_c["rows"], 2)

@@ -229,10 +229,17 @@ def write_export(
 		export_log("no mariadb or mysql client found on the PATH: reading the rows with PyMySQL (slower)")
 	else:
 		try:
-			if file_format == "csv":
-				parts = db_client.split_range(values, client_parts(total))
-				return write_csv_with_client(binary, query, parts, path, header, progress), "client"
-			return write_xlsx_with_client(binary, query, values, path, header, progress), "client"
+			try:
+				return write_with_client(binary, query, values, file_format, path, header, progress, total)
+			except ClientFailed as e:
+				if e.rows or "sandbox" not in str(e):
+					raise
+				# a client older than --sandbox (MariaDB 10.5.25, 10.6.18, 10.11.8; Oracle's mysql):
+				# --binary-mode alone still turns its commands off in the statement it reads
+				export_log(f"the database client refused --sandbox ({e}): running it without")
+				return write_with_client(
+					binary, query, values, file_format, path, header, progress, total, sandbox=False
+				)
 		except ClientFailed as e:
 			if e.rows:
 				raise
@@ -240,6 +247,15 @@ def write_export(
 				f"the database client failed before the first row ({e}): reading the rows with PyMySQL"
 			)
 	return write_with_pymysql(query, values, file_format, path, header, progress), "pymysql"
+
+
+def write_with_client(
+	binary: str, query, values, file_format, path, header, progress, total: int, sandbox: bool = True
+) -> tuple[int, str]:
+	if file_format == "csv":
+		parts = db_client.split_range(values, client_parts(total))
+		return write_csv_with_client(binary, query, parts, path, header, progress, sandbox), "client"
+	return write_xlsx_with_client(binary, query, values, path, header, progress, sandbox), "client"
 
 
 def client_binary() -> str | None:
@@ -271,10 +287,12 @@ def client_parts(total: int) -> int:
 	return max(1, min(4, os.cpu_count() or 1))
 
 
-def write_xlsx_with_client(binary: str, query: str, values: dict, path: str, header, progress) -> int:
+def write_xlsx_with_client(
+	binary: str, query: str, values: dict, path: str, header, progress, sandbox: bool = True
+) -> int:
 	kinds = [CLIENT_KINDS[CALL_KINDS.get(f, TEXT)] for f in CALL_COLUMNS]
 	with client_options() as (folder, option_path):
-		client = Client(binary, option_path, frappe.db.mogrify(query, values), folder, 0)
+		client = Client(binary, option_path, frappe.db.mogrify(query, values), folder, 0, sandbox=sandbox)
 		try:
 			rows = write_xlsx(
 				db_client.decode_rows(client.proc.stdout, kinds),
@@ -290,7 +308,9 @@ def write_xlsx_with_client(binary: str, query: str, values: dict, path: str, hea
 	return rows
 
 
-def write_csv_with_client(binary: str, query: str, parts: list[dict], path: str, header, progress) -> int:
+def write_csv_with_client(
+	binary: str, query: str, parts: list[dict], path: str, header, progress, sandbox: bool = True
+) -> int:
 	"""The lines of each part's client (all running at once: the first into a pipe copied to ``path``, the
 	others into files beside it, appended in order when the first is done), with CSV's line ends."""
 	spill = [f"{path}.part{i}" for i in range(1, len(parts))]
@@ -300,7 +320,8 @@ def write_csv_with_client(binary: str, query: str, parts: list[dict], path: str,
 		with client_options() as (folder, option_path):
 			for i, values in enumerate(parts):
 				sql = frappe.db.mogrify(query, values)  # the very statement PyMySQL would send
-				clients.append(Client(binary, option_path, sql, folder, i, spill[i - 1] if i else None))
+				into = spill[i - 1] if i else None
+				clients.append(Client(binary, option_path, sql, folder, i, into, sandbox=sandbox))
 			with open(path, "wb") as out:
 				out.write(csv_header(header))
 				count = db_client.copy_lines(clients[0].proc.stdout, out, progress)
@@ -370,13 +391,20 @@ class Client:
 	``proc.stdout``, or straight into the file ``into``; its messages in a file of ``folder``."""
 
 	def __init__(
-		self, binary: str, option_path: str, sql: str, folder: str, number: int, into: str | None = None
+		self,
+		binary: str,
+		option_path: str,
+		sql: str,
+		folder: str,
+		number: int,
+		into: str | None = None,
+		sandbox: bool = True,
 	):
 		self.errors = open(os.path.join(folder, f"stderr-{number}"), "w+b")  # closed in finish/stop
 		out = open(into, "wb") if into else subprocess.PIPE  # the child keeps its own copy
 		try:
 			self.proc = subprocess.Popen(
-				db_client.client_argv(binary, option_path),
+				db_client.client_argv(binary, option_path, sandbox=sandbox),
 				stdin=subprocess.PIPE,
 				stdout=out,
 				stderr=self.errors,
