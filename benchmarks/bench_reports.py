@@ -6,7 +6,9 @@ Writers (no bench needed; each case in its own process so its peak RSS is its ow
     PYTHONPATH=. /work/venv/bin/python benchmarks/bench_reports.py writers
 
 Site (from the bench's ``sites`` folder, with the bench's Python; rows are bulk-inserted with SQL once,
-named ``bench-rep-*``, and ``--cleanup`` deletes them)::
+named like Asterisk's linkedids ``<epoch of start>.<n>`` and owned by ``bench-rep``, and ``--cleanup`` deletes
+them; ``--readers client,pymysql`` times the export job reading through the database's client and through
+PyMySQL, ``export-case --parts N`` fixes the number of CSV clients)::
 
     cd ~/frappe-bench/sites && PYTHONPATH=/path/to/tree ../env/bin/python \
         /path/to/tree/benchmarks/bench_reports.py site --site reports.localhost --rows 1000000
@@ -27,13 +29,37 @@ import time
 import tracemalloc
 from itertools import cycle, islice
 
-PREFIX = "bench-rep-"
+PREFIX = "bench-rep-"  # the names of the rows of earlier versions of this benchmark
+OWNER = "bench-rep"  # marks the benchmark's rows, named like Asterisk's linkedids: "<epoch start>.<counter>"
 START = dt.date(2026, 10, 1)
 DAYS = 30
 
 
 def maxrss_mb() -> float:
 	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load() -> str:
+	return "load " + "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def server_cpu() -> float:
+	"""CPU seconds used so far by the MariaDB server (all its clients: other work on the machine counts too)."""
+	try:
+		pid = subprocess.run(["pidof", "mariadbd", "mysqld"], capture_output=True, text=True).stdout.split()[
+			0
+		]
+		with open(f"/proc/{pid}/stat") as f:
+			fields = f.read().rsplit(")", 1)[1].split()
+		return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+	except (IndexError, OSError, ValueError):
+		return float("nan")
+
+
+def cpu_now() -> tuple[float, float, float]:
+	"""(this process, its finished children — the database client —, the database server) CPU seconds."""
+	children = resource.getrusage(resource.RUSAGE_CHILDREN)
+	return time.process_time(), children.ru_utime + children.ru_stime, server_cpu()
 
 
 def fake_rows(n: int, text_dates: bool):
@@ -122,7 +148,7 @@ def writers(args) -> None:
 
 
 def insert_rows(frappe, rows: int, batch: int = 100_000) -> None:
-	have = frappe.db.sql(f"select count(*) from `tabCC Call Log` where name like '{PREFIX}%%'")[0][0]
+	have = frappe.db.sql(f"select count(*) from `tabCC Call Log` where owner = '{OWNER}'")[0][0]
 	if have >= rows:
 		print(f"reusing {have:,} rows")
 		return
@@ -136,8 +162,8 @@ def insert_rows(frappe, rows: int, batch: int = 100_000) -> None:
 				linkedid, status, direction, caller, caller_name, did, queue, campaign, agent, start,
 				answered_at, `end`, wait_s, ring_s, talk_s, duration_s, billable_s, queue_result, complete,
 				ticket_checked)
-			select concat('{PREFIX}', seq), now(), now(), 'Administrator', 'Administrator', 0, 0,
-				concat('{PREFIX}', seq),
+			select concat(unix_timestamp(st), '.', seq), now(), now(), '{OWNER}', 'Administrator', 0, 0,
+				concat(unix_timestamp(st), '.', seq),
 				case when seq % 10 < 7 then 'answered' when seq % 10 < 9 then 'abandoned' else 'missed' end,
 				if(seq % 20 = 0, 'outbound', 'inbound'),
 				concat('+3706', lpad(seq % 10000000, 7, '0')), 'Bench Caller', '+37052000000',
@@ -169,16 +195,20 @@ def time_report(frappe, runs: int, **filters) -> list[float]:
 		"group_by": "Day",
 		**filters,
 	}
-	times = []
+	times, cpus, servers = [], [], []
 	for _ in range(runs):
-		t = time.perf_counter()
+		t, (cpu, _children, server) = time.perf_counter(), cpu_now()
 		_columns, data, _message, _chart, _summary = execute(frappe._dict(values))
 		times.append(time.perf_counter() - t)
+		after = cpu_now()
+		cpus.append(after[0] - cpu)
+		servers.append(after[2] - server)
 	total = data[-1] if data else {}
 	print(
 		f"queue report {json.dumps(filters) if filters else '(all queues)'}: rows {len(data)}, offered "
 		f"{total.get('offered', 0):,}; runs {', '.join(f'{x:.2f}' for x in times)} s; median "
-		f"{statistics.median(times):.2f} s"
+		f"{statistics.median(times):.2f} s | CPU python {statistics.median(cpus):.2f} s, server "
+		f"{statistics.median(servers):.2f} s (medians); {load()}"
 	)
 	return times
 
@@ -200,7 +230,7 @@ def explain(frappe) -> None:
 	print("plan (one day):", "; ".join(f"key={p.key} rows={p.rows}" for p in plan))
 
 
-def site_export_case(site: str, file_format: str, days: int) -> None:
+def site_export_case(site: str, file_format: str, days: int, reader: str, parts: int = 0) -> None:
 	import frappe
 
 	frappe.init(site=site, sites_path=".")
@@ -209,9 +239,13 @@ def site_export_case(site: str, file_format: str, days: int) -> None:
 	from callcenter_app.metrics import tasks
 
 	frappe.publish_progress = lambda *a, **k: None  # no socket.io listener here
+	if reader == "pymysql":
+		tasks.client_binary = lambda: None  # the job's fallback: the rows through PyMySQL, as before
+	if parts:
+		tasks.client_parts = lambda total: parts  # CSV read by this many clients at once
 	try:
 		before = maxrss_mb()
-		t = time.perf_counter()
+		t, cpu = time.perf_counter(), cpu_now()
 		out = tasks.export_calls(
 			"Administrator",
 			START.isoformat(),
@@ -219,12 +253,15 @@ def site_export_case(site: str, file_format: str, days: int) -> None:
 			file_format=file_format,
 		)
 		wall = time.perf_counter() - t
+		used = [b - a for a, b in zip(cpu, cpu_now(), strict=True)]
 		path = frappe.get_site_path("private", "files", out["file_url"].rsplit("/", 1)[1])
 		size = os.path.getsize(path)
 		os.remove(path)
 		print(
-			f"export {file_format}: {out['rows']:,} rows in {wall:.2f} s, {size / 2**20:.1f} MiB; "
-			f"process max RSS {maxrss_mb():.0f} MB (before the export {before:.0f} MB)"
+			f"export {file_format} via {out.get('reader', 'pymysql, the code before')}"
+			f"{f' in {parts} parts' if parts else ''}: {out['rows']:,} rows in {wall:.2f} s, "
+			f"{size / 2**20:.1f} MiB; CPU python {used[0]:.2f} s, client {used[1]:.2f} s, server "
+			f"{used[2]:.2f} s; process max RSS {maxrss_mb():.0f} MB (before the export {before:.0f} MB); {load()}"
 		)
 	finally:
 		frappe.db.rollback()  # the File row and the Notification Log
@@ -239,25 +276,38 @@ def site(args) -> None:
 	frappe.set_user("Administrator")
 	try:
 		if args.cleanup:
-			frappe.db.sql(f"delete from `tabCC Call Log` where name like '{PREFIX}%%'")
+			frappe.db.sql(f"delete from `tabCC Call Log` where owner = '{OWNER}' or name like '{PREFIX}%%'")
 			frappe.db.commit()
 			print("deleted the benchmark's rows")
 			return
 		insert_rows(frappe, args.rows)
-		print("indexes:", sorted({r[2] for r in frappe.db.sql("show index from `tabCC Call Log`")}))
-		explain(frappe)
-		time_report(frappe, args.runs)
-		time_report(frappe, args.runs, group_by="Hour", from_date=START.isoformat(), to_date="2026-10-07")
-		time_report(frappe, args.runs, queue="bench-q-1")
+		if not args.skip_report:
+			print("indexes:", sorted({r[2] for r in frappe.db.sql("show index from `tabCC Call Log`")}))
+			explain(frappe)
+			time_report(frappe, args.runs)
+			time_report(frappe, args.runs, group_by="Hour", from_date=START.isoformat(), to_date="2026-10-07")
+			time_report(frappe, args.runs, queue="bench-q-1")
 	finally:
 		frappe.db.rollback()
 		frappe.destroy()
 	if args.cleanup:
 		return
-	for file_format, days in (("xlsx", args.xlsx_days), ("csv", DAYS)):
-		subprocess.run(
-			[sys.executable, __file__, "export-case", "--site", args.site, file_format, str(days)], check=True
-		)
+	for reader in args.readers.split(","):
+		for file_format, days in (("xlsx", args.xlsx_days), ("csv", DAYS)):
+			subprocess.run(
+				[
+					sys.executable,
+					__file__,
+					"export-case",
+					"--site",
+					args.site,
+					"--reader",
+					reader,
+					file_format,
+					str(days),
+				],
+				check=True,
+			)
 
 
 def main() -> None:
@@ -273,8 +323,18 @@ def main() -> None:
 	on_site.add_argument("--runs", type=int, default=3)
 	on_site.add_argument("--xlsx-days", type=int, default=3, help="days exported to xlsx (100,000 rows: 3)")
 	on_site.add_argument("--cleanup", action="store_true")
+	on_site.add_argument(
+		"--readers",
+		default="client,pymysql",
+		help="export readers to time: client (the job's), pymysql (before)",
+	)
+	on_site.add_argument("--skip-report", action="store_true")
 	export = sub.add_parser("export-case")
 	export.add_argument("--site", required=True)
+	export.add_argument("--reader", choices=("client", "pymysql"), default="client")
+	export.add_argument(
+		"--parts", type=int, default=0, help="CSV: clients at once (default: the job's choice)"
+	)
 	export.add_argument("file_format")
 	export.add_argument("days", type=int)
 	args = parser.parse_args()
@@ -285,7 +345,7 @@ def main() -> None:
 	elif args.command == "site":
 		site(args)
 	else:
-		site_export_case(args.site, args.file_format, args.days)
+		site_export_case(args.site, args.file_format, args.days, args.reader, args.parts)
 
 
 if __name__ == "__main__":

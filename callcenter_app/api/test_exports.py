@@ -1,10 +1,18 @@
 # Copyright (c) 2026, callcenter_app developers
 # For license information, please see license.txt
 """Bench tests: the call-detail export job writes a private File the user owns, with the rows CC Call Log's
-permission rules give that user; the endpoint refuses users who may not read calls and bad filters."""
+permission rules give that user; the endpoint refuses users who may not read calls and bad filters. The rows
+are read by the database's command-line client (a separate connection: the fixtures are committed, and
+deleted after each test); its files equal those of the PyMySQL path byte for byte (CSV) and cell for cell
+(XLSX), its credentials never reach its command line or environment and are gone afterwards."""
 
 import csv
 import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from unittest import mock
 
 import frappe
 import openpyxl
@@ -34,10 +42,12 @@ class TestCallExport(FrappeTestCase):
 
 	def setUp(self):
 		frappe.set_user("Administrator")
+		self.delete_calls()
 		make_call_log("qt-ex-1", f"{DAY} 09:00:00", agent=ANN, talk_s=60, caller_name="=HYPERLINK(1)")
 		make_call_log("qt-ex-2", f"{DAY} 10:00:00", agent=BOB, talk_s=70, queue="qt-ex-q")
 		make_call_log("qt-ex-3", f"{DAY} 11:00:00", agent=ANN, direction="outbound", talk_s=80)
 		make_call_log("qt-ex-4", "2025-03-05 11:00:00", agent=ANN)  # outside the range
+		frappe.db.commit()  # nosemgrep: the client reads through its own connection
 		self.files = []
 
 	def tearDown(self):
@@ -46,9 +56,20 @@ class TestCallExport(FrappeTestCase):
 			if os.path.exists(path):
 				os.remove(path)
 		frappe.db.rollback()
+		self.delete_calls()
+		frappe.db.commit()  # nosemgrep: the committed fixtures go
 
-	def export(self, user, file_format, **filters):
-		out = tasks.export_calls(user, DAY, DAY, file_format=file_format, **filters)
+	@staticmethod
+	def delete_calls():
+		frappe.db.sql("delete from `tabCC Call Log` where `linkedid` like 'qt-ex-%%'")
+
+	def export(self, user, file_format, reader="client", **filters):
+		if reader == "client":
+			out = tasks.export_calls(user, DAY, DAY, file_format=file_format, **filters)
+		else:
+			with mock.patch.object(tasks, "client_binary", return_value=None):
+				out = tasks.export_calls(user, DAY, DAY, file_format=file_format, **filters)
+		self.assertEqual(out["reader"], reader)
 		path = frappe.get_site_path("private", "files", out["file_url"].rsplit("/", 1)[1])
 		self.files.append(path)
 		return out, path
@@ -100,6 +121,7 @@ class TestCallExport(FrappeTestCase):
 			make_call_log(
 				f"qt-ex-odd-{i:02d}", f"{DAY} 12:00:{i:02d}", caller_name=name, caller=name, talk_s=i
 			)
+		frappe.db.commit()  # nosemgrep: the client reads through its own connection
 		_out, path = self.export(SUP, "csv")
 		with open(path, newline="", encoding="utf-8") as f:
 			rows = {r[1]: r for r in csv.reader(f)}
@@ -130,3 +152,157 @@ class TestCallExport(FrappeTestCase):
 		frappe.set_user(nobody)
 		with self.assertRaises(frappe.PermissionError):
 			start_call_export(DAY, DAY)
+
+	def make_awkward_calls(self):
+		"""Calls whose text has every character the client escapes or CSV quotes, NULL date-times and text,
+		formula-looking text; each starts at its own time (the export orders by start only)."""
+		awkward = [
+			'say "hi", then go',
+			"two\nlines\r\nand crlf",
+			"tab\there",
+			"back\\slash \\n \\t \\\\",
+			"ąčęėįšųūž 日本語 🎧",
+			"=1+1",
+			"+1 (555) 010-0100",
+			"-2+3",
+			"@SUM(A1)",
+			"NULL",
+			"",
+			"  spaces  ",
+			"trailing backslash \\",
+		]
+		for i, text in enumerate(awkward):
+			at = f"{DAY} {i * 7 % 24:02d}:00:{i:02d}"  # spread over the day: in every part of a split export
+			make_call_log(
+				f"qt-ex-aw-{i:02d}",
+				at,
+				caller=text,
+				caller_name=text,
+				did=text,
+				hangup_cause=text,
+				queue_result=text or None,
+				campaign=None if i % 2 else text,
+				agent=ANN if i % 3 else None,
+				answered_at=None if i % 2 else f"{at}.250000",
+				wait_s=i,
+				talk_s=i * 10,
+			)
+		frappe.db.commit()  # nosemgrep: the client reads through its own connection
+		return awkward
+
+	def test_the_client_s_csv_equals_pymysql_s_byte_for_byte(self):
+		self.make_awkward_calls()
+		for user, parts in ((SUP, 1), (ANN, 1), (SUP, 3), (ANN, 2)):  # all rows, an agent's own; in parts
+			with self.subTest(user=user, parts=parts):
+				with mock.patch.object(tasks, "client_parts", return_value=parts):
+					out_c, path_c = self.export(user, "csv", reader="client")
+				out_p, path_p = self.export(user, "csv", reader="pymysql")
+				with open(path_c, "rb") as c, open(path_p, "rb") as p:
+					client, pymysql = c.read(), p.read()
+				self.assertEqual(client, pymysql)
+				self.assertFalse([f for f in os.listdir(os.path.dirname(path_c)) if ".part" in f])
+				hours = [
+					r.split(",", 2)[0][11:13] for r in client.decode().split("\r\n")[1:] if "qt-ex-aw-" in r
+				]
+				self.assertEqual(hours, sorted(hours))  # in start order across the parts
+				self.assertEqual(out_c["rows"], out_p["rows"])
+				with open(path_c, newline="", encoding="utf-8") as f:
+					rows = list(csv.reader(f))
+				self.assertEqual(out_c["rows"], len(rows) - 1)
+				mine = [r for r in rows[1:] if r[1].startswith("qt-ex-aw-")]
+				self.assertEqual(len(mine), 13 if user == SUP else 8)
+				by_id = {r[1]: r for r in mine}
+				self.assertEqual(by_id["qt-ex-aw-05"][5], "'=1+1")  # guarded as before
+				self.assertEqual(by_id["qt-ex-aw-01"][5], "two\nlines\r\nand crlf")
+				if user == ANN:
+					self.assertTrue(all(r[9] == ANN for r in mine))
+
+	def test_the_client_s_xlsx_equals_pymysql_s_cell_for_cell(self):
+		awkward = self.make_awkward_calls()
+		out_c, path_c = self.export(SUP, "xlsx", reader="client")
+		out_p, path_p = self.export(SUP, "xlsx", reader="pymysql")
+		self.assertEqual(out_c["rows"], out_p["rows"])
+		with zipfile.ZipFile(path_c) as c, zipfile.ZipFile(path_p) as p:
+			self.assertEqual(c.read("xl/worksheets/sheet1.xml"), p.read("xl/worksheets/sheet1.xml"))
+		client = list(openpyxl.load_workbook(path_c, read_only=True).active.iter_rows(values_only=True))
+		pymysql = list(openpyxl.load_workbook(path_p, read_only=True).active.iter_rows(values_only=True))
+		self.assertEqual(client, pymysql)
+		by_id = {r[1]: r for r in client[1:] if str(r[1]).startswith("qt-ex-aw-")}
+		self.assertEqual(len(by_id), len(awkward))
+		self.assertEqual(by_id["qt-ex-aw-05"][5], "=1+1")  # an inline string, never a formula
+		self.assertEqual(by_id["qt-ex-aw-09"][5], "NULL")  # the text, not an empty cell
+		self.assertEqual(by_id["qt-ex-aw-03"][5], "back\\slash \\n \\t \\\\")
+		self.assertIsNone(by_id["qt-ex-aw-01"][10])  # no answer time: an empty cell
+		self.assertEqual(str(by_id["qt-ex-aw-02"][10]), f"{DAY} 14:00:02.250000")
+		self.assertEqual(by_id["qt-ex-aw-04"][12:15], (4, 0, 40))  # wait, ring, talk as numbers
+
+	def test_the_credentials_never_reach_the_command_line_and_are_gone_afterwards(self):
+		launched = []
+		real_popen = subprocess.Popen
+
+		def spy(argv, **kwargs):
+			option = next(a.split("=", 1)[1] for a in argv if a.startswith("--defaults-file="))
+			with open(option, encoding="utf-8") as f:
+				text = f.read()
+			launched.append(
+				{
+					"argv": list(argv),
+					"env": dict(kwargs.get("env") or {}),
+					"option": option,
+					"mode": os.stat(option).st_mode & 0o777,
+					"folder_mode": os.stat(os.path.dirname(option)).st_mode & 0o777,
+					"text": text,
+				}
+			)
+			return real_popen(argv, **kwargs)
+
+		with (
+			mock.patch.object(tasks.subprocess, "Popen", side_effect=spy),
+			mock.patch.object(tasks, "client_parts", return_value=2),
+		):
+			self.export(SUP, "csv")
+			self.export(SUP, "xlsx")
+		self.assertEqual(len(launched), 3)  # two parts of the CSV, one XLSX
+		password = frappe.conf.db_password
+		self.assertTrue(password)
+		for run in launched:
+			self.assertIn(f'password="{password}"', run["text"])  # it did connect with it …
+			self.assertIn(f'database="{frappe.conf.db_name}"', run["text"])
+			self.assertEqual((run["mode"], run["folder_mode"]), (0o600, 0o700))
+			for arg in run["argv"]:  # … but not through the command line
+				self.assertNotIn(password, arg)
+			self.assertFalse(any(a.startswith(("-p", "--password", "-e", "--execute")) for a in run["argv"]))
+			self.assertNotIn(password, " ".join(f"{k}={v}" for k, v in run["env"].items()))
+			self.assertFalse([k for k in run["env"] if k.upper().startswith(("MYSQL", "MARIADB"))])
+			self.assertFalse(os.path.exists(run["option"]))
+			self.assertFalse(os.path.exists(os.path.dirname(run["option"])))
+
+	def test_without_a_working_client_the_export_reads_with_pymysql(self):
+		with mock.patch.object(tasks, "client_binary", return_value="/bin/false"):
+			out = tasks.export_calls(ANN, DAY, DAY, file_format="csv")
+		self.assertEqual(out["reader"], "pymysql")
+		path = frappe.get_site_path("private", "files", out["file_url"].rsplit("/", 1)[1])
+		self.files.append(path)
+		with open(path, newline="", encoding="utf-8") as f:
+			self.assertEqual([r[1] for r in list(csv.reader(f))[1:]], ["qt-ex-1", "qt-ex-3"])
+		self.export(ANN, "csv", reader="pymysql")  # and without any binary
+
+	def test_a_client_without_sandbox_runs_without_it(self):
+		real = tasks.client_binary()
+		self.assertTrue(real)
+		with tempfile.TemporaryDirectory() as folder:
+			old = os.path.join(folder, "old-mariadb")
+			with open(old, "w") as f:  # an older client: refuses --sandbox, otherwise the real one
+				f.write(
+					"#!/bin/sh\n"
+					'for a in "$@"; do [ "$a" = "--sandbox" ] && { echo "unknown option \'--sandbox\'" >&2; '
+					"exit 7; }; done\n"
+					f'exec {shutil.which(real)} "$@"\n'
+				)
+			os.chmod(old, 0o700)
+			with mock.patch.object(tasks, "client_binary", return_value=old):
+				out_c, path_c = self.export(ANN, "csv", reader="client")
+		_out, path_p = self.export(ANN, "csv", reader="pymysql")
+		with open(path_c, "rb") as c, open(path_p, "rb") as p:
+			self.assertEqual(c.read(), p.read())
+		self.assertEqual(out_c["rows"], 2)

@@ -4,27 +4,45 @@
 CC Call Log, and enqueues :func:`export_calls` on the long queue. The job runs as that user, so CC Call
 Log's own ``permission_query_conditions`` decide the rows (managers, supervisors and accountants all;
 agents and operators their calls, their campaigns' and their queues' — the list view's rule). It counts the
-rows, streams them from an unbuffered cursor into the pure writers (``metrics/export.py``: for CSV the
-database makes each line, so the client decodes one value per row — PyMySQL decoding every column in pure
-Python is what a large export spends its time on; XLSX is written part by part) in the private files folder, publishing progress, then records a private File owned
-by the user (written straight to the table: Frappe's File insert would read the whole file back into
-memory to hash it, and refuse it above the upload size limit) and tells the user where it is (a realtime
-event and a Notification Log).
+rows, then streams them into the pure writers (``metrics/export.py``) in the private files folder,
+publishing progress, records a private File owned by the user (written straight to the table: Frappe's File
+insert would read the whole file back into memory to hash it, and refuse it above the upload size limit)
+and tells the user where it is (a realtime event and a Notification Log).
+
+**Reading the rows.** PyMySQL, pure Python, decoding every value of every row is what a large export spent
+its time on. The rows are therefore read by the database's own C client (``mariadb`` or ``mysql``, which
+Frappe's backups need too; :func:`run_client`, ``metrics/db_client.py``) running the very statement PyMySQL
+would (:func:`export_query`, values escaped by the driver): for CSV the database makes each line
+(``export.csv_line_sql``) and the client's output is copied to the file in chunks, no Python per row; for
+XLSX its tab-separated lines are typed and fed to the writer. Credentials go in a 0600 option file in a
+private temporary folder, never on the command line or in the environment, removed when the client exits.
+Without a client binary, or when it fails before the first row, the job reads with PyMySQL (and says so
+in its log).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
 
 import frappe
 from frappe import _
 
 from callcenter_app.callcenter_app.doctype.cc_call_log.cc_call_log import permission_query_conditions
 from callcenter_app.common.errors import FieldError
+from callcenter_app.metrics import db_client
 from callcenter_app.metrics.export import (
 	CALL_COLUMNS,
 	CALL_KINDS,
+	DATETIME,
+	NUMBER,
 	TEXT,
 	csv_line_sql,
 	write_lines,
@@ -94,11 +112,32 @@ def export_query(user: str, filters: RangeFilters, as_lines: bool) -> tuple[str,
 		guarded = [c for c, f in zip(columns, CALL_COLUMNS, strict=True) if f in GUARDED]
 		fields = [csv_line_sql(kinds, guarded).replace("%", "%%")]
 	else:
-		fields = columns
+		# text as '' rather than NULL: the same empty cell in the sheet, and what the database client
+		# (which prints NULL and the text "NULL" alike) can tell apart (metrics/db_client.py)
+		fields = [
+			c if CALL_KINDS.get(f, TEXT) != TEXT else f"coalesce({c}, '')"
+			for c, f in zip(columns, CALL_COLUMNS, strict=True)
+		]
 	where = " and ".join(conditions)
-	rows = f"select {', '.join(fields)} from `tabCC Call Log` where {where} order by `tabCC Call Log`.`start`"
+	rows = (
+		f"select {', '.join(fields)} from `tabCC Call Log`{by_start_index()} where {where} "
+		"order by `tabCC Call Log`.`start`"
+	)
 	count = f"select count(*) from `tabCC Call Log` where {where}"
 	return rows, count, values
+
+
+ORDER_INDEX = "cc_queue_report"  # install.CALL_LOG_INDEXES: its first column is start
+
+
+def by_start_index() -> str:
+	"""Read the range in start order through the index on start: left to itself, MariaDB reads a long range
+	by scanning the whole table and sorting it (1,000,000 calls: 14–18 s on the bench machine, against 5 s
+	through the index when the table's order follows start, as Asterisk's time-based linkedids make it, and 9 s
+	when it does not; ``benchmarks/RESULTS.md``). Only when the index is there (it is made after migrate)."""
+	if frappe.db.has_index("tabCC Call Log", ORDER_INDEX):
+		return f" force index (`{ORDER_INDEX}`)"
+	return ""
 
 
 def export_calls(
@@ -139,13 +178,7 @@ def export_calls(
 	path = frappe.get_site_path("private", "files", file_name)
 	header = [_(label) for label in CALL_COLUMNS.values()]
 	try:
-		with frappe.db.unbuffered_cursor():
-			rows = frappe.db.sql(query, values, as_iterator=True, as_list=True)
-			if file_format == "csv":
-				with open(path, "w", newline="", encoding="utf-8") as out:
-					written = write_lines(rows, out, header, progress=progress)
-			else:
-				written = write_xlsx(rows, path, header, progress=progress, widths=[18] * len(header))
+		written, reader = write_export(query, values, file_format, path, header, progress, total)
 	except BaseException:
 		if os.path.exists(path):
 			os.remove(path)
@@ -166,7 +199,251 @@ def export_calls(
 	frappe.publish_realtime(
 		READY_EVENT, {"file_url": link, "rows": written, "file": file_doc.name}, user=user, after_commit=True
 	)
-	return {"file": file_doc.name, "file_url": link, "rows": written}
+	return {"file": file_doc.name, "file_url": link, "rows": written, "reader": reader}
+
+
+# --- reading the rows ---------------------------------------------------------------------------------
+
+
+class ClientFailed(Exception):
+	"""The database client exited with an error; ``rows`` rows had been read by then."""
+
+	def __init__(self, message: str, rows: int):
+		super().__init__(message)
+		self.rows = rows
+
+
+def export_log(message: str) -> None:
+	"""A line in the job's log (the worker's output) and in the app's log file."""
+	print(f"call export: {message}", file=sys.stderr, flush=True)
+	frappe.logger("callcenter_app.export").info(message)
+
+
+def write_export(
+	query: str, values: dict, file_format: str, path: str, header: list[str], progress, total: int = 0
+) -> tuple[int, str]:
+	"""Write the rows of ``query`` to ``path``; returns (rows, reader): through the database's own client
+	when there is one (metrics/db_client.py), else — or when it fails before the first row — PyMySQL."""
+	binary = client_binary()
+	if binary is None:
+		export_log("no mariadb or mysql client found on the PATH: reading the rows with PyMySQL (slower)")
+	else:
+		try:
+			try:
+				return write_with_client(binary, query, values, file_format, path, header, progress, total)
+			except ClientFailed as e:
+				if e.rows or "sandbox" not in str(e):
+					raise
+				# a client older than --sandbox (MariaDB 10.5.25, 10.6.18, 10.11.8; Oracle's mysql):
+				# --binary-mode alone still turns its commands off in the statement it reads
+				export_log(f"the database client refused --sandbox ({e}): running it without")
+				return write_with_client(
+					binary, query, values, file_format, path, header, progress, total, sandbox=False
+				)
+		except ClientFailed as e:
+			if e.rows:
+				raise
+			export_log(
+				f"the database client failed before the first row ({e}): reading the rows with PyMySQL"
+			)
+	return write_with_pymysql(query, values, file_format, path, header, progress), "pymysql"
+
+
+def write_with_client(
+	binary: str, query, values, file_format, path, header, progress, total: int, sandbox: bool = True
+) -> tuple[int, str]:
+	if file_format == "csv":
+		parts = db_client.split_range(values, client_parts(total))
+		return write_csv_with_client(binary, query, parts, path, header, progress, sandbox), "client"
+	return write_xlsx_with_client(binary, query, values, path, header, progress, sandbox), "client"
+
+
+def client_binary() -> str | None:
+	for name in db_client.CLIENT_NAMES:
+		found = shutil.which(name)
+		if found:
+			return found
+	return None
+
+
+def write_with_pymysql(query: str, values: dict, file_format: str, path: str, header, progress) -> int:
+	with frappe.db.unbuffered_cursor():
+		rows = frappe.db.sql(query, values, as_iterator=True, as_list=True)
+		if file_format == "csv":
+			with open(path, "w", newline="", encoding="utf-8") as out:
+				return write_lines(rows, out, header, progress=progress)
+		return write_xlsx(rows, path, header, progress=progress, widths=[18] * len(header))
+
+
+CLIENT_KINDS = {TEXT: db_client.TEXT, NUMBER: db_client.INT, DATETIME: db_client.DATETIME}
+PARALLEL_FROM = 200_000  # rows from which a CSV export reads its range in parts, one client each
+
+
+def client_parts(total: int) -> int:
+	"""How many clients read a CSV export at once: one per core (at most 4) for a large one. MariaDB reads
+	a range on one thread per statement; its row lookups, not the copying, are what a large export waits for."""
+	if total < PARALLEL_FROM:
+		return 1
+	return max(1, min(4, os.cpu_count() or 1))
+
+
+def write_xlsx_with_client(
+	binary: str, query: str, values: dict, path: str, header, progress, sandbox: bool = True
+) -> int:
+	kinds = [CLIENT_KINDS[CALL_KINDS.get(f, TEXT)] for f in CALL_COLUMNS]
+	with client_options() as (folder, option_path):
+		client = Client(binary, option_path, frappe.db.mogrify(query, values), folder, 0, sandbox=sandbox)
+		try:
+			rows = write_xlsx(
+				db_client.decode_rows(client.proc.stdout, kinds),
+				path,
+				header,
+				progress=progress,
+				widths=[18] * len(header),
+			)
+		except BaseException:
+			client.stop()
+			raise
+		client.finish(rows)
+	return rows
+
+
+def write_csv_with_client(
+	binary: str, query: str, parts: list[dict], path: str, header, progress, sandbox: bool = True
+) -> int:
+	"""The lines of each part's client (all running at once: the first into a pipe copied to ``path``, the
+	others into files beside it, appended in order when the first is done), with CSV's line ends."""
+	spill = [f"{path}.part{i}" for i in range(1, len(parts))]
+	clients: list[Client] = []
+	count = 0
+	try:
+		with client_options() as (folder, option_path):
+			for i, values in enumerate(parts):
+				sql = frappe.db.mogrify(query, values)  # the very statement PyMySQL would send
+				into = spill[i - 1] if i else None
+				clients.append(Client(binary, option_path, sql, folder, i, into, sandbox=sandbox))
+			with open(path, "wb") as out:
+				out.write(csv_header(header))
+				count = db_client.copy_lines(clients[0].proc.stdout, out, progress)
+				clients[0].finish(count)
+				for client, part in zip(clients[1:], spill, strict=True):
+					client.finish(count)
+					done = count
+					with open(part, "rb") as source:
+						count += db_client.copy_lines(source, out, lambda n, done=done: progress(done + n))
+					os.remove(part)
+	except BaseException as e:
+		for client in clients:
+			client.stop()
+		if isinstance(e, ClientFailed):
+			e.rows = max(e.rows, count)
+		raise
+	finally:
+		for part in spill:
+			if os.path.exists(part):
+				os.remove(part)
+	return count
+
+
+def csv_header(header: list[str]) -> bytes:
+	buffer = io.StringIO()
+	csv.writer(buffer).writerow(header)
+	return buffer.getvalue().encode()
+
+
+def client_settings() -> dict:
+	"""The connection PyMySQL uses (frappe.db's host, port, user, password, database, TLS files)."""
+	db = frappe.db
+	conf = frappe.conf
+	settings = {
+		"user": db.user,
+		"password": db.password,
+		"host": db.host or "localhost",
+		"port": db.port,
+		"protocol": "tcp",  # as PyMySQL: "localhost" over TCP, not the socket
+		"database": db.cur_db_name,
+	}
+	if conf.db_ssl_ca and conf.db_ssl_cert and conf.db_ssl_key:
+		settings |= {"ssl-ca": conf.db_ssl_ca, "ssl-cert": conf.db_ssl_cert, "ssl-key": conf.db_ssl_key}
+	return settings
+
+
+def client_env() -> dict:
+	"""The job's environment without the client's own variables (MYSQL_PWD, MYSQL_HOST …): only the option
+	file decides where and as whom the client connects."""
+	return {k: v for k, v in os.environ.items() if not k.upper().startswith(("MYSQL", "MARIADB"))}
+
+
+@contextmanager
+def client_options():
+	"""(folder, option file): the credentials in a 0600 file in a private temporary folder (0700), both
+	removed when the block ends — by then every client started in it has exited."""
+	with tempfile.TemporaryDirectory(prefix="cc-export-") as folder:
+		option_path = os.path.join(folder, "client.cnf")
+		fd = os.open(option_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+		with os.fdopen(fd, "w", encoding="utf-8") as f:
+			f.write(db_client.option_file(client_settings()))
+		yield folder, option_path
+
+
+class Client:
+	"""One run of the database client on ``sql`` (written to its standard input); its rows on
+	``proc.stdout``, or straight into the file ``into``; its messages in a file of ``folder``."""
+
+	def __init__(
+		self,
+		binary: str,
+		option_path: str,
+		sql: str,
+		folder: str,
+		number: int,
+		into: str | None = None,
+		sandbox: bool = True,
+	):
+		self.errors = open(os.path.join(folder, f"stderr-{number}"), "w+b")  # closed in finish/stop
+		out = open(into, "wb") if into else subprocess.PIPE  # the child keeps its own copy
+		try:
+			self.proc = subprocess.Popen(
+				db_client.client_argv(binary, option_path, sandbox=sandbox),
+				stdin=subprocess.PIPE,
+				stdout=out,
+				stderr=self.errors,
+				env=client_env(),
+			)
+		except OSError as e:
+			self.errors.close()
+			raise ClientFailed(f"{binary} could not be started: {e}", 0) from e
+		finally:
+			if into:
+				out.close()
+		try:
+			self.proc.stdin.write(sql.encode() + b";\n")
+		except BrokenPipeError:
+			pass  # the client stopped at once: its exit status and message say why
+		finally:
+			try:
+				self.proc.stdin.close()
+			except BrokenPipeError:
+				pass
+
+	def finish(self, rows: int) -> None:
+		"""Wait for the client; raise ClientFailed (``rows`` read so far) if it failed."""
+		if self.proc.stdout:
+			self.proc.stdout.close()
+		code = self.proc.wait()
+		self.errors.seek(0)
+		message = self.errors.read().decode(errors="replace").strip()
+		self.errors.close()
+		if code:
+			raise ClientFailed((message or f"exit status {code}")[:500], rows)
+
+	def stop(self) -> None:
+		if self.proc.poll() is None:
+			self.proc.kill()
+		if self.proc.stdout:
+			self.proc.stdout.close()
+		self.proc.wait()
+		self.errors.close()
 
 
 def record_file(path: str, file_name: str, user: str):
