@@ -126,13 +126,13 @@ def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
 	only in pjsip.conf, never printed.
 	"""
 	from callcenter_app.telephony.asterisk_config.render import RenderError, render_all, write_files
-	from callcenter_app.telephony.asterisk_config.service import asterisk_inputs
+	from callcenter_app.telephony.asterisk_config.service import asterisk_inputs, webrtc_settings
 	from callcenter_app.telephony.pbx.service import announcement_audio
 	from callcenter_app.telephony.pbx.sounds import write_sounds
 
 	try:
 		with site_connection(context):
-			rendered = render_all(*asterisk_inputs(agi_host))
+			rendered = render_all(*asterisk_inputs(agi_host), webrtc_settings())
 			audio = announcement_audio()
 	except RenderError as e:
 		for error in e.errors:
@@ -147,6 +147,7 @@ def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
 		click.echo(str(error), err=True)
 	click.echo(
 		"Reload Asterisk: asterisk -rx 'module reload res_pjsip.so app_queue.so pbx_config.so features'"
+		+ (" (http.conf: 'module reload http')" if "http.conf" in rendered.files else "")
 	)
 	if errors:
 		raise SystemExit(1)
