@@ -89,5 +89,5 @@ def webrtc_settings():
 	(then no http.conf and no WebSocket transport are written)."""
 	from callcenter_app.telephony.asterisk_config.browser import webrtc_from_settings
 
-	s = frappe.get_cached_doc("CC Settings")
+	s = frappe.get_single("CC Settings")
 	return webrtc_from_settings(s.as_dict()) if s.get("webrtc_enabled") else None
