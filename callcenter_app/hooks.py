@@ -170,6 +170,12 @@ doctype_js = {
 	"HD Ticket": "public/js/hd_ticket.js",
 }
 
+# Helpdesk agent UI assets
+# ------------------------
+# /helpdesk is a www page with no include hook: the phone bar, the incoming-call popup and "Pull next ticket"
+# go into its HTML for desk users only (helpdesk_ui/service.py; site config cc_helpdesk_tools: 0 turns it off).
+after_request = ["callcenter_app.helpdesk_ui.service.inject_assets"]
+
 # Scheduled jobs
 # --------------
 scheduler_events = {
