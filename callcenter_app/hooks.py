@@ -163,7 +163,13 @@ user_data_fields = [
 # Desk assets
 # -----------
 # The incoming-call popup and the phone actions (click-to-call, transfer, listen) on every desk page.
-app_include_js = "/assets/callcenter_app/js/callcenter.js"
+app_include_js = [
+	"/assets/callcenter_app/js/callcenter.js",
+	# the WebRTC phone bar (public/js/phone/, built by bench build; docs/phone-bar.md)
+	"phone_bar.bundle.js",
+]
+# the desk mounts the phone bar for users with a WebRTC CC SIP Account (api/phone.py boot)
+extend_bootinfo = "callcenter_app.api.phone.boot"
 doctype_js = {
 	"Contact": "public/js/contact.js",
 	# "Send SMS" on the ticket's desk form (Helpdesk's agent app is a Vue SPA we do not modify)

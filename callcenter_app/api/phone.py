@@ -80,3 +80,17 @@ def caller_card(number: str) -> dict:
 
 	number = str(number or "").strip()[:40]
 	return {"number": number, **caller_context(number, frappe.session.user)}
+
+
+def boot(bootinfo) -> None:
+	"""hooks ``extend_bootinfo``: the desk mounts the phone bar only for a user who has a WebRTC account
+	and the capability, and only while CC Settings has the phone bar on (no secret here)."""
+	from callcenter_app.utils import has_capability
+
+	user = frappe.session.user
+	bootinfo.callcenter_phone_bar = bool(
+		user not in ("Guest", None)
+		and frappe.db.get_single_value("CC Settings", "webrtc_enabled")
+		and has_capability(roles.USE_SOFTPHONE, user)
+		and frappe.db.exists("CC SIP Account", {"user": user, "enabled": 1, "webrtc": 1})
+	)
