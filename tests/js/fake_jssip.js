@@ -27,13 +27,15 @@ export class FakeSession extends EventEmitter {
 		this.done.push(["terminate", options]);
 		this.emit("ended", {});
 	}
-	hold() {
+	hold(options, done) {
 		this.done.push(["hold"]);
 		this.emit("hold", {});
+		this.settled = done;
 	}
-	unhold() {
+	unhold(options, done) {
 		this.done.push(["unhold"]);
 		this.emit("unhold", {});
+		this.settled = done;
 	}
 	mute() {
 		this.done.push(["mute"]);

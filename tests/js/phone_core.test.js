@@ -140,9 +140,12 @@ test("an incoming call rings with the caller's card; answer, hold, mute, DTMF, h
 	s.emit("confirmed", {});
 	assert.equal(phone.state.status, "incall");
 	assert.ok(phone.state.call.started > 0);
-	phone.toggleHold();
+	assert.equal(phone.toggleHold(), true);
 	assert.equal(phone.state.status, "held");
-	phone.toggleHold();
+	assert.equal(phone.toggleHold(), false, "no second re-INVITE while the first is under way");
+	s.settled();
+	await new Promise((r) => setTimeout(r, 650));
+	assert.equal(phone.toggleHold(), true);
 	assert.equal(phone.state.status, "incall");
 	phone.toggleMute();
 	assert.equal(phone.state.call.muted, true);

@@ -58,6 +58,8 @@ export function remoteNumber(session) {
 }
 
 const DTMF = /^[0-9*#A-D]$/;
+export const ICE_READY_MS = 400;
+export const HOLD_SETTLE_MS = 600;
 
 export function createPhone({ JsSIP, api, lease = null, getUserMedia = null, log = () => {} }) {
 	const listeners = {};
@@ -205,6 +207,12 @@ export function createPhone({ JsSIP, api, lease = null, getUserMedia = null, log
 
 	function bind(s) {
 		s.on("peerconnection", ({ peerconnection }) => watchTracks(peerconnection));
+		// JsSIP sends its SDP when ICE gathering completes; a dialer call must answer within the
+		// campaign's grace time, so the SDP goes ICE_READY_MS after the first candidate at the latest
+		let iceTimer = null;
+		s.on("icecandidate", ({ ready }) => {
+			if (!iceTimer) iceTimer = setTimeout(ready, ICE_READY_MS);
+		});
 		s.on("confirmed", () => {
 			if (s !== session) return;
 			state.call.answered = true;
@@ -246,6 +254,7 @@ export function createPhone({ JsSIP, api, lease = null, getUserMedia = null, log
 
 	function endCall(message) {
 		session = null;
+		holdBusy = false;
 		const registered = ua && ua.isRegistered && ua.isRegistered();
 		set({ status: registered ? "registered" : state.status === "failed" ? "failed" : "registering", call: null, message: message || (registered ? "Ready" : state.message) });
 		emit("card", null);
@@ -299,10 +308,17 @@ export function createPhone({ JsSIP, api, lease = null, getUserMedia = null, log
 		loadCard(target);
 	}
 
+	// One hold/resume at a time: JsSIP ends the call when a re-INVITE fails, and Asterisk answers a
+	// re-INVITE sent right after the previous one's ACK with 500 (Another INVITE transaction in progress).
+	let holdBusy = false;
 	function toggleHold() {
-		if (!session || !["incall", "held"].includes(state.status)) return;
-		if (state.call.held) session.unhold();
-		else session.hold();
+		if (!session || !["incall", "held"].includes(state.status) || holdBusy) return false;
+		holdBusy = true;
+		const s = session;
+		const done = () => setTimeout(() => (holdBusy = false), HOLD_SETTLE_MS);
+		if (state.call.held) s.unhold({}, done);
+		else s.hold({}, done);
+		return true;
 	}
 
 	function toggleMute() {
