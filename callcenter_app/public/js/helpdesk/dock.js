@@ -56,7 +56,14 @@ export class Dock {
 		const mount = phone && (phone.mountPhoneBar || phone.mount);
 		if (mount) {
 			try {
-				this.phone = mount.call(phone, box, { api, where: "helpdesk" });
+				this.phone = mount.call(phone, box, {
+					api,
+					where: "helpdesk",
+					links: {
+						contact: (name) => `/app/contact/${encodeURIComponent(name)}`,
+						ticket: (name) => `/helpdesk/tickets/${encodeURIComponent(name)}`,
+					},
+				});
 				return;
 			} catch (e) {
 				console.error("callcenter: the phone bar did not mount", e);

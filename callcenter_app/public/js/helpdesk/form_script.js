@@ -16,8 +16,8 @@ function setupForm({ doc, updateField }) {
 			snoozed
 				? { label: "Reactivate", icon: "play", onClick: run("reactivate") }
 				: { label: "Snooze", icon: "clock", onClick: run("snooze") },
-			{ label: "Handling time", icon: "activity", group: true, buttonLabel: "Call center", onClick: run("clock") },
-			{ label: "Transfer current call", icon: "phone-forwarded", group: true, buttonLabel: "Call center", onClick: run("transfer") },
+			{ label: "Handling time", icon: "activity", onClick: run("clock") },
+			{ label: "Transfer", icon: "phone-forwarded", onClick: run("transfer") },
 		],
 	};
 }
