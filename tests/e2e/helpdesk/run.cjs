@@ -131,8 +131,9 @@ let page;
 	const phone = page.getByTestId("cc-phone");
 	const head = phone.locator(".cc-phone-head");
 	if (await head.count()) {
-		await head.click();
 		await page.waitForTimeout(1500);
+		if (!(await phone.locator(".cc-phone-body").isVisible())) await head.click(); // open it
+		await page.waitForTimeout(500);
 		check("phone bar mounted in the dock", true, (await phone.innerText()).replace(/\s+/g, " ").slice(0, 160));
 	} else {
 		check("phone bar mounted in the dock", (await phone.innerText()).length > 0, (await phone.innerText()).slice(0, 120));

@@ -36,12 +36,12 @@ export const CSS = `
 .cc-hd-error { margin-top: 10px; color: #b52a2a; background: #fff0f0; border-radius: 8px; padding: 6px 8px;
 	white-space: pre-wrap; }
 .cc-hd-buttons { display: flex; justify-content: flex-end; gap: 8px; margin-top: 16px; }
-.cc-hd-toasts { position: fixed; top: 16px; right: 16px; z-index: 70; display: flex; flex-direction: column;
+.cc-hd-toasts { position: fixed; bottom: 16px; left: 50%; transform: translateX(-50%); z-index: 70; display: flex; flex-direction: column;
 	gap: 8px; font: 13px/1.4 Inter, system-ui, sans-serif; }
 .cc-hd-toast { background: #171717; color: #fff; padding: 8px 12px; border-radius: 8px; max-width: 360px;
 	box-shadow: 0 4px 16px rgba(0,0,0,.15); }
 .cc-hd-toast.cc-hd-error { background: #b52a2a; color: #fff; margin: 0; }
-.cc-hd-popups { position: fixed; right: 16px; bottom: 120px; z-index: 50; display: flex; flex-direction: column;
+.cc-hd-popups { position: fixed; right: 16px; top: 52px; z-index: 50; display: flex; flex-direction: column;
 	gap: 8px; font: 13px/1.4 Inter, system-ui, sans-serif; }
 .cc-hd-popup { width: 320px; padding: 12px 14px; color: #1f272e; }
 .cc-hd-pill { background: #e4f5e9; color: #137333; border-radius: 999px; padding: 2px 8px; font-size: 12px; }
