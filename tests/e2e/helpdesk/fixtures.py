@@ -44,7 +44,9 @@ def setup(ami_port: int, sms_url: str) -> dict:
 	make_agent(AGENT, sip_account=SIP)
 	frappe.db.set_value("CC SIP Account", SIP, "webrtc", 1)  # the phone bar's account
 	# the phone bar on, towards Asterisk's WebSocket on this machine (the lab's PBX, when it runs)
-	frappe.db.set_single_value("CC Settings", {"webrtc_enabled": 1, "webrtc_ws_url": "ws://127.0.0.1:8088/ws"})
+	frappe.db.set_single_value(
+		"CC Settings", {"webrtc_enabled": 1, "webrtc_ws_url": "ws://127.0.0.1:8088/ws"}
+	)
 	update_password(AGENT, PASSWORD)
 	frappe.db.set_value("User", AGENT, "first_name", "Hilda")
 	contact = frappe.db.get_value("Contact", {"email_id": CONTACT_EMAIL}, "name")
