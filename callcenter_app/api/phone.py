@@ -72,7 +72,7 @@ def registration() -> Response:
 	)
 
 
-@frappe.whitelist(methods=["GET"])
+@frappe.whitelist(methods=["GET", "POST"])  # the phone's api.js POSTs everything (CSRF-checked)
 @requires(roles.USE_SOFTPHONE)
 def caller_card(number: str) -> dict:
 	"""The caller's Contact and their open tickets the session user may read (the phone bar's card)."""

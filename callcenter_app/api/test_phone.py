@@ -113,3 +113,5 @@ class TestPhoneBarEndpoints(FrappeTestCase):
 		self.assertEqual((card["contact"], card["contact_name"]), (contact, "Carla Caller"))
 		self.assertIn(str(ticket.name), [str(t["name"]) for t in card["tickets"]])
 		self.assertEqual(api.caller_card("+37060099999")["contact"], None)
+		# the phone bar POSTs it (api.js): a GET-only method would answer 403
+		self.assertIn("POST", frappe.allowed_http_methods_for_whitelisted_func[api.caller_card])

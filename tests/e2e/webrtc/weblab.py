@@ -255,3 +255,55 @@ class Browser:
 		if self.proc.poll() is None:
 			self.proc.kill()
 		self.log.close()
+
+
+def site_call(site: str, module: str, function: str, bench_dir: str | None = None, **kwargs):
+	"""``bench --site SITE execute`` of ``module.function`` (a file in tests/e2e or this directory) with
+	``kwargs``; the function's JSON result. Those directories are appended to sys.path, not put on
+	PYTHONPATH: tests/e2e/helpdesk/ would hide the helpdesk app's package."""
+	bench_dir = bench_dir or os.environ.get("CC_LAB_BENCH", "/root/frappe-bench")
+	env = dict(os.environ, PYTHONPATH=str(ROOT))
+	paths = f"__import__('sys').path.extend([{str(HERE.parent)!r}, {str(HERE)!r}])"
+	target = f"({paths}, __import__({module!r}).{function})[1]"
+	done = subprocess.run(
+		["bench", "--site", site, "execute", target, "--kwargs", repr(kwargs)],
+		cwd=bench_dir,
+		env=env,
+		capture_output=True,
+		text=True,
+		timeout=90,
+	)
+	if done.returncode != 0:
+		raise RuntimeError(
+			f"bench execute {module}.{function} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+		)
+	lines = [line for line in done.stdout.splitlines() if line.strip()]
+	return json.loads(lines[-1]) if lines else None
+
+
+def site_setup(lab: WebRtcLab, site: str) -> dict:
+	"""The lab's agents, web included, their queues and CC Settings on ``site`` (bench_site.setup), then
+	the phone bar's part (desk_site.phone_bar). Returns the web agent's user."""
+	accounts = [
+		{"username": a.username, "secret": a.secret, "extension": a.extension, "display_name": a.display_name}
+		for a in (*AGENTS.values(), WEB)
+	]
+	queues = [
+		{"name": "support", "strategy": "linear", "members": ["ann", "bob", "web"]},
+		{"name": "sales", "strategy": "linear", "members": ["dora", "web"]},
+	]
+	site_call(
+		site,
+		"bench_site",
+		"setup",
+		ami_port=lab.ports.pbx_ami,
+		ami_secret=lab.secret,
+		accounts=accounts,
+		queues=queues,
+	)
+	return site_call(
+		site, "desk_site", "phone_bar", username=WEB.username, ws_url=lab.ws_url, password=DESK_PASSWORD
+	)
+
+
+DESK_PASSWORD = "Lab-desk-Passw0rd!"
