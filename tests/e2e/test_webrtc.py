@@ -11,6 +11,8 @@ Skipped like the rest of the lab (CC_LAB=1, asterisk on PATH) and also without n
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,11 +22,16 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "webrtc"))
 
 from lab import AGENTS, DID_SUPPORT, PERSON, callee, wait_until
-from weblab import CARD_CALLER, WEB, WebRtcLab, why_skip
+from weblab import CARD_CALLER, WEB, WebRtcLab, site_call, site_setup, why_skip
 
 from callcenter_app.telephony import actions
+from callcenter_app.telephony.ami.client import AmiActionError
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Bench mode (tests/e2e/README.md): with CC_LAB_SITE the site gets the lab's agents (web included) and
+# its AMI bridge runs; each call's CC Call Log on the site is checked too.
+SITE = os.environ.get("CC_LAB_SITE", "")
+WEB_USER = "web@cc-lab.example"
 BAR = "[data-cc=phone-bar]"
 
 
@@ -39,7 +46,6 @@ def web(report):
 		yield lab
 	finally:
 		lab.stop()
-		import os
 		import shutil
 
 		if os.environ.get("CC_LAB_KEEP") != "1":
@@ -84,7 +90,36 @@ def pause(lab, queue: str, agent: str, paused: bool) -> None:
 
 
 @pytest.fixture(scope="module")
-def registered(web):
+def site_bridge(web):
+	"""Bench mode: the site set up for the lab and `bench … callcenter ami-bridge` running (None without
+	CC_LAB_SITE). Started before the test pauses anyone: the bridge reconciles queue members on connect."""
+	if not SITE:
+		yield None
+		return
+	from test_bench_bridge import BenchBridge
+
+	done = site_setup(web, SITE)
+	assert done["user"] == WEB_USER and done["ws_url"] == web.ws_url, done
+	bridge = BenchBridge(web)
+	try:
+		bridge.start()
+		yield bridge
+	finally:
+		bridge.stop()
+
+
+def site_log(lab, **filters) -> dict | None:
+	"""Bench mode: the call's CC Call Log on the site (None without CC_LAB_SITE)."""
+	if not SITE:
+		return None
+	row = site_call(SITE, "desk_site", "call_log", filters=filters)
+	assert row is not None, f"no CC Call Log {filters} on {SITE}"
+	row["transfers"] = [(t["kind"], t["to"]) for t in json.loads(row["transfers"] or "[]")]
+	return row
+
+
+@pytest.fixture(scope="module")
+def registered(web, site_bridge):
 	"""Tab a registered as web, a member of support and sales; ann, bob and dora paused there."""
 	t0 = time.monotonic()
 	web.browser("open", page="a", context="main", url=web.page_url)
@@ -92,7 +127,9 @@ def registered(web):
 	web.registered_in = time.monotonic() - t0
 	wait_until(lambda: web.contacts("web"), 10, "web's contact in pjsip show contacts")
 	for queue in ("support", "sales"):
-		web.desk(actions.queue_add(actions.Membership(queue, "PJSIP/web", 0, name="web")))
+		# in bench mode the site's bridge has added it already (the site's queues list web)
+		with contextlib.suppress(AmiActionError):
+			web.desk(actions.queue_add(actions.Membership(queue, "PJSIP/web", 0, name="web")))
 	for queue, agent in (("support", "ann"), ("support", "bob"), ("sales", "dora")):
 		pause(web, queue, agent, True)
 	return web
@@ -161,8 +198,13 @@ def test_queued_inbound_call_rings_and_is_answered(registered, report):
 	wait_status(lab, "registered", timeout=10)
 	record = lab.wait_record(lambda r: r["caller"] == caller, 25)
 	assert record["status"] == "answered", record
-	assert record["answered_by"] == "web", record
+	assert record["agent_interface"] == "PJSIP/web", record  # answered_by: the member name
 	assert record["queue"] == "support", record
+	row = site_log(lab, caller=caller)
+	if row is not None:
+		assert (row["status"], row["direction"], row["queue"]) == ("answered", "inbound", "support"), row
+		assert (row["agent"], row["agent_interface"]) == (WEB_USER, "PJSIP/web"), row
+		assert row["talk_s"] >= 3, row
 
 
 def test_dialer_call_is_answered_without_ringing(registered, report):
@@ -189,11 +231,14 @@ def test_dialer_call_is_answered_without_ringing(registered, report):
 	)
 	assert "(campaign)" in text(lab, "[data-cc=who]")
 	report["webrtc_dialer_bridge_event"] = bridged.get("Timestamp")
-	record_pred = lambda r: r.get("campaign") == "Lab campaign" and r.get("answered_by") == "web"  # noqa: E731
+	record_pred = lambda r: r.get("campaign") == "Lab campaign" and r.get("agent_interface") == "PJSIP/web"  # noqa: E731
 	click(lab, "[data-cc=hangup]", page="a")
 	wait_status(lab, "registered")
 	record = lab.wait_record(record_pred, 25, "the campaign call's record")
 	assert record["direction"] == "outbound", record
+	row = site_log(lab, agent_interface="PJSIP/web", direction="outbound")
+	if row is not None:
+		assert (row["status"], row["agent"]) == ("answered", WEB_USER), row
 
 
 def test_blind_transfer_to_a_baresip_phone(registered):
@@ -212,8 +257,11 @@ def test_blind_transfer_to_a_baresip_phone(registered):
 	time.sleep(1)
 	lab.hangup_carrier()
 	record = lab.wait_record(lambda r: r["caller"] == caller, 25)
-	assert record["answered_by"] == "web", record
+	assert record["agent_interface"] == "PJSIP/web", record
 	assert [(t["kind"], t["to"]) for t in record["transfers"]] == [("blind", "bob")], record["transfers"]
+	row = site_log(lab, caller=caller)
+	if row is not None:
+		assert (row["agent"], row["transfers"]) == (WEB_USER, [("blind", "bob")]), row
 
 
 def test_attended_transfer_to_a_baresip_phone(registered):
@@ -242,6 +290,9 @@ def test_attended_transfer_to_a_baresip_phone(registered):
 	lab.hangup_carrier()
 	record = lab.wait_record(lambda r: r["caller"] == caller, 25)
 	assert [(t["kind"], t["to"]) for t in record["transfers"]] == [("attended", "bob")], record["transfers"]
+	row = site_log(lab, caller=caller)
+	if row is not None:
+		assert (row["agent"], row["transfers"]) == (WEB_USER, [("attended", "bob")]), row
 
 
 def test_second_tab_waits_and_can_take_over(registered):

@@ -67,3 +67,27 @@ def known_caller(number: str, name: str, subject: str) -> dict:
 		)
 	frappe.db.commit()
 	return {"contact": contact, "ticket": str(ticket)}
+
+
+def call_log(filters: dict, timeout: float = 25, complete: bool = True) -> dict | None:
+	"""The newest CC Call Log matching ``filters`` (and complete), waiting up to ``timeout`` seconds."""
+	import time
+
+	from bench_site import CALL_LOG_FIELDS
+
+	deadline = time.monotonic() + min(float(timeout), 30)
+	while True:
+		frappe.db.rollback()  # a fresh snapshot: the bridge writes from another connection
+		rows = frappe.get_all(
+			"CC Call Log",
+			filters={**filters, **({"complete": 1} if complete else {})},
+			fields=[*CALL_LOG_FIELDS, "campaign", "complete"],
+			order_by="creation desc",
+			limit=1,
+		)
+		if rows or time.monotonic() >= deadline:
+			break
+		time.sleep(0.5)
+	if not rows:
+		return None
+	return {k: (v if isinstance(v, (int, float, str)) or v is None else str(v)) for k, v in rows[0].items()}
