@@ -145,7 +145,13 @@ def idle(lab) -> None:
 def test_registers_over_the_websocket(registered, report):
 	lab = registered
 	contacts = lab.contacts("web")
+	transport = "wss" if lab.tls else "ws"
+	assert lab.ws_url.startswith(f"{transport}://")
+	# JsSIP's Contact says transport=ws either way; the socket it came over is the TLS one
 	assert len(contacts) == 1 and "transport=ws" in contacts[0].lower(), contacts
+	if lab.tls:
+		status = lab.pbx.cli("http show status")
+		assert f"HTTPS Server Enabled and Bound to {lab.ws_url.split('/')[2]}" in status, status
 	assert text(lab, "[data-cc=status]") == "Ready · web"
 	report["webrtc_registered_in_s"] = round(lab.registered_in, 2)
 	# the password reached the page only in the registration answer: never in storage
@@ -331,7 +337,7 @@ def test_websocket_down_and_registration_rejected(registered):
 	lab = registered
 	good = dict(lab.registration)
 	try:
-		lab.registration["ws_url"] = "ws://127.0.0.1:9/ws"  # nothing listens
+		lab.registration["ws_url"] = lab.ws_url.split(":")[0] + "://127.0.0.1:9/ws"  # nothing listens
 		lab.browser("open", page="w", context="down", url=lab.page_url)
 		wait_status(lab, "failed", page="w", timeout=15)
 		assert "PBX unreachable" in text(lab, "[data-cc=message]", page="w")

@@ -88,10 +88,14 @@ class WebRtcLab(Lab):
 	"""The lab with ``web`` (a WebRTC account, extension 1004) in queue support and the campaign queue
 	sales, the WebSocket on Asterisk's HTTP server (loopback, plain ws: the page is http://127.0.0.1)."""
 
-	def __init__(self, *args, **kwargs):
+	def __init__(self, *args, tls: bool = True, **kwargs):
 		super().__init__(*args, **kwargs)
 		self.http_port = free_port()
-		self.ws_url = f"ws://{HOST}:{self.http_port}/ws"
+		self.tls_port = free_port()
+		self.tls = tls
+		# wss:// to Asterisk's own TLS (a certificate made for 127.0.0.1 at start; the lab's browser
+		# contexts accept it, ignoreHTTPSErrors); plain ws:// with tls=False
+		self.ws_url = f"wss://{HOST}:{self.tls_port}/ws" if tls else f"ws://{HOST}:{self.http_port}/ws"
 		self.registration = {
 			"ws_url": self.ws_url,
 			"sip_uri": f"sip:{WEB.username}@{HOST}",
@@ -107,9 +111,35 @@ class WebRtcLab(Lab):
 
 	def _write_pbx(self) -> None:
 		accounts = [*AGENTS.values(), WEB]
-		rendered = render_all(
-			accounts, list(QUEUES), AgiTarget(HOST, self.ports.agi), WebRtc(HOST, self.http_port)
-		)
+		webrtc = WebRtc(HOST, self.http_port)
+		if self.tls:
+			keys = self.pbx.root / "keys"
+			keys.mkdir(parents=True, exist_ok=True)
+			cert, key = keys / "pbx.crt", keys / "pbx.key"
+			subprocess.run(
+				[
+					"openssl",
+					"req",
+					"-x509",
+					"-newkey",
+					"rsa:2048",
+					"-nodes",
+					"-days",
+					"2",
+					"-subj",
+					f"/CN={HOST}",
+					"-addext",
+					f"subjectAltName=IP:{HOST}",
+					"-keyout",
+					str(key),
+					"-out",
+					str(cert),
+				],
+				check=True,
+				capture_output=True,
+			)
+			webrtc = WebRtc(HOST, self.http_port, True, HOST, self.tls_port, str(cert), str(key))
+		rendered = render_all(accounts, list(QUEUES), AgiTarget(HOST, self.ports.agi), webrtc)
 		self.rendered = dict(rendered.files)
 		from lab import COMMON_FILES
 
