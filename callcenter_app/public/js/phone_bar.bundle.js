@@ -50,7 +50,8 @@ function mount(container, options = {}) {
 
 window.callcenter_phone = { JsSIP, createPhone, createLease, fetchApi, mountPhoneBar: mount, mount, bar: null };
 
-if (window.frappe && frappe.boot && frappe.boot.user) {
+// the desk only (Helpdesk's /helpdesk pages have neither frappe.boot nor jQuery: their dock mounts it)
+if (window.frappe && frappe.boot && frappe.boot.user && window.jQuery) {
 	$(document).on("app_ready", mountInDesk);
 	if (frappe.pages && Object.keys(frappe.pages).length) mountInDesk();
 }
