@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -195,6 +196,29 @@ def test_queued_inbound_call_rings_and_is_answered(registered, report):
 	assert text(lab, "[data-cc=timer]") >= "00:01"
 	SHOTS.mkdir(parents=True, exist_ok=True)
 	lab.browser("shot", page="a", path=str(SHOTS / "phone-bar-lab-incall.png"), selector=BAR)
+	# the keypad: RFC 4733 digits reach Asterisk on web's channel (Asterisk's "dtmf" log level)
+	dtmf_log = lab.pbx.root / "log" / "lab-dtmf"
+	lab.pbx.cli("logger add channel lab-dtmf dtmf")
+	click(lab, "[data-cc=keypad]", page="a")
+	for key in "59#":
+		click(lab, f"[data-key='{key}']", page="a")
+		time.sleep(0.3)
+	wait_until(
+		lambda: (
+			dtmf_log.exists()
+			and all(
+				re.search(rf"DTMF end '{re.escape(k)}' received on PJSIP/web-", dtmf_log.read_text())
+				for k in "59#"
+			)
+		),
+		10,
+		"the digits 5, 9, # on web's channel",
+	)
+	click(lab, "[data-cc=keypad]", page="a")
+	click(lab, "[data-cc=mute]", page="a")
+	assert lab.browser("eval", page="a", expr="window.bar.phone.state.call.muted") is True
+	click(lab, "[data-cc=mute]", page="a")
+	assert lab.browser("eval", page="a", expr="window.bar.phone.state.call.muted") is False
 	click(lab, "[data-cc=hold]", page="a")
 	wait_status(lab, "held", timeout=10)
 	time.sleep(1)  # a person's pace (core.js lets one re-INVITE finish before the next)
