@@ -22,11 +22,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "webrtc"))
 
-from lab import AGENTS, DID_SUPPORT, PERSON, callee, wait_until
+from lab import AGENTS, DID_SUPPORT, PERSON, callee, event_time, wait_until
 from weblab import CARD_CALLER, WEB, WebRtcLab, site_call, site_setup, why_skip
 
 from callcenter_app.telephony import actions
 from callcenter_app.telephony.ami.client import AmiActionError
+from callcenter_app.telephony.asterisk_config.render import DIALER_GRACE_S
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Bench mode (tests/e2e/README.md): with CC_LAB_SITE the site gets the lab's agents (web included) and
@@ -254,13 +255,27 @@ def test_dialer_call_is_answered_without_ringing(registered, report):
 		"web bridged with the callee",
 		mark,
 	)
+	answered = lab.pbx_ami.wait(
+		lambda e: (
+			e["Event"] == "Newstate"
+			and e.get("ChannelStateDesc") == "Up"
+			and e.get("Channel", "").startswith("PJSIP/trunk-")
+		),
+		1,
+		"the callee's answer on the trunk",
+		mark,
+	)
+	# the callee answered → the browser answered its INVITE and joined the bridge; within the dialer's
+	# grace time (render.DIALER_GRACE_S) or the call would have been abandoned
+	delay = event_time(bridged) - event_time(answered)
+	report["webrtc_dialer_answer_to_operator_s"] = round(delay, 3)
+	assert 0 <= delay < DIALER_GRACE_S, delay
 	states = lab.browser("eval", page="a", expr="window.states.slice(-4)")
 	assert "incall" in states
 	assert not lab.browser(
 		"eval", page="a", expr="!document.querySelector('[data-cc=answer]').closest('[hidden]')"
 	)
 	assert "(campaign)" in text(lab, "[data-cc=who]")
-	report["webrtc_dialer_bridge_event"] = bridged.get("Timestamp")
 	record_pred = lambda r: r.get("campaign") == "Lab campaign" and r.get("agent_interface") == "PJSIP/web"  # noqa: E731
 	click(lab, "[data-cc=hangup]", page="a")
 	wait_status(lab, "registered")
