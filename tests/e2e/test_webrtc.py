@@ -29,7 +29,16 @@ from callcenter_app.telephony import actions
 from callcenter_app.telephony.ami.client import AmiActionError
 from callcenter_app.telephony.asterisk_config.render import DIALER_GRACE_S
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOC_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shot(lab, page: str, name: str) -> None:
+	"""The phone bar's picture: into the run directory, or docs/screenshots/ with CC_LAB_SCREENSHOTS=1."""
+	folder = DOC_SHOTS if os.environ.get("CC_LAB_SCREENSHOTS") == "1" else lab.run / "screenshots"
+	folder.mkdir(parents=True, exist_ok=True)
+	lab.browser("shot", page=page, path=str(folder / name), selector=BAR)
+
+
 # Bench mode (tests/e2e/README.md): with CC_LAB_SITE the site gets the lab's agents (web included) and
 # its AMI bridge runs; each call's CC Call Log on the site is checked too.
 SITE = os.environ.get("CC_LAB_SITE", "")
@@ -195,8 +204,7 @@ def test_queued_inbound_call_rings_and_is_answered(registered, report):
 	assert got, "the caller's audio track reached the page's <audio>"
 	time.sleep(2)
 	assert text(lab, "[data-cc=timer]") >= "00:01"
-	SHOTS.mkdir(parents=True, exist_ok=True)
-	lab.browser("shot", page="a", path=str(SHOTS / "phone-bar-lab-incall.png"), selector=BAR)
+	shot(lab, "a", "phone-bar-lab-incall.png")
 	# the keypad: RFC 4733 digits reach Asterisk on web's channel (Asterisk's "dtmf" log level)
 	dtmf_log = lab.pbx.root / "log" / "lab-dtmf"
 	lab.pbx.cli("logger add channel lab-dtmf dtmf")
@@ -367,8 +375,7 @@ def test_microphone_refused_is_said_and_retry_is_offered(registered):
 	assert lab.browser("eval", page="m", expr="!document.querySelector('[data-cc=retry]').hidden")
 	# the microphone is checked before the password is even asked for
 	assert sum(1 for m, _ in lab.api_log if m.endswith(".registration")) == fetched
-	SHOTS.mkdir(parents=True, exist_ok=True)
-	lab.browser("shot", page="m", path=str(SHOTS / "phone-bar-lab-microphone-refused.png"), selector=BAR)
+	shot(lab, "m", "phone-bar-lab-microphone-refused.png")
 	lab.browser("close", page="m")
 
 
@@ -386,8 +393,7 @@ def test_websocket_down_and_registration_rejected(registered):
 		wait_status(lab, "failed", page="r", timeout=15)
 		message = text(lab, "[data-cc=message]", page="r")
 		assert "Registration rejected" in message and "401" in message, message
-		SHOTS.mkdir(parents=True, exist_ok=True)
-		lab.browser("shot", page="r", path=str(SHOTS / "phone-bar-lab-rejected.png"), selector=BAR)
+		shot(lab, "r", "phone-bar-lab-rejected.png")
 		lab.registration.update(good)
 		click(lab, "[data-cc=retry]", page="r")
 		wait_status(lab, "registered", page="r", timeout=20)
