@@ -155,6 +155,9 @@ def idle(lab) -> None:
 
 def test_registers_over_the_websocket(registered, report):
 	lab = registered
+	# what render_all wrote for WebRTC (transports, endpoint media, http.conf with TLS) loads cleanly
+	assert lab.startup_log == [], lab.startup_log
+	assert "webrtc=yes" in lab.rendered["pjsip.conf"] and "http.conf" in lab.rendered
 	contacts = lab.contacts("web")
 	transport = "wss" if lab.tls else "ws"
 	assert lab.ws_url.startswith(f"{transport}://")
