@@ -289,8 +289,8 @@ class Browser:
 
 def site_call(site: str, module: str, function: str, bench_dir: str | None = None, **kwargs):
 	"""``bench --site SITE execute`` of ``module.function`` (a file in tests/e2e or this directory) with
-	``kwargs``; the function's JSON result. Those directories are appended to sys.path, not put on
-	PYTHONPATH: tests/e2e/helpdesk/ would hide the helpdesk app's package."""
+	``kwargs``; the function's JSON result. Those directories are appended to sys.path (after the bench's
+	own packages), so nothing in them can stand in for an app's module."""
 	bench_dir = bench_dir or os.environ.get("CC_LAB_BENCH", "/root/frappe-bench")
 	env = dict(os.environ, PYTHONPATH=str(ROOT))
 	paths = f"__import__('sys').path.extend([{str(HERE.parent)!r}, {str(HERE)!r}])"
