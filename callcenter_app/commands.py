@@ -132,7 +132,11 @@ def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
 		render_all,
 		write_files,
 	)
-	from callcenter_app.telephony.asterisk_config.service import asterisk_inputs, tenant_prefix
+	from callcenter_app.telephony.asterisk_config.service import (
+		asterisk_inputs,
+		tenant_prefix,
+		webrtc_settings,
+	)
 	from callcenter_app.telephony.pbx.service import announcement_audio
 	from callcenter_app.telephony.pbx.sounds import write_sounds
 	from callcenter_app.telephony.tenant import Tenant
@@ -140,7 +144,7 @@ def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
 	try:
 		with site_connection(context):
 			prefix = tenant_prefix()
-			rendered = render_all(*asterisk_inputs(agi_host), tenant=prefix)
+			rendered = render_all(*asterisk_inputs(agi_host), webrtc_settings(), tenant=prefix)
 			audio = announcement_audio()
 	except RenderError as e:
 		for error in e.errors:
@@ -149,7 +153,9 @@ def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
 	for path in write_files(rendered, out_dir):
 		click.echo(f"wrote {path}")
 	click.echo(rendered.summary())
-	for main, line in include_lines(prefix).items():  # a shared PBX: the main files include each site's
+	for main, line in include_lines(
+		prefix, "http.conf" in rendered.files
+	).items():  # a shared PBX: the main files include each site's
 		click.echo(f"{main} needs the line: {line}")
 	sounds, errors = write_sounds(sounds_dir or os.path.join(out_dir, "sounds"), audio, Tenant(prefix))
 	click.echo(f"{len(sounds)} announcement(s) written as 8 kHz mono WAV")
@@ -157,6 +163,7 @@ def render_asterisk(context, out_dir, agi_host=None, sounds_dir=None):
 		click.echo(str(error), err=True)
 	click.echo(
 		"Reload Asterisk: asterisk -rx 'module reload res_pjsip.so app_queue.so pbx_config.so features'"
+		+ (" (http.conf: 'module reload http')" if "http.conf" in rendered.files else "")
 	)
 	if errors:
 		raise SystemExit(1)

@@ -163,7 +163,13 @@ user_data_fields = [
 # Desk assets
 # -----------
 # The incoming-call popup and the phone actions (click-to-call, transfer, listen) on every desk page.
-app_include_js = "/assets/callcenter_app/js/callcenter.js"
+app_include_js = [
+	"/assets/callcenter_app/js/callcenter.js",
+	# the WebRTC phone bar (public/js/phone/, built by bench build; docs/phone-bar.md)
+	"phone_bar.bundle.js",
+]
+# the desk mounts the phone bar for users with a WebRTC CC SIP Account (api/phone.py boot)
+extend_bootinfo = "callcenter_app.api.phone.boot"
 doctype_js = {
 	"Contact": "public/js/contact.js",
 	# "Call", "Snooze", the handling time and "Send SMS" on the ticket's desk form (Helpdesk's agent app is a
@@ -172,6 +178,12 @@ doctype_js = {
 }
 # The ticket list's Pull next ticket, Team Queue, Snoozed and Distribute now (api/tickets.py ticket_tools)
 doctype_list_js = {"HD Ticket": "public/js/hd_ticket_list.js"}
+
+# Helpdesk agent UI assets
+# ------------------------
+# /helpdesk is a www page with no include hook: the phone bar, the incoming-call popup and "Pull next ticket"
+# go into its HTML for desk users only (helpdesk_ui/service.py; site config cc_helpdesk_tools: 0 turns it off).
+after_request = ["callcenter_app.helpdesk_ui.service.inject_assets"]
 
 # Scheduled jobs
 # --------------

@@ -430,10 +430,18 @@ def after_migrate():
 	ensure_single_defaults()
 	ensure_outcomes()
 	ensure_field_menu()
+	ensure_helpdesk_tools()
 	# daily backups with files, a week kept (ops/tasks.py)
 	from callcenter_app.ops.tasks import ensure_backup_defaults
 
 	ensure_backup_defaults()
+
+
+def ensure_helpdesk_tools() -> None:
+	"""The ticket actions in Helpdesk's agent UI: the app's HD Form Script (helpdesk_ui/service.py)."""
+	from callcenter_app.helpdesk_ui.service import ensure_form_script
+
+	ensure_form_script()
 
 
 def ensure_field_menu() -> None:

@@ -86,6 +86,44 @@ def team_queue(team: str) -> list[dict]:
 	return [{**details[t.id], "weight": t.weight} for t in queue if t.id in details]
 
 
+@frappe.whitelist()
+@requires(roles.DESK_USER)
+def my_manual_teams() -> list[dict]:
+	"""The manual teams the user is an active agent of, each with how many of its queued tickets they may
+	pull now and, when none, why not (their buffer is full, ...): the "Pull next ticket" control."""
+	user = frappe.session.user
+	teams = tasks.distributed_teams()
+	manual = sorted(t for t, mode in teams.items() if mode == distribution.MANUAL)
+	mine = sorted(
+		set(
+			frappe.get_all(
+				"HD Team Member",
+				filters={"parenttype": "HD Team", "parent": ["in", manual or [""]], "user": user},
+				pluck="parent",
+			)
+		)
+	)
+	agent = next((a for a in tasks.agents_for(mine) if a.id == user), None)
+	if agent is None:  # not an active agent
+		return []
+	queued = tasks.queued_tickets(mine)
+	out = []
+	for team in mine:
+		problem = distribution.pull_problem(team, agent, teams)
+		seat = agent.seat(team)
+		out.append(
+			{
+				"team": team,
+				"waiting": len(distribution.pullable(team, agent, queued, teams)),
+				"queued": sum(1 for t in queued if t.team == team),
+				"held": seat.held if seat else 0,
+				"buffer": seat.buffer if seat else 0,
+				"problem": problem.reason if problem else None,
+			}
+		)
+	return out
+
+
 @frappe.whitelist(methods=["POST"])
 @requires(roles.AGENT_TOOLS)
 def pull(ticket: str) -> dict:

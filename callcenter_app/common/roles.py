@@ -111,6 +111,12 @@ PLACE_CALLS = _cap(
 	{AGENT, OPERATOR, *SUPERVISE_CALLS.roles},
 	"click-to-call and transfer the user's own calls",
 )
+USE_SOFTPHONE = _cap(
+	"USE_SOFTPHONE",
+	{*PLACE_CALLS.roles},
+	"the phone bar: register the browser as the user's own CC SIP Account (its secret is handed to that "
+	"user only) and see the caller's contact and open tickets",
+)
 SEE_ALL_CALLS = _cap(
 	"SEE_ALL_CALLS",
 	{*_MANAGERS, AGENT_SUPERVISOR, ACCOUNTANT},

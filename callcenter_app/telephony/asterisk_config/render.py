@@ -11,6 +11,13 @@ order they were added, and a member with a higher penalty only when every lower-
 unavailable, so "level 1 first, then level 2" and "positions within a level" map onto penalty + order.
 Members are dynamic (agents log in and out from the desk): queues.conf lists them as comments only, and
 ``telephony/actions.reconcile`` adds them with QueueAdd in level-then-position order.
+
+WebRTC (the desk's phone bar, docs/phone-bar.md): with ``WebRtc`` settings, pjsip.conf gets the WebSocket
+transports (``transport-ws``, and ``transport-wss`` when Asterisk's own HTTP server does TLS) and every
+account with ``webrtc`` gets the browser's media settings written out (DTLS-SRTP, ICE, AVPF, rtcp-mux);
+http.conf turns on Asterisk's HTTP server that carries the WebSocket (``/ws``). Plain HTTP must listen on
+a loopback address only (a TLS proxy in front, or TLS on): SIP registration over a clear WebSocket on a
+network would expose the digest exchange and the call signalling.
 """
 
 from __future__ import annotations
@@ -97,6 +104,23 @@ class AgiTarget:
 
 
 @dataclass(frozen=True)
+class WebRtc:
+	"""Asterisk's HTTP server (it carries SIP over WebSocket) and the DTLS certificate of WebRTC media."""
+
+	http_bind: str = "127.0.0.1"
+	http_port: int = 8088
+	tls: bool = False
+	tls_bind: str = "0.0.0.0"
+	tls_port: int = 8089
+	tls_cert_file: str = ""
+	tls_key_file: str = ""
+	dtls_cert_file: str = (
+		""  # empty: Asterisk makes a self-signed certificate (browsers check the fingerprint)
+	)
+	dtls_key_file: str = ""
+
+
+@dataclass(frozen=True)
 class Rendered:
 	files: dict[str, str]
 	endpoints: int
@@ -105,9 +129,10 @@ class Rendered:
 
 	def summary(self) -> str:
 		"""What may be logged: counts and file names, never file contents."""
+		http = ", http.conf (WebSocket for the phone bar)" if "http.conf" in self.files else ""
 		return (
 			f"{self.endpoints} SIP endpoint(s) in pjsip.conf, {self.queues} queue(s) with {self.members} "
-			f"member(s) in queues.conf, extensions.conf → FastAGI, features.conf (transfer codes)"
+			f"member(s) in queues.conf, extensions.conf → FastAGI, features.conf (transfer codes){http}"
 		)
 
 
@@ -210,13 +235,119 @@ def check_agi(agi: AgiTarget) -> list[FieldError]:
 	return errors
 
 
+def _path(field_name: str, value: str) -> str:
+	if not re.fullmatch(r"/[A-Za-z0-9._/+-]{1,255}", value or "") or "/../" in f"{value}/":
+		raise FieldError(
+			field_name, f"{value!r} must be an absolute path of letters, digits, '.', '_', '-', '+' and '/'"
+		)
+	return value
+
+
+def _address(field_name: str, value: str) -> str:
+	try:
+		return str(ipaddress.ip_address(value or ""))
+	except ValueError:
+		raise FieldError(
+			field_name, f"{value!r} must be an IP address (0.0.0.0 for every interface)"
+		) from None
+
+
+def check_webrtc(w: WebRtc) -> list[FieldError]:
+	"""Every problem of the WebRTC settings, each naming its CC Settings field."""
+	errors = []
+	checks = [
+		lambda: _address("Asterisk HTTP Bind Address", w.http_bind),
+		lambda: _int("Asterisk HTTP Port", w.http_port, 1, 65535),
+	]
+	if w.tls:
+		checks += [
+			lambda: _address("Asterisk TLS Bind Address", w.tls_bind),
+			lambda: _int("Asterisk TLS Port", w.tls_port, 1, 65535),
+			lambda: _path("TLS Certificate File", w.tls_cert_file),
+			lambda: _path("TLS Private Key File", w.tls_key_file),
+		]
+		if w.tls_port == w.http_port and w.tls_bind == w.http_bind:
+			checks.append(lambda: _fail("Asterisk TLS Port", "must differ from the HTTP port"))
+	if w.dtls_cert_file or w.dtls_key_file:
+		checks += [
+			lambda: _path("DTLS Certificate File", w.dtls_cert_file),
+			lambda: _path("DTLS Private Key File", w.dtls_key_file),
+		]
+	for check in checks:
+		try:
+			check()
+		except FieldError as e:
+			errors.append(e)
+	if not any(e.field == "Asterisk HTTP Bind Address" for e in errors):
+		if not ipaddress.ip_address(w.http_bind).is_loopback:
+			errors.append(
+				FieldError(
+					"Asterisk HTTP Bind Address",
+					f"plain HTTP (no TLS) must listen on a loopback address such as 127.0.0.1, not "
+					f"{w.http_bind}: turn on Asterisk TLS, or put a TLS proxy (wss://) in front",
+				)
+			)
+	return errors
+
+
+def _fail(field_name: str, reason: str):
+	raise FieldError(field_name, reason)
+
+
 # --- rendering ----------------------------------------------------------------------------------------------
-def render_pjsip(accounts: Iterable[SipAccount], t: Tenant = ALONE) -> str:
+# What webrtc=yes means in Asterisk 22, written out so the file says what the browser gets: SRTP keyed by
+# DTLS (the browser checks the certificate's fingerprint from the SDP), ICE, AVPF feedback, RTP and RTCP on
+# one port, media back over the transport the browser came in on.
+WEBRTC_MEDIA = (
+	"use_avpf=yes",
+	"media_encryption=dtls",
+	"dtls_verify=fingerprint",
+	"dtls_setup=actpass",
+	"ice_support=yes",
+	"media_use_received_transport=yes",
+	"rtcp_mux=yes",
+)
+
+
+def render_transports(webrtc: WebRtc) -> str:
+	"""The WebSocket transports. Asterisk's HTTP server (http.conf) listens; ``bind`` here is only the
+	transport's identity (Asterisk allows one ws and one wss transport). On a shared PBX they are global,
+	like http.conf: one file (:data:`TRANSPORTS_FILE`) the main pjsip.conf includes once for every site."""
+	out = [
+		"\n; SIP over WebSocket for the phone bar: the socket is Asterisk's HTTP server's (http.conf), path /ws.\n",
+		"[transport-ws]\ntype=transport\nprotocol=ws\nbind=0.0.0.0\n",
+	]
+	if webrtc.tls:
+		out.append("\n[transport-wss]\ntype=transport\nprotocol=wss\nbind=0.0.0.0\n")
+	return "".join(out)
+
+
+def render_http(webrtc: WebRtc) -> str:
+	out = [
+		HEADER,
+		"; Asterisk's HTTP server: it carries SIP over WebSocket (ws://ADDRESS:PORT/ws) for the phone bar.\n",
+		f"\n[general]\nenabled=yes\nbindaddr={webrtc.http_bind}\nbindport={webrtc.http_port}\n",
+		"sessionlimit=200\nsession_inactivity=30000\nsession_keep_alive=15000\n",
+	]
+	if webrtc.tls:
+		bind = f"[{webrtc.tls_bind}]" if ":" in webrtc.tls_bind else webrtc.tls_bind
+		out.append(
+			f"tlsenable=yes\ntlsbindaddr={bind}:{webrtc.tls_port}\n"
+			f"tlscertfile={webrtc.tls_cert_file}\ntlsprivatekey={webrtc.tls_key_file}\n"
+		)
+	else:
+		out.append("tlsenable=no\n")
+	return "".join(out)
+
+
+def render_pjsip(accounts: Iterable[SipAccount], webrtc: WebRtc | None = None, t: Tenant = ALONE) -> str:
 	trunk = t.name("trunk")
 	out = [
 		HEADER,
 		f"; The provider trunk is not generated: name its endpoint '{trunk}' (forwards dial PJSIP/<number>@{trunk}).\n",
 	]
+	if webrtc is not None and not t.prefix:  # shared PBX: the transports are in TRANSPORTS_FILE
+		out.append(render_transports(webrtc))
 	for a in sorted(accounts, key=lambda a: a.username):
 		if not a.enabled:
 			continue
@@ -226,7 +357,13 @@ def render_pjsip(accounts: Iterable[SipAccount], t: Tenant = ALONE) -> str:
 		out.append(f"allow={','.join(a.codecs)}\nauth={u}\naors={u}\ncallerid={caller}\n")
 		out.append("direct_media=no\nrtp_symmetric=yes\nforce_rport=yes\nrewrite_contact=yes\n")
 		if a.webrtc:
-			out.append("webrtc=yes\ndtls_auto_generate_cert=yes\n")
+			out.append("webrtc=yes\n" + "".join(f"{line}\n" for line in WEBRTC_MEDIA))
+			if webrtc is not None and webrtc.dtls_cert_file:
+				out.append(
+					f"dtls_cert_file={webrtc.dtls_cert_file}\ndtls_private_key={webrtc.dtls_key_file}\n"
+				)
+			else:
+				out.append("dtls_auto_generate_cert=yes\n")
 		out.append(f"\n[{u}]\ntype=auth\nauth_type=userpass\nusername={u}\npassword={a.secret}\n")
 		out.append(
 			f"\n[{u}]\ntype=aor\nmax_contacts={a.max_contacts}\nremove_existing=yes\nqualify_frequency=30\n"
@@ -402,31 +539,46 @@ def render_features() -> str:
 	)
 
 
+# A shared PBX has one set of WebSocket transports and one HTTP server: global files, like features.conf.
+TRANSPORTS_FILE = "pjsip_webrtc_transports.conf"
+
+
 def file_names(prefix: str = "") -> dict[str, str]:
 	"""The files of a site: pjsip.conf, … alone on a PBX; ``pjsip_<prefix>.conf``, … (to be ``#include``d
-	by the shared main files, docs/multi-tenant.md) on a shared one. features.conf is global: the same
-	text for every site."""
+	by the shared main files, docs/multi-tenant.md) on a shared one. features.conf (and, with the phone
+	bar, http.conf and the WebSocket transports) are global: the same text for every site."""
 	names = ("pjsip.conf", "queues.conf", "extensions.conf")
 	out = {n: n.replace(".conf", f"_{prefix}.conf") if prefix else n for n in names}
 	out["features.conf"] = "features.conf"
 	return out
 
 
-def include_lines(prefix: str) -> dict[str, str]:
-	"""The one line each shared main file needs for a tenant's file (main file → line)."""
-	return {main: f"#include {name}" for main, name in file_names(prefix).items() if main != name}
+def include_lines(prefix: str, webrtc: bool = False) -> dict[str, str]:
+	"""The lines each shared main file needs for a tenant's files (main file → lines)."""
+	out = {main: f"#include {name}" for main, name in file_names(prefix).items() if main != name}
+	if prefix and webrtc:
+		out["pjsip.conf"] += f"\n#include {TRANSPORTS_FILE}  (once for the whole PBX, not per site)"
+	return out
 
 
 def render_all(
-	accounts: Sequence[SipAccount], queues: Sequence[CallQueue], agi: AgiTarget, tenant: str = ""
+	accounts: Sequence[SipAccount],
+	queues: Sequence[CallQueue],
+	agi: AgiTarget,
+	webrtc: WebRtc | None = None,
+	tenant: str = "",
 ) -> Rendered:
-	"""All files, or FieldErrors naming the record and field of every bad value (nothing rendered).
-	``tenant``: the site's prefix on a shared PBX (telephony/tenant.py), '' for a PBX of its own."""
+	"""All the files, or FieldErrors naming the record and field of every bad value (nothing rendered).
+	With ``webrtc``: the WebSocket transports in pjsip.conf and http.conf as well. ``tenant``: the site's
+	prefix on a shared PBX (telephony/tenant.py), '' for a PBX of its own; there the transports go to
+	:data:`TRANSPORTS_FILE` (global, included once)."""
 	try:
 		t = Tenant(tenant)
 	except FieldError as e:
 		raise RenderError([e]) from None
 	errors = check_accounts(accounts) + check_queues(queues) + check_agi(agi)
+	if webrtc is not None:
+		errors += check_webrtc(webrtc)
 	known = {f"PJSIP/{a.username}" for a in accounts if a.enabled}
 	for q in queues:
 		for m in q.members:
@@ -438,13 +590,18 @@ def render_all(
 		raise RenderError(errors)
 	enabled = [a for a in accounts if a.enabled]
 	names = file_names(t.prefix)
+	files = {
+		names["pjsip.conf"]: render_pjsip(enabled, webrtc, t),
+		names["queues.conf"]: render_queues(queues, t),
+		names["extensions.conf"]: render_extensions(agi, enabled, t),
+		names["features.conf"]: render_features(),
+	}
+	if webrtc is not None:
+		files["http.conf"] = render_http(webrtc)
+		if t.prefix:
+			files[TRANSPORTS_FILE] = HEADER + render_transports(webrtc)
 	return Rendered(
-		files={
-			names["pjsip.conf"]: render_pjsip(enabled, t),
-			names["queues.conf"]: render_queues(queues, t),
-			names["extensions.conf"]: render_extensions(agi, enabled, t),
-			names["features.conf"]: render_features(),
-		},
+		files=files,
 		endpoints=len(enabled),
 		queues=len(queues),
 		members=sum(len(q.members) for q in queues),

@@ -87,3 +87,12 @@ def asterisk_inputs(agi_host: str | None = None):
 		port=int(frappe.db.get_single_value("CC Settings", "agi_port") or 4573),
 	)
 	return accounts, queues, agi
+
+
+def webrtc_settings():
+	"""CC Settings' Asterisk HTTP/TLS/DTLS values for render-asterisk, or None when the phone bar is off
+	(then no http.conf and no WebSocket transport are written)."""
+	from callcenter_app.telephony.asterisk_config.browser import webrtc_from_settings
+
+	s = frappe.get_single("CC Settings")
+	return webrtc_from_settings(s.as_dict()) if s.get("webrtc_enabled") else None

@@ -7,6 +7,7 @@ from frappe.model.document import Document
 
 from callcenter_app.common.settings_rules import check_cc_settings
 from callcenter_app.field.rules import check_field_settings
+from callcenter_app.telephony.asterisk_config.browser import check_settings as check_phone_bar_settings
 from callcenter_app.tickets.service import check_status_rules
 from callcenter_app.utils import is_masked_password, throw_field_errors
 
@@ -29,10 +30,20 @@ class CCSettings(Document):
 		ami_port: DF.Int
 		ami_secret: DF.Password | None
 		ami_username: DF.Data | None
+		asterisk_http_bind: DF.Data | None
+		asterisk_http_port: DF.Int
+		asterisk_tls: DF.Check
+		asterisk_tls_bind: DF.Data | None
+		asterisk_tls_cert_file: DF.Data | None
+		asterisk_tls_key_file: DF.Data | None
+		asterisk_tls_port: DF.Int
+		dtls_cert_file: DF.Data | None
+		dtls_key_file: DF.Data | None
 		geocoder_min_interval: DF.Float
 		geocoder_url: DF.Data | None
 		geocoder_user_agent: DF.Data | None
 		has_field_agents: DF.Check
+		ice_servers: DF.SmallText | None
 		osrm_url: DF.Data | None
 		pbx_enabled: DF.Check
 		qos_early_factor: DF.Float
@@ -45,6 +56,10 @@ class CCSettings(Document):
 		status_rules: DF.Table[CCStatusRule]
 		ticket_for_answered_calls: DF.Check
 		ticket_for_missed_calls: DF.Check
+		turn_password: DF.Password | None
+		turn_username: DF.Data | None
+		webrtc_enabled: DF.Check
+		webrtc_ws_url: DF.Data | None
 	# end: auto-generated types
 
 	def validate(self):
@@ -53,6 +68,8 @@ class CCSettings(Document):
 		throw_field_errors(self.doctype, check_cc_settings(values))
 		throw_field_errors(self.doctype, check_status_rules(self.status_rules))
 		throw_field_errors(self.doctype, check_field_settings(values))
+		turn_set = bool(self.turn_password) or bool(self.get_password("turn_password", raise_exception=False))
+		throw_field_errors(self.doctype, check_phone_bar_settings(values, turn_password_set=turn_set))
 		self.validate_secret_present()
 		self.validate_secret_follows_host()
 
