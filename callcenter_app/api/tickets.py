@@ -93,16 +93,7 @@ def my_manual_teams() -> list[dict]:
 	pull now and, when none, why not (their buffer is full, ...): the "Pull next ticket" control."""
 	user = frappe.session.user
 	teams = tasks.distributed_teams()
-	manual = sorted(t for t, mode in teams.items() if mode == distribution.MANUAL)
-	mine = sorted(
-		set(
-			frappe.get_all(
-				"HD Team Member",
-				filters={"parenttype": "HD Team", "parent": ["in", manual or [""]], "user": user},
-				pluck="parent",
-			)
-		)
-	)
+	mine = _member_of_manual(user, teams)
 	agent = next((a for a in tasks.agents_for(mine) if a.id == user), None)
 	if agent is None:  # not an active agent
 		return []
@@ -183,11 +174,11 @@ def _seconds_until(value, now) -> int | None:
 	return int((to_utc(value) - now).total_seconds()) if value else None
 
 
-def _manual_teams(user: str, teams: dict[str, str]) -> list[str]:
-	"""The manual teams ``user`` belongs to; every manual team for SUPERVISE_TICKETS."""
+def _member_of_manual(user: str, teams: dict[str, str]) -> list[str]:
+	"""The manual teams ``user`` is a member of, sorted."""
 	manual = sorted(t for t, mode in teams.items() if mode == distribution.MANUAL)
-	if not manual or has_capability(roles.SUPERVISE_TICKETS, user):
-		return manual
+	if not manual:
+		return []
 	mine = set(
 		frappe.get_all(
 			"HD Team Member",
@@ -196,6 +187,13 @@ def _manual_teams(user: str, teams: dict[str, str]) -> list[str]:
 		)
 	)
 	return [t for t in manual if t in mine]
+
+
+def _manual_teams(user: str, teams: dict[str, str]) -> list[str]:
+	"""The manual teams ``user`` belongs to; every manual team for SUPERVISE_TICKETS."""
+	if has_capability(roles.SUPERVISE_TICKETS, user):
+		return sorted(t for t, mode in teams.items() if mode == distribution.MANUAL)
+	return _member_of_manual(user, teams)
 
 
 @frappe.whitelist()
@@ -442,16 +440,7 @@ def ticket_tools() -> dict:
 	the snooze list (and how many snoozed tickets they can see) and run the distribution now."""
 	user = frappe.session.user
 	teams = tasks.distributed_teams()
-	manual = [t for t, mode in teams.items() if mode == distribution.MANUAL]
-	member_of = sorted(
-		set(
-			frappe.get_all(
-				"HD Team Member",
-				filters={"parenttype": "HD Team", "parent": ["in", manual or [""]], "user": user},
-				pluck="parent",
-			)
-		)
-	)
+	member_of = _member_of_manual(user, teams)
 	agent_tools = has_capability(roles.AGENT_TOOLS)
 	return {
 		"pull_teams": member_of if agent_tools else [],

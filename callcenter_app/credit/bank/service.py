@@ -177,17 +177,7 @@ def run_import(name: str) -> dict:
 	):  # credited or decided lines stay: resume
 		frappe.db.set_value(IMPORT, name, {"status": "Processing", "error": None})
 		frappe.db.commit()
-		try:
-			return _credit_and_finish(name)
-		except Exception as e:
-			log.exception("statement import %s failed", name)
-			_fail(
-				name,
-				_("The import failed; the lines credited so far stay credited, run it again: {0}").format(
-					str(e)[:500]
-				),
-			)
-			return {"status": "Failed"}
+		return _credit_resumably(name)
 	frappe.db.delete(
 		LINE, {"statement_import": name}
 	)  # what a failed run stored, nothing credited or decided
@@ -214,6 +204,11 @@ def run_import(name: str) -> dict:
 			name, _("The import failed and was rolled back, nothing was credited: {0}").format(str(e)[:500])
 		)
 		return {"status": "Failed"}
+	return _credit_resumably(name)
+
+
+def _credit_resumably(name: str) -> dict:
+	"""Credit the stored lines; a failure leaves what was credited credited and the import re-runnable."""
 	try:
 		return _credit_and_finish(name)
 	except Exception as e:

@@ -9,6 +9,17 @@ frappe.provide("callcenter");
 
 	callcenter.popups = {};
 
+	// A waiting or handling time for people: "2 d 3 h", "1 h 5 min", "4 min" (ticket form, list, team queue).
+	callcenter.duration = function (seconds) {
+		seconds = Math.max(0, Math.floor(seconds || 0));
+		const d = Math.floor(seconds / 86400);
+		const h = Math.floor((seconds % 86400) / 3600);
+		const m = Math.floor((seconds % 3600) / 60);
+		if (d) return __("{0} d {1} h", [d, h]);
+		if (h) return __("{0} h {1} min", [h, m]);
+		return __("{0} min", [m]);
+	};
+
 	callcenter.show_call = function (data) {
 		const key = data.linkedid || data.caller;
 		if (data.kind !== "ringing") {

@@ -17,16 +17,6 @@ frappe.ui.form.on("HD Ticket", {
 	},
 });
 
-function callcenter_duration(seconds) {
-	seconds = Math.max(0, Math.floor(seconds || 0));
-	const d = Math.floor(seconds / 86400);
-	const h = Math.floor((seconds % 86400) / 3600);
-	const m = Math.floor((seconds % 3600) / 60);
-	if (d) return __("{0} d {1} h", [d, h]);
-	if (h) return __("{0} h {1} min", [h, m]);
-	return __("{0} min", [m]);
-}
-
 function callcenter_ticket_panel(frm, panel) {
 	const esc = (v) => frappe.utils.escape_html(v == null ? "" : String(v));
 	frm.dashboard.clear_headline();
@@ -78,7 +68,7 @@ function callcenter_ticket_panel(frm, panel) {
 
 	// Handling time and reaction due
 	frm.dashboard.add_indicator(
-		`<span class="cc-panel">${__("Handling time: {0}", [callcenter_duration(panel.handling_seconds)])}</span>`,
+		`<span class="cc-panel">${__("Handling time: {0}", [callcenter.duration(panel.handling_seconds)])}</span>`,
 		"blue"
 	);
 	if (panel.reacted_at) {
@@ -91,8 +81,8 @@ function callcenter_ticket_panel(frm, panel) {
 		frm.dashboard.add_indicator(
 			`<span class="cc-panel" title="${esc(frappe.datetime.str_to_user(panel.reaction_due))}">${
 				late
-					? __("Reaction overdue by {0}", [callcenter_duration(-panel.reaction_due_in)])
-					: __("Reaction due in {0}", [callcenter_duration(panel.reaction_due_in)])
+					? __("Reaction overdue by {0}", [callcenter.duration(-panel.reaction_due_in)])
+					: __("Reaction due in {0}", [callcenter.duration(panel.reaction_due_in)])
 			}</span>`,
 			late ? "red" : panel.reaction_due_in < 3600 ? "orange" : "green"
 		);

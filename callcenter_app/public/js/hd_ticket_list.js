@@ -38,15 +38,7 @@
 		if (tools.may_distribute) page.add_inner_button(__("Distribute now"), () => distribute(listview));
 	}
 
-	function duration(seconds) {
-		seconds = Math.max(0, Math.floor(seconds || 0));
-		const d = Math.floor(seconds / 86400);
-		const h = Math.floor((seconds % 86400) / 3600);
-		const m = Math.floor((seconds % 3600) / 60);
-		if (d) return __("{0} d {1} h", [d, h]);
-		if (h) return __("{0} h {1} min", [h, m]);
-		return __("{0} min", [m]);
-	}
+	const duration = (seconds) => callcenter.duration(seconds);
 
 	// --- Pull next ticket ------------------------------------------------------------------------------
 

@@ -138,13 +138,7 @@ callcenter.TeamQueue = class TeamQueue {
 	}
 
 	static duration(seconds) {
-		seconds = Math.max(0, Math.floor(seconds || 0));
-		const d = Math.floor(seconds / 86400);
-		const h = Math.floor((seconds % 86400) / 3600);
-		const m = Math.floor((seconds % 3600) / 60);
-		if (d) return __("{0} d {1} h", [d, h]);
-		if (h) return __("{0} h {1} min", [h, m]);
-		return __("{0} min", [m]);
+		return callcenter.duration(seconds);
 	}
 
 	static due(seconds, at) {
