@@ -33,6 +33,9 @@ class FakeRequest:
 
 
 class TestFormScript(FrappeTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")  # an earlier module may leave another session user behind
+
 	def tearDown(self):
 		frappe.db.rollback()
 

@@ -1,9 +1,11 @@
-"""The phone bar in the real desk, registered with the lab's Asterisk, for docs/screenshots/: a queued
-call ringing with the caller's card, then answered with the transfer panel open.
+"""The phone bar in the real desk (or in Helpdesk's agent UI with CC_PAGE=helpdesk), registered with the
+lab's Asterisk, for docs/screenshots/: a queued call ringing with the caller's card, then answered with the
+transfer panel open.
 
 	export PATH=/root/bench-env/bin:$PATH
 	PYTHONPATH=WORKTREE bench --site SITE serve --port 8010 &      # the desk (SITE in /etc/hosts)
 	CC_LAB_SITE=SITE CC_DESK_URL=http://SITE:8010 /work/venv/bin/python tests/e2e/webrtc/desk_screenshot.py
+	CC_PAGE=helpdesk CC_LAB_SITE=SITE ... (the same, in /helpdesk: needs Helpdesk's SPA built)
 
 The site is changed for good (lab users, CC Settings pointing at a lab that is gone afterwards): a test
 site only. Needs what tests/e2e/test_webrtc.py needs, plus bench build --app callcenter_app.
@@ -33,6 +35,8 @@ CALLER = "+37061199988"
 def main() -> int:
 	site = os.environ["CC_LAB_SITE"]
 	desk = os.environ.get("CC_DESK_URL", f"http://{site}:8000")
+	helpdesk = os.environ.get("CC_PAGE") == "helpdesk"
+	shot = "phone-bar-helpdesk" if helpdesk else "phone-bar-desk"
 	lab = WebRtcLab().start()
 	try:
 		user = site_setup(lab, site)["user"]
@@ -52,9 +56,16 @@ def main() -> int:
 		b("click", page="login", selector=".btn-login")
 		b("wait", page="login", expr="!location.pathname.startsWith('/login')", timeout=30000)
 		b("close", page="login")
-		b("open", page="d", context="desk", url=f"{desk}/app/hd-ticket/{card['ticket']}")
+		ticket_url = f"/helpdesk/tickets/{card['ticket']}" if helpdesk else f"/app/hd-ticket/{card['ticket']}"
+		b("open", page="d", context="desk", url=f"{desk}{ticket_url}")
 		bar = "document.querySelector('[data-cc=phone-bar]')"
 		b("wait", page="d", expr=f"{bar} && {bar}.dataset.status === 'registered'", timeout=40000)
+		if helpdesk:  # the dock's bar starts folded: open it as an agent would
+			b(
+				"eval",
+				page="d",
+				expr=f"{bar}.classList.contains('cc-collapsed') && {bar}.querySelector('.cc-phone-head').click()",
+			)
 		for queue in ("support", "sales"):
 			# the site may have added it already (saving a CC Call Queue syncs Asterisk's members)
 			with contextlib.suppress(AmiActionError):
@@ -62,7 +73,7 @@ def main() -> int:
 		for queue, agent in (("support", "ann"), ("support", "bob")):
 			lab.desk(actions.queue_pause(actions.Membership(queue, f"PJSIP/{agent}"), True))
 		SHOTS.mkdir(parents=True, exist_ok=True)
-		b("shot", page="d", path=str(SHOTS / "phone-bar-desk-ready.png"))
+		b("shot", page="d", path=str(SHOTS / f"{shot}-ready.png"))
 		lab.call_in(DID_SUPPORT, caller=CALLER, hold=40)
 		b(
 			"wait",
@@ -71,13 +82,13 @@ def main() -> int:
 			timeout=20000,
 		)
 		time.sleep(0.5)
-		b("shot", page="d", path=str(SHOTS / "phone-bar-desk-ringing.png"))
+		b("shot", page="d", path=str(SHOTS / f"{shot}-ringing.png"))
 		b("click", page="d", selector="[data-cc=answer]")
 		b("wait", page="d", expr=f"{bar}.dataset.status === 'incall'", timeout=10000)
 		b("click", page="d", selector="[data-cc=transfer]")
 		b("fill", page="d", selector="[data-cc=transfer-target]", value="bob")
 		time.sleep(3)
-		b("shot", page="d", path=str(SHOTS / "phone-bar-desk.png"))
+		b("shot", page="d", path=str(SHOTS / f"{shot}.png"))
 		checked = b(
 			"eval",
 			page="d",
