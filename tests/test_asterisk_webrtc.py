@@ -237,3 +237,13 @@ def test_on_a_shared_pbx_the_websocket_transports_and_http_are_global_files():
 	# alone on its PBX nothing changes: the transports stay in pjsip.conf
 	alone = render_all([WEB], [], AgiTarget(), WebRtc()).files
 	assert TRANSPORTS_FILE not in alone and "type=transport" in alone["pjsip.conf"]
+
+
+def test_ports_a_site_never_filled_in_take_their_defaults():
+	# a site that had CC Settings before the phone bar holds 0 in the new Int fields (found on an upgraded
+	# lab site: render-asterisk refused "Asterisk HTTP Port: ... not 0"); patches/v1_0/phone_bar_defaults too
+	w = browser.webrtc_from_settings(
+		{"asterisk_http_port": 0, "asterisk_tls_port": 0, "asterisk_http_bind": ""}
+	)
+	assert (w.http_port, w.tls_port, w.http_bind) == (8088, 8089, "127.0.0.1")
+	assert browser.check_settings({**SETTINGS, "asterisk_http_port": 0}, turn_password_set=True) == []

@@ -112,8 +112,8 @@ def webrtc_from_settings(values: Mapping):
 
 	def number(key: str, default: int):
 		value = values.get(key)
-		try:
-			return int(value) if value not in (None, "") else default
+		try:  # 0 is what a Frappe Int field holds when nobody filled it in: no port is 0
+			return int(value) if value not in (None, "", 0, "0") else default
 		except (TypeError, ValueError):
 			return value  # check_webrtc names the field
 
