@@ -11,8 +11,9 @@ a user with it is not refused for that reason. Reports run and pages open exactl
 
 The write and file doors, on one record per doctype made as Administrator and linked to nobody: the real
 ``frappe.client.set_value`` (``frappe.client.save`` of the unchanged record for singles and doctypes without
-a plain text field) and ``frappe.client.delete`` through the handler, refused exactly when the matrix has no
-W / no D for the role, the permission is only on the user's own records, or the row rule narrows the role;
+a plain text field) and ``frappe.client.delete`` through the handler, and ``GET`` / ``PUT`` / ``DELETE
+/api/resource/<doctype>/<name>`` through ``frappe.api.handle``, refused exactly when the matrix has no
+R / W / D for the role, the permission is only on the user's own records, or the row rule narrows the role;
 a private File attached to each record fetched through ``frappe.handler.download_file`` and the
 ``/private/files/...`` path (``download_private_file``), served exactly to the roles that may read the
 record; a call recording through ``callcenter_app.api.telephony.recording``, for a call taken by nobody and
@@ -28,6 +29,7 @@ import os
 import shutil
 import wave
 from unittest.mock import patch
+from urllib.parse import quote
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -178,6 +180,18 @@ class TestPermissionMatrix(FrappeTestCase):
 			frappe.local.request = None
 			frappe.local.form_dict = frappe._dict()
 
+	def rest(self, http: str, path: str, body: dict | None = None):
+		"""``/api/resource/<doctype>/<name>`` as ``frappe.app`` hands it to ``frappe.api.handle``."""
+		import frappe.api
+
+		frappe.local.request = EnvironBuilder(method=http, path=path, json=body).get_request()
+		frappe.local.request_ip = "127.0.0.1"
+		frappe.local.form_dict = frappe._dict()
+		try:
+			return frappe.api.handle(frappe.local.request)
+		finally:
+			frappe.local.request = None
+
 	def call_method(self, method: permission_matrix.MethodEntry, column: str) -> BaseException | None:
 		http = "POST" if "POST" in method.http_methods else method.http_methods[0]
 		return self.as_user(column, self.request, method.path, http)
@@ -254,8 +268,10 @@ class TestPermissionMatrix(FrappeTestCase):
 
 	def test_writes_and_deletes(self):
 		"""``frappe.client.set_value`` (or ``frappe.client.save`` of the unchanged record where the doctype has
-		no plain text field) and ``frappe.client.delete`` through the handler, on a record linked to nobody:
-		refused exactly when the matrix has no W / no D for the role, or its row rule narrows the role."""
+		no plain text field) and ``frappe.client.delete`` through the handler, and ``GET`` / ``PUT`` /
+		``DELETE /api/resource/<doctype>/<name>`` through ``frappe.api.handle``, on a record linked to nobody:
+		refused exactly when the matrix has no R / W / D for the role, the grant is on the user's own records
+		only, or the row rule narrows the role."""
 		differences, other_errors = [], []
 		records = self.records()
 		entries = {e.name: e for e in self.matrix.doctypes}
@@ -268,22 +284,34 @@ class TestPermissionMatrix(FrappeTestCase):
 			else:
 				doc = frappe.get_doc(doctype, name).as_dict()
 				write = ("frappe.client.save", {"doc": json.dumps(doc, default=str)})
+			resource = f"/api/resource/{quote(doctype)}/{quote(name)}"
+			body = {field: "matrix edit"} if field else {}
 			doors = {
-				"write": write,
-				"delete": ("frappe.client.delete", {"doctype": doctype, "name": name}),
+				("read", "REST GET"): (self.rest, ("GET", resource)),
+				("write", path_of(write)): (self.request, (write[0], "POST")),
+				("write", "REST PUT"): (self.rest, ("PUT", resource, body)),
+				("delete", "frappe.client.delete"): (
+					self.request,
+					("frappe.client.delete", "POST"),
+				),
+				("delete", "REST DELETE"): (self.rest, ("DELETE", resource)),
+			}
+			kwargs_of = {
+				path_of(write): write[1],
+				"frappe.client.delete": {"doctype": doctype, "name": name},
 			}
 			for column in roles.MATRIX_ROLES:
-				for ptype, (path, kwargs) in doors.items():
+				for (ptype, door), (call, args) in doors.items():
 					expected = reaches_unlinked(entry, column, ptype)
-					error = self.as_user(column, self.request, path, "POST", **kwargs)
+					error = self.as_user(column, call, *args, **kwargs_of.get(door, {}))
 					refused = isinstance(error, frappe.PermissionError)
 					if refused == expected:
 						differences.append(
-							f"{doctype} × {column}: {ptype} ({path}) {'refused' if refused else 'let in'}: "
+							f"{doctype} × {column}: {ptype} ({door}) {'refused' if refused else 'let in'}: "
 							f"{error!r}"
 						)
 					elif error is not None and not refused:
-						other_errors.append(f"{doctype} × {column}: {ptype}: {error!r}")
+						other_errors.append(f"{doctype} × {column}: {ptype} ({door}): {error!r}")
 		for entry in self.matrix.doctypes:
 			if not entry.single:
 				continue
@@ -404,6 +432,10 @@ class TestPermissionMatrix(FrappeTestCase):
 		lines += [f"  skipped: {d}: {why}" for d, why in cls.skipped.items()]
 		lines += [f"  let in, then stopped by something else: {e}" for e in other_errors]
 		return "\n".join(lines)
+
+
+def path_of(call: tuple[str, dict]) -> str:
+	return call[0]
 
 
 def reaches_unlinked(entry: permission_matrix.DoctypeEntry, column: str, ptype: str) -> bool:
