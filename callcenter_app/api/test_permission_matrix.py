@@ -36,7 +36,13 @@ from frappe.tests.utils import FrappeTestCase
 from werkzeug.test import EnvironBuilder
 
 from callcenter_app.common import permission_matrix, roles
-from callcenter_app.test_utils import make_customer
+from callcenter_app.test_utils import (
+	make_campaign,
+	make_campaign_contact,
+	make_credit_account,
+	make_customer,
+	make_portal_customer,
+)
 
 DOMAIN = "matrix.cc-test.invalid"
 DOOR_REFUSALS = ("not permitted to access this resource",)  # frappe.is_whitelisted
@@ -251,6 +257,24 @@ class TestPermissionMatrix(FrappeTestCase):
 				continue
 			cls._records[entry.name] = name
 			cls.built[entry.name] = how
+			cls.attachments[entry.name] = attach(entry.name, name)
+			cls.addClassCleanup(_remove, cls.attachments[entry.name][2])
+		return cls._records
+		cls._records, cls.built, cls.skipped, cls.attachments = {}, {}, {}, {}
+		frappe.set_user("Administrator")
+		order = {doctype: i for i, doctype in enumerate(BUILD_FIRST)}
+		for entry in sorted(cls.matrix.doctypes, key=lambda e: (order.get(e.name, len(order)), e.name)):
+			if entry.external:
+				continue
+			if entry.single:
+				continue  # written below (save of the unchanged settings); a single is never deleted
+			try:
+				name, how = build_record(entry.name)
+			except Exception as e:
+				cls.skipped[entry.name] = f"could not be built: {e!r}"
+				continue
+			cls._records[entry.name] = name
+			cls.built[entry.name] = how
 			content = f"matrix attachment of {entry.name} {name}".encode()
 			file = frappe.get_doc(
 				{
@@ -276,42 +300,15 @@ class TestPermissionMatrix(FrappeTestCase):
 		records = self.records()
 		entries = {e.name: e for e in self.matrix.doctypes}
 		for doctype, name in records.items():
-			entry = entries[doctype]
-			field = harmless_field(doctype)
-			if field:
-				write = ("frappe.client.set_value", {"doctype": doctype, "name": name, "fieldname": field})
-				write[1]["value"] = "matrix edit"
-			else:
-				doc = frappe.get_doc(doctype, name).as_dict()
-				write = ("frappe.client.save", {"doc": json.dumps(doc, default=str)})
-			resource = f"/api/resource/{quote(doctype)}/{quote(name)}"
-			body = {field: "matrix edit"} if field else {}
-			doors = {
-				("read", "REST GET"): (self.rest, ("GET", resource)),
-				("write", path_of(write)): (self.request, (write[0], "POST")),
-				("write", "REST PUT"): (self.rest, ("PUT", resource, body)),
-				("delete", "frappe.client.delete"): (
-					self.request,
-					("frappe.client.delete", "POST"),
-				),
-				("delete", "REST DELETE"): (self.rest, ("DELETE", resource)),
-			}
-			kwargs_of = {
-				path_of(write): write[1],
-				"frappe.client.delete": {"doctype": doctype, "name": name},
-			}
 			for column in roles.MATRIX_ROLES:
-				for (ptype, door), (call, args) in doors.items():
-					expected = reaches_unlinked(entry, column, ptype)
-					error = self.as_user(column, call, *args, **kwargs_of.get(door, {}))
-					refused = isinstance(error, frappe.PermissionError)
-					if refused == expected:
-						differences.append(
-							f"{doctype} × {column}: {ptype} ({door}) {'refused' if refused else 'let in'}: "
-							f"{error!r}"
-						)
-					elif error is not None and not refused:
-						other_errors.append(f"{doctype} × {column}: {ptype} ({door}): {error!r}")
+				self.walk_record(
+					entries[doctype],
+					name,
+					column,
+					lambda ptype, e=entries[doctype], c=column: reaches_unlinked(e, c, ptype),
+					differences,
+					other_errors,
+				)
 		for entry in self.matrix.doctypes:
 			if not entry.single:
 				continue
@@ -329,50 +326,137 @@ class TestPermissionMatrix(FrappeTestCase):
 		print(self.report(len(records), other_errors))
 		self.assertEqual(differences, [], "\n".join(differences))
 
+	def walk_record(self, entry, name, column, expect, differences, other_errors) -> None:
+		"""The record's doors as ``column``'s user: ``REST GET``; ``frappe.client.set_value`` (or ``save`` of
+		the unchanged record) and ``REST PUT``; ``frappe.client.delete`` and ``REST DELETE``. ``expect(ptype)``
+		says whether the matrix lets the user in; a PermissionError is the refusal, anything else raised
+		after the permission check is noted in ``other_errors``."""
+		doctype = entry.name
+		field = harmless_field(doctype)
+		if field:
+			write = ("frappe.client.set_value", {"doctype": doctype, "name": name, "fieldname": field})
+			write[1]["value"] = "matrix edit"
+		else:
+			doc = frappe.get_doc(doctype, name).as_dict()
+			write = ("frappe.client.save", {"doc": json.dumps(doc, default=str)})
+		resource = f"/api/resource/{quote(doctype)}/{quote(name)}"
+		doors = (
+			("read", "REST GET", self.rest, ("GET", resource), {}),
+			("write", write[0], self.request, (write[0], "POST"), write[1]),
+			("write", "REST PUT", self.rest, ("PUT", resource, {field: "matrix edit"} if field else {}), {}),
+			(
+				"delete",
+				"frappe.client.delete",
+				self.request,
+				("frappe.client.delete", "POST"),
+				{"doctype": doctype, "name": name},
+			),
+			("delete", "REST DELETE", self.rest, ("DELETE", resource), {}),
+		)
+		for ptype, door, call, args, kwargs in doors:
+			expected = expect(ptype)
+			error = self.as_user(column, call, *args, **kwargs)
+			refused = isinstance(error, frappe.PermissionError)
+			if refused == expected:
+				differences.append(
+					f"{doctype} {name} × {column}: {ptype} ({door}) {'refused' if refused else 'let in'}: "
+					f"{error!r}"
+				)
+			elif error is not None and not refused:
+				other_errors.append(f"{doctype} × {column}: {ptype} ({door}): {error!r}")
+
+	def test_their_records(self):
+		"""The other side of the row rules: a record linked to the user (the calls and status periods they
+		took, appointments they booked or go to, campaigns they are an active operator of and the records of
+		those campaigns, their field agent record, the credit account of a customer they are a contact of)
+		is read, written and deleted exactly as the doctype's own permissions say, through the same doors."""
+		differences, other_errors, skipped = [], [], {}
+		frappe.db.savepoint("matrix_theirs")
+		try:
+			for entry in self.matrix.doctypes:
+				if entry.external or entry.single or not entry.row_rule:
+					continue
+				for column in roles.MATRIX_ROLES:
+					if not (entry.narrowed(column) and entry.allowed(column, "read")):
+						continue
+					links = their_links(entry.name, column, user_for(column))
+					if isinstance(links, str):
+						skipped[f"{entry.name} × {column}"] = links
+						continue
+					name = build_linked(entry.name, f"{frappe.scrub(column)}", links)
+					self.walk_record(
+						entry,
+						name,
+						column,
+						lambda ptype, e=entry, c=column: e.allowed(c, ptype) and not e.owner_limited(c),
+						differences,
+						other_errors,
+					)
+					url, content, path = attach(entry.name, name)
+					self.addCleanup(_remove, path)
+					self.fetch_attachment(entry.name, column, url, content, True, differences)
+		finally:
+			frappe.db.rollback(save_point="matrix_theirs")
+		print(
+			"\n".join(
+				[
+					"permission matrix: records linked to the user",
+					*(f"  skipped: {k}: {why}" for k, why in skipped.items()),
+					*(f"  let in, then stopped by something else: {e}" for e in other_errors),
+				]
+			)
+		)
+		self.assertEqual(differences, [], "\n".join(differences))
+
+	def fetch_attachment(self, doctype, column, url, content, expected, differences) -> None:
+		"""A private attachment fetched as ``column``'s user through ``frappe.handler.download_file`` (the
+		``/api/method/download_file`` door) and ``/private/files/...`` (``download_private_file``, what
+		``frappe.app`` serves that path with): the content when ``expected``, refused otherwise."""
+		from frappe.utils.response import download_private_file
+		from werkzeug.exceptions import Forbidden
+
+		def by_method():
+			self.request("frappe.handler.download_file", "GET", file_url=url)
+			got = frappe.safe_encode(frappe.local.response.filecontent)
+			if got != content:
+				raise AssertionError(f"got {got!r}")
+
+		def by_path():
+			frappe.local.request = EnvironBuilder(method="GET", path=url).get_request()
+			frappe.local.form_dict = frappe._dict()
+			try:
+				response = download_private_file(url)
+				body = b"".join(response.response)
+				response.close()
+			finally:
+				frappe.local.request = None
+			if body != content:
+				raise AssertionError(f"got {body!r}")
+
+		for door, call in (("download_file", by_method), ("/private/files", by_path)):
+			error = self.as_user(column, call)
+			if error is None:
+				got = True
+			elif isinstance(error, frappe.PermissionError | Forbidden):
+				got = False
+			else:
+				differences.append(f"{doctype} × {column}: {door}: {error!r}")
+				continue
+			if got != expected:
+				differences.append(f"{doctype} × {column}: {door}: {'served' if got else 'refused'}")
+
 	def test_attachment_downloads(self):
 		"""A private File attached to each record, fetched through ``frappe.handler.download_file`` (the
 		``/api/method/download_file`` door) and ``/private/files/...`` (``download_private_file``, what
 		``frappe.app`` serves that path with): the content for exactly the roles that may read the record."""
-		from frappe.utils.response import download_private_file
-		from werkzeug.exceptions import Forbidden
-
 		differences = []
 		self.records()
 		entries = {e.name: e for e in self.matrix.doctypes}
-		for doctype, (url, content) in self.attachments.items():
+		for doctype, (url, content, _path) in self.attachments.items():
 			entry = entries[doctype]
-
-			def by_method(url=url, content=content):
-				self.request("frappe.handler.download_file", "GET", file_url=url)
-				got = frappe.safe_encode(frappe.local.response.filecontent)
-				if got != content:
-					raise AssertionError(f"got {got!r}")
-
-			def by_path(url=url, content=content):
-				frappe.local.request = EnvironBuilder(method="GET", path=url).get_request()
-				frappe.local.form_dict = frappe._dict()
-				try:
-					response = download_private_file(url)
-					body = b"".join(response.response)
-					response.close()
-				finally:
-					frappe.local.request = None
-				if body != content:
-					raise AssertionError(f"got {body!r}")
-
 			for column in roles.MATRIX_ROLES:
 				expected = column != roles.GUEST and reaches_unlinked(entry, column, "read")
-				for door, call in (("download_file", by_method), ("/private/files", by_path)):
-					error = self.as_user(column, call)
-					if error is None:
-						got = True
-					elif isinstance(error, frappe.PermissionError | Forbidden):
-						got = False
-					else:
-						differences.append(f"{doctype} × {column}: {door}: {error!r}")
-						continue
-					if got != expected:
-						differences.append(f"{doctype} × {column}: {door}: {'served' if got else 'refused'}")
+				self.fetch_attachment(doctype, column, url, content, expected, differences)
 		self.assertEqual(differences, [], "\n".join(differences))
 
 	def test_recording_downloads(self):
@@ -505,12 +589,12 @@ def sample(field, name: str, serial: int):
 	return None
 
 
-def build_record(doctype: str) -> tuple[str, str]:
+def build_record(doctype: str, tag: str = "", links: dict | None = None) -> tuple[str, str]:
 	"""A record of ``doctype`` with its mandatory fields filled and no link to any user, campaign, queue or
 	ticket: inserted as Administrator when the controller accepts it, written with ``db_insert`` (no
 	validation) when it does not. Returns its name and how it was made."""
 	meta = frappe.get_meta(doctype)
-	name = f"matrix-{frappe.scrub(doctype).replace('_', '-')}"
+	name = f"matrix-{frappe.scrub(doctype).replace('_', '-')}{'-' + tag if tag else ''}"
 	values = {}
 	for serial, field in enumerate(meta.fields, start=1):
 		if (field.reqd or field.unique) and field.fieldtype not in frappe.model.table_fields:
@@ -519,6 +603,7 @@ def build_record(doctype: str) -> tuple[str, str]:
 				values[field.fieldname] = value
 	for fieldname, value in VALID.get(doctype, {}).items():
 		values[fieldname] = value() if callable(value) else value
+	values.update(links or {})
 	if meta.autoname and meta.autoname.startswith("field:"):
 		frappe.db.delete(doctype, {"name": values.get(meta.autoname[6:])})  # left by a stopped run
 	frappe.db.delete(doctype, {"name": name})
@@ -535,6 +620,47 @@ def build_record(doctype: str) -> tuple[str, str]:
 		doc.name = name
 		doc.db_insert()
 		return doc.name, f"the controller refused the minimal record: {e!r}"[:200]
+
+
+CAMPAIGN_ROWS = ("CC Campaign Contact", "CC Call Attempt", "CC Callback")
+CREDIT = ("CC Credit Account", "CC Credit Ledger Entry", "CC Top Up")
+
+
+def their_links(doctype: str, column: str, user: str) -> dict | str:
+	"""The values that link a new record of ``doctype`` to ``user`` the way its row rule lets them in, or
+	why no such record is made."""
+	if doctype in ("CC Call Log", "CC Agent Status Log"):
+		return {"agent": user}
+	if doctype == "CC Field Agent":
+		return {"user": user}
+	if doctype == "CC Appointment":
+		return {"booked_by": user} if column == roles.OPERATOR else {"agent_user": user}
+	if doctype == "CC Campaign" or doctype in CAMPAIGN_ROWS:
+		campaign = f"matrix-campaign-of-{frappe.scrub(column)}"
+		if not frappe.db.exists("CC Campaign", campaign):
+			make_campaign(campaign, operators=(user,))
+		if doctype == "CC Campaign":
+			return {"name": campaign}
+		if doctype == "CC Campaign Contact":
+			return {"campaign": campaign}
+		contact = frappe.db.get_value("CC Campaign Contact", {"campaign": campaign}, "name")
+		contact = contact or make_campaign_contact(campaign, "+37060009999")
+		links = {"campaign": campaign, "campaign_contact": contact}
+		return {**links, "visibility": "Public"} if doctype == "CC Callback" else links
+	if doctype in CREDIT:
+		customer = f"Matrix Customer of {column}"
+		make_portal_customer(user, customer)
+		account = make_credit_account(customer)
+		return {"name": account} if doctype == "CC Credit Account" else {"account": account}
+	return "no record linked to a user of this column is made here (SMS: a ticket they may read)"
+
+
+def build_linked(doctype: str, tag: str, links: dict) -> str:
+	"""The minimal record of ``doctype`` (see build_record) with ``links`` set; ``links["name"]`` names an
+	existing record (a campaign, a credit account) to use as it is."""
+	if "name" in links:
+		return links["name"]
+	return build_record(doctype, tag, links)[0]
 
 
 def make_recorded_call(linkedid: str, agent: str | None) -> str:
@@ -566,6 +692,22 @@ def tiny_wav() -> bytes:
 		out.setframerate(8000)
 		out.writeframes(b"\0\0" * 80)
 	return buffer.getvalue()
+
+
+def attach(doctype: str, name: str) -> tuple[str, bytes, str]:
+	"""A private File attached to the record: its URL, content and path on disk."""
+	content = f"matrix attachment of {doctype} {name}".encode()
+	file = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": f"matrix-{frappe.scrub(doctype)}.txt",
+			"is_private": 1,
+			"content": content,
+			"attached_to_doctype": doctype,
+			"attached_to_name": name,
+		}
+	).insert(ignore_permissions=True)
+	return file.file_url, content, file.get_full_path()
 
 
 def _remove(path: str) -> None:
