@@ -16,9 +16,11 @@ a plain text field) and ``frappe.client.delete`` through the handler, and ``GET`
 R / W / D for the role, the permission is only on the user's own records, or the row rule narrows the role;
 a private File attached to each record fetched through ``frappe.handler.download_file`` and the
 ``/private/files/...`` path (``download_private_file``), served exactly to the roles that may read the
-record; a call recording through ``callcenter_app.api.telephony.recording``, for a call taken by nobody and
-one the user took. Every attempt runs in a savepoint that is rolled back, so one user's delete does not hide
-the record from the next. Any difference fails the test with every difference listed.
+record, and on a ticket of a team nobody is in to exactly the roles the ticket row rule does not narrow; a
+call recording through ``callcenter_app.api.telephony.recording``, for a call taken by nobody and one the
+user took. For every role a row rule narrows, a record linked to its user goes through the same doors.
+Every attempt runs in a savepoint that is rolled back, so one user's delete does not hide the record from
+the next. Any difference fails the test with every difference listed.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from callcenter_app.test_utils import (
 	make_credit_account,
 	make_customer,
 	make_portal_customer,
+	make_report_ticket,
+	make_team,
 )
 
 DOMAIN = "matrix.cc-test.invalid"
@@ -457,6 +461,33 @@ class TestPermissionMatrix(FrappeTestCase):
 			for column in roles.MATRIX_ROLES:
 				expected = column != roles.GUEST and reaches_unlinked(entry, column, "read")
 				self.fetch_attachment(doctype, column, url, content, expected, differences)
+		self.assertEqual(differences, [], "\n".join(differences))
+
+	def test_ticket_attachments(self):
+		"""A private attachment on a ticket of a team nobody of the matrix is in, with CC Settings limiting
+		agents to their teams: served through both file doors exactly to the desk users the HD Ticket row rule
+		does not narrow (SEE_ALL_TICKETS); refused to the others, to a portal user who did not raise it and to
+		Guest. Every desk user is made a Helpdesk agent (an HD Agent record, written without Helpdesk's
+		controller so the user keeps their one role): Helpdesk lets only agents read others' tickets."""
+		entry = next(e for e in self.matrix.doctypes if e.name == "HD Ticket")
+		differences = []
+		frappe.db.savepoint("matrix_tickets")
+		try:
+			frappe.db.set_single_value("CC Settings", "agents_see_own_teams_only", 1)
+			for column in roles.MATRIX_ROLES:
+				if column not in (roles.GUEST, roles.WEBSITE_USER):
+					user = user_for(column)
+					frappe.db.delete("HD Agent", {"name": user})
+					agent = {"doctype": "HD Agent", "user": user, "agent_name": column, "is_active": 1}
+					frappe.get_doc({**agent, "name": user}).db_insert()
+			ticket = make_report_ticket("matrix ticket", frappe.utils.now(), team=make_team("Matrix Team"))
+			url, content, path = attach("HD Ticket", ticket)
+			self.addCleanup(_remove, path)
+			for column in roles.MATRIX_ROLES:
+				expected = column != roles.GUEST and not entry.narrowed(column)
+				self.fetch_attachment("HD Ticket", column, url, content, expected, differences)
+		finally:
+			frappe.db.rollback(save_point="matrix_tickets")
 		self.assertEqual(differences, [], "\n".join(differences))
 
 	def test_recording_downloads(self):
