@@ -683,7 +683,10 @@ def their_links(doctype: str, column: str, user: str) -> dict | str:
 		make_portal_customer(user, customer)
 		account = make_credit_account(customer)
 		return {"name": account} if doctype == "CC Credit Account" else {"account": account}
-	return "no record linked to a user of this column is made here (SMS: a ticket they may read)"
+	if doctype == "CC SMS Message":
+		# a ticket raised by the user: Helpdesk lets its raiser read it, whatever the role
+		return {"ticket": make_report_ticket("matrix sms ticket", frappe.utils.now(), raised_by=user)}
+	return "no record linked to a user of this column is made here"
 
 
 def build_linked(doctype: str, tag: str, links: dict) -> str:
