@@ -264,35 +264,6 @@ class TestPermissionMatrix(FrappeTestCase):
 			cls.attachments[entry.name] = attach(entry.name, name)
 			cls.addClassCleanup(_remove, cls.attachments[entry.name][2])
 		return cls._records
-		cls._records, cls.built, cls.skipped, cls.attachments = {}, {}, {}, {}
-		frappe.set_user("Administrator")
-		order = {doctype: i for i, doctype in enumerate(BUILD_FIRST)}
-		for entry in sorted(cls.matrix.doctypes, key=lambda e: (order.get(e.name, len(order)), e.name)):
-			if entry.external:
-				continue
-			if entry.single:
-				continue  # written below (save of the unchanged settings); a single is never deleted
-			try:
-				name, how = build_record(entry.name)
-			except Exception as e:
-				cls.skipped[entry.name] = f"could not be built: {e!r}"
-				continue
-			cls._records[entry.name] = name
-			cls.built[entry.name] = how
-			content = f"matrix attachment of {entry.name} {name}".encode()
-			file = frappe.get_doc(
-				{
-					"doctype": "File",
-					"file_name": f"matrix-{frappe.scrub(entry.name)}.txt",
-					"is_private": 1,
-					"content": content,
-					"attached_to_doctype": entry.name,
-					"attached_to_name": name,
-				}
-			).insert(ignore_permissions=True)
-			cls.attachments[entry.name] = (file.file_url, content)
-			cls.addClassCleanup(_remove, file.get_full_path())
-		return cls._records
 
 	def test_writes_and_deletes(self):
 		"""``frappe.client.set_value`` (or ``frappe.client.save`` of the unchanged record where the doctype has
@@ -547,10 +518,6 @@ class TestPermissionMatrix(FrappeTestCase):
 		lines += [f"  skipped: {d}: {why}" for d, why in cls.skipped.items()]
 		lines += [f"  let in, then stopped by something else: {e}" for e in other_errors]
 		return "\n".join(lines)
-
-
-def path_of(call: tuple[str, dict]) -> str:
-	return call[0]
 
 
 def reaches_unlinked(entry: permission_matrix.DoctypeEntry, column: str, ptype: str) -> bool:
