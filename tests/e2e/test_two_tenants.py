@@ -200,18 +200,20 @@ class BenchBridge:
 			local_timezone(),
 		]
 		self.proc: Proc | None = None
+		self.starts = 0
 
 	def text(self) -> str:
 		return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 	def start(self) -> None:
+		self.starts += 1
 		self.proc = Proc(f"bench-bridge-{self.site}", self.argv, self.log, env=_env(), cwd=BENCH)
 		self.proc.start()
 
 		def resynced():
 			if not self.proc.running:
 				raise RuntimeError(f"the bench bridge of {self.site} exited:\n{self.text()[-3000:]}")
-			return "AMI resync:" in self.text()
+			return self.text().count("AMI resync:") >= self.starts
 
 		wait_until(resynced, 40, f"the bench bridge of {self.site} connected and resynced", every=0.3)
 
@@ -219,6 +221,13 @@ class BenchBridge:
 		if self.proc is not None:
 			self.proc.signal(signal.SIGTERM)
 			self.proc.stop(10)
+
+	def sigterm(self) -> int:
+		self.proc.signal(signal.SIGTERM)
+		wait_until(lambda: not self.proc.running, 15, f"the bench bridge of {self.site} stopping on SIGTERM")
+		code = self.proc.popen.returncode
+		self.proc.stop()
+		return code
 
 
 class TwoTenantLab(Lab):
@@ -767,3 +776,47 @@ def test_site_a_click_to_call_rings_only_its_ann(tenants, report):
 
 def _fields(action: actions.Action) -> tuple:
 	return action.name, action.fields, action.variables
+
+
+def test_site_b_recovers_only_its_own_call_from_the_shared_logs(tenants, report):
+	"""Site B's bridge is stopped while each site gets a call; site A's bridge records its call live. When
+	B's bridge starts again it recovers its call from the PBX's one queue_log and Master.csv (through the
+	tenant scope) and nothing of site A's."""
+	lab = tenants
+	lab.reset()
+	since = {p: site_call(SITES[p], "now") for p in SITES}
+	exit_status = lab.bridges["tb"].sigterm()
+	run = f"{os.getpid() % 100000:05d}"
+	callers = {"ta": f"+37062{run}1", "tb": f"+37062{run}2"}
+	mark = lab.pbx_ami.mark()
+	for prefix in SITES:
+		lab.call_in_tenant(prefix, callers[prefix], hold=4)
+	for prefix in SITES:
+		lab.pbx_ami.wait(
+			lambda e, prefix=prefix: e["Event"] == "AgentConnect" and e.get("CallerIDNum") == callers[prefix],
+			25,
+			f"the gap call to {DIDS[prefix]} connected",
+			mark,
+		)
+	lab.wait_idle(30)
+	time.sleep(7)  # well past the end of both calls: what B gets now comes from the logs only
+	lab.bridges["tb"].start()
+	recovered = wait_until(
+		lambda: next(iter(call_logs(SITES["tb"], since["tb"])), None), 30, "site B's recovered call", every=1
+	)
+	time.sleep(3)
+	logs = {p: call_logs(SITES[p], since[p]) for p in SITES}
+	report["two_tenants_recovery"] = {
+		"site B bridge exit status on SIGTERM": exit_status,
+		"site A": logs["ta"],
+		"site B": logs["tb"],
+	}
+	assert exit_status == 0
+	assert [r["caller"] for r in logs["ta"]] == [callers["ta"]], logs["ta"]
+	assert logs["ta"][0]["complete"] == 1, logs["ta"]  # site A's bridge saw it live
+	assert [r["caller"] for r in logs["tb"]] == [callers["tb"]], logs["tb"]  # nothing of site A's
+	recovered = logs["tb"][0]
+	assert recovered["complete"] == 0, recovered  # from the logs, not from live events
+	assert (recovered["status"], recovered["queue"]) == ("answered", QUEUE), recovered
+	for value in recovered.values():
+		assert not (isinstance(value, str) and re.search(r"\bt[ab]-", value)), recovered
