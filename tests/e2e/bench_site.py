@@ -47,12 +47,13 @@ def setup(
 	queues: list[dict],
 	tenant_prefix: str | None = None,
 	agi_port: int | None = None,
+	ami_username: str = "cc",
 ) -> dict:
 	"""Point CC Settings at the lab PBX's AMI and make the lab's agents, SIP accounts and queues on the
 	site. ``accounts``: [{username, secret, extension, display_name}]; ``queues``: [{name, strategy,
 	members: [username, …]}] (in ring order). Idempotent: run it again and the site matches again.
-	``tenant_prefix`` and ``agi_port`` (when given) go into the same CC Settings save: a site sharing
-	the lab's PBX with another (``test_two_tenants.py``).
+	``tenant_prefix``, ``agi_port`` (when given) and ``ami_username`` go into the same CC Settings save:
+	a site sharing the lab's PBX with another (``test_two_tenants.py``, one AMI user per site).
 
 	Every agent gets a User and an HD Agent logged in with a work mode that receives calls, and every
 	queue member row names its agent: the bridge reconciles Asterisk's queue members with the logged-in
@@ -129,7 +130,7 @@ def setup(
 			"pbx_enabled": 1,
 			"ami_host": "127.0.0.1",
 			"ami_port": int(ami_port),
-			"ami_username": "cc",
+			"ami_username": ami_username,
 			"ami_secret": ami_secret,  # the same save as the host/port: the site refuses it otherwise
 		}
 	)

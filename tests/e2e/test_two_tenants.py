@@ -356,6 +356,7 @@ class TwoTenantLab(Lab):
 			queues=[{"name": QUEUE, "strategy": "linear", "members": ["ann"]}],
 			tenant_prefix=prefix,
 			agi_port=self.agi_ports[prefix],
+			ami_username=f"cc_{prefix}",  # one manager.conf user per site, as docs/multi-tenant.md advises
 		)
 		out = self.run / f"render-{prefix}"
 		self.render_out[prefix] = bench(
@@ -399,7 +400,11 @@ class TwoTenantLab(Lab):
 		files["pjsip.conf"] = "\n".join(pjsip)
 		files["queues.conf"] = "\n".join(queues)
 		files["extensions.conf"] = "\n".join(extensions)
-		files["manager.conf"] = manager_conf(self.ports.pbx_ami, self.secret)
+		manager = manager_conf(self.ports.pbx_ami, self.secret)  # user cc: the lab's own watchers
+		user = manager.split("[cc]\n", 1)[1]  # the same secret and classes
+		for prefix in rendered:  # each site's bridge and desk: a user of its own
+			manager += f"\n[cc_{prefix}]\n{user}"
+		files["manager.conf"] = manager
 		self.rendered = {f"{p}/{n}": t for p, fs in rendered.items() for n, t in fs.items()}
 		self.pbx.write(files)
 
@@ -537,6 +542,8 @@ def test_both_sites_load_on_one_pbx(tenants, report):
 	assert lab.rendered["ta/features.conf"] == lab.rendered["tb/features.conf"]  # the one global file
 	for prefix in SITES:
 		assert lab.setup[prefix]["settings"]["tenant_prefix"] == prefix
+		assert lab.setup[prefix]["settings"]["ami_username"] == f"cc_{prefix}"
+		assert f"AmiConfig(cc_{prefix}@" in lab.bridges[prefix].text()
 		assert f"pjsip.conf needs the line: #include pjsip_{prefix}.conf" in lab.render_out[prefix], (
 			lab.render_out[prefix]
 		)
