@@ -67,6 +67,14 @@ DIDS = {"ta": "+37052000011", "tb": "+37052000012"}
 ROUTES = {"ta": "Support A", "tb": "Support B"}
 # the same local SIP username on both sites; each site's own secret
 SECRETS = {"ta": "ta-ann-lab-secret-0001", "tb": "tb-ann-lab-secret-0002"}
+# a colleague on each site, also with the same username on both: the transfer target
+AGENTS = {"ann": ("1001", "Ann Agent"), "bob": ("1002", "Bob Agent")}
+
+
+def secret(prefix: str, username: str) -> str:
+	return SECRETS[prefix].replace("-ann-", f"-{username}-")
+
+
 QUEUE = "support"
 
 
@@ -299,16 +307,17 @@ class TwoTenantLab(Lab):
 		self._start_tail("")  # the control: the whole PBX's calls, no tenant scope
 		for prefix in SITES:
 			self._start_tail(prefix)
-			account = SipAccount(f"{prefix}-ann", SECRETS[prefix], f"Ann {prefix}")
-			phone = Phone(
-				account,
-				self.run / "phones" / account.username,
-				self.ports.pbx_sip,
-				self.sounds["lab/agent-call"],
-			)
-			self.phones[account.username] = phone
-			phone.start()
-		wait_until(self._all_registered, 20, "ta-ann and tb-ann registered", every=0.3)
+			for username in AGENTS:
+				account = SipAccount(f"{prefix}-{username}", secret(prefix, username), f"{username} {prefix}")
+				phone = Phone(
+					account,
+					self.run / "phones" / account.username,
+					self.ports.pbx_sip,
+					self.sounds["lab/agent-call"],
+				)
+				self.phones[account.username] = phone
+				phone.start()
+		wait_until(self._all_registered, 20, "ta-ann, ta-bob, tb-ann and tb-bob registered", every=0.3)
 		for prefix, proc in self.agis.items():
 			log = self.run / f"agi-serve-{prefix}.log"
 			wait_until(
@@ -347,11 +356,12 @@ class TwoTenantLab(Lab):
 			ami_secret=self.secret,
 			accounts=[
 				{
-					"username": "ann",
-					"secret": SECRETS[prefix],
-					"extension": "1001",
-					"display_name": "Ann Agent",
+					"username": username,
+					"secret": secret(prefix, username),
+					"extension": extension,
+					"display_name": name,
 				}
+				for username, (extension, name) in AGENTS.items()
 			],
 			queues=[{"name": QUEUE, "strategy": "linear", "members": ["ann"]}],
 			tenant_prefix=prefix,
@@ -827,3 +837,63 @@ def test_site_b_recovers_only_its_own_call_from_the_shared_logs(tenants, report)
 	assert (recovered["status"], recovered["queue"]) == ("answered", QUEUE), recovered
 	for value in recovered.values():
 		assert not (isinstance(value, str) and re.search(r"\bt[ab]-", value)), recovered
+
+
+def test_site_a_blind_transfer_reaches_its_own_bob(tenants, report):
+	"""Site A's ann, on a call from site A's DID, blind-transfers it to ``bob`` the way the desk does (site
+	A's one-shot session: CoreShowChannels seen as site A sees it, BlindTransfer into its cc-transfer):
+	ta-bob answers, tb-bob never rings, the transfer is on site A's CC Call Log and site B has nothing."""
+	lab = tenants
+	lab.reset()
+	since = {p: site_call(SITES[p], "now") for p in SITES}
+	run = f"{os.getpid() % 100000:05d}"
+	caller = f"+37063{run}1"
+	mark = lab.pbx_ami.mark()
+	lab.call_in_tenant("ta", caller, hold=40)
+
+	def anns_call():
+		with contextlib.suppress(Exception), lab.tenant_session("ta") as s:
+			call = actions.agent_call(s.action_list("CoreShowChannels"), "ann")
+			return call if call.peer_channel else None
+		return None
+
+	call = wait_until(anns_call, 20, "ann's call as site A sees it", every=0.3)
+	time.sleep(2)
+	with lab.tenant_session("ta") as s:
+		s.action(*_fields(actions.blind_transfer(call, "bob")))
+	bob_leg = lab.pbx_ami.wait(
+		lambda e: e["Event"] == "Newchannel" and "bob-" in e.get("Channel", ""),
+		15,
+		"a bob's phone rung",
+		mark,
+	)
+	lab.pbx_ami.wait(
+		lambda e: e["Event"] == "BridgeEnter" and e.get("Channel") == bob_leg["Channel"],
+		15,
+		"bob connected",
+		mark,
+	)
+	time.sleep(2)
+	lab.hangup_carrier()
+	lab.wait_idle(30)
+	row = wait_until(
+		lambda: next(iter(call_logs(SITES["ta"], since["ta"])), None), 25, "site A's CC Call Log", every=1
+	)
+	time.sleep(2)
+	logs = {p: call_logs(SITES[p], since[p]) for p in SITES}
+	channels = [e.get("Channel") for e in lab.pbx_ami.find(lambda e: e["Event"] == "Newchannel", mark)]
+	report["two_tenants_blind_transfer"] = {
+		"site A saw": {"agent_channel": call.agent_channel, "peer_channel": call.peer_channel},
+		"channels": channels,
+		"site A": logs["ta"],
+		"site B": logs["tb"],
+	}
+	assert call.agent_channel.startswith("PJSIP/ann-"), call  # site A's names: no prefix
+	assert bob_leg["Channel"].startswith("PJSIP/ta-bob-"), bob_leg
+	assert not any(c.startswith("PJSIP/tb-") for c in channels), channels
+	assert logs["tb"] == [], logs["tb"]
+	assert [r["caller"] for r in logs["ta"]] == [caller], logs["ta"]
+	row = logs["ta"][0]
+	transfers = json.loads(row["transfers"] or "[]")
+	assert [(t["kind"], t["to"]) for t in transfers] == [("blind", "bob")], transfers
+	assert (row["status"], row["queue"], row["agent_interface"]) == ("answered", QUEUE, "PJSIP/ann"), row
