@@ -535,8 +535,8 @@ class TwoTenantLab(Lab):
 @pytest.fixture(scope="module")
 def tenants(report):
 	lab = TwoTenantLab()
-	lab.start()
 	try:
+		lab.start()  # stops what it started when it fails half-way
 		yield lab
 	finally:
 		lab.stop()
