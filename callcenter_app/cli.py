@@ -90,6 +90,14 @@ def route_test(args) -> int:
 MAX_AGI_WORKERS = 64
 
 
+def _check_tenant(value: str) -> None:
+	"""--tenant: empty (the PBX is the site's own) or a prefix as CC Settings takes it (telephony/tenant.py)."""
+	from callcenter_app.telephony.tenant import check_prefix
+
+	if value:
+		check_prefix(value, "--tenant")
+
+
 def agi_serve(args) -> int:
 	"""Serve routes from an exported JSON file over FastAGI until interrupted (SIGINT or SIGTERM)."""
 	from callcenter_app.telephony.agi.server import FileRouteSource, RouteServer, ServerConfig
@@ -99,6 +107,7 @@ def agi_serve(args) -> int:
 	if not 1 <= workers <= MAX_AGI_WORKERS:
 		raise FieldError("--workers", f"must be from 1 to {MAX_AGI_WORKERS}, not {workers}")
 	_read_routes(args.routes)  # refuse a missing or invalid file before listening
+	_check_tenant(args.tenant)
 
 	def make_server(config: ServerConfig) -> RouteServer:  # in each worker: its own reloading source
 		return RouteServer(FileRouteSource(args.routes), config)
@@ -111,7 +120,12 @@ def agi_serve(args) -> int:
 		)
 
 	try:
-		serve(ServerConfig(host=args.host, port=args.port), make_server, workers, announce)
+		serve(
+			ServerConfig(host=args.host, port=args.port, tenant=args.tenant or ""),
+			make_server,
+			workers,
+			announce,
+		)
 	except FieldError as e:
 		field = f"--{e.field}" if e.field in ("host", "port", "routes", "workers") else e.field
 		raise FieldError(field, e.reason) from None
@@ -191,6 +205,7 @@ def ami_tail(args) -> int:
 		raise FieldError("--port", f"must be from 1 to 65535, not {args.port}")
 	if not args.host.strip():
 		raise FieldError("--host", "must not be empty")
+	_check_tenant(args.tenant)
 	secret = _ami_secret(args)
 	out = sys.stdout
 	if args.out != "-":
@@ -208,7 +223,7 @@ def ami_tail(args) -> int:
 			written.add(str(record.get("linkedid") or ""))
 		out.flush()
 
-	config = AmiConfig(args.host, args.port, args.username, secret)
+	config = AmiConfig(args.host, args.port, args.username, secret, tenant=args.tenant or "")
 	bridge = Bridge(
 		config,
 		spool,
@@ -433,6 +448,11 @@ def build_parser() -> argparse.ArgumentParser:
 		type=int,
 		help="worker processes sharing the port (default: one per CPU); each reloads the routes",
 	)
+	p.add_argument(
+		"--tenant",
+		default="",
+		help="the site's tenant prefix on a shared PBX (docs/multi-tenant.md; default: none, the PBX is the site's own)",
+	)
 	p.set_defaults(handler=agi_serve)
 
 	p = sub.add_parser(
@@ -453,6 +473,11 @@ def build_parser() -> argparse.ArgumentParser:
 		type=int,
 		default=60,
 		help="at start, recover calls the logs show in the last N minutes that --out does not have",
+	)
+	p.add_argument(
+		"--tenant",
+		default="",
+		help="the site's tenant prefix on a shared PBX (docs/multi-tenant.md; default: none, the PBX is the site's own)",
 	)
 	p.set_defaults(handler=ami_tail)
 

@@ -169,6 +169,10 @@ class TestRouteCommands:
 			),
 			(["--host", "192.0.2.1", "--port", "0"], "--host: 192.0.2.1 is not an address of this machine"),
 			(["--workers", "0"], "--workers: must be from 1 to 64, not 0"),
+			(
+				["--tenant", "ta-", "--port", "0"],
+				"--tenant: 'ta-' must be 1 to 12 lowercase letters or digits, starting with a letter",
+			),
 		]
 		try:
 			for extra, message in cases:
@@ -389,6 +393,11 @@ def _cli(*argv, secret="s3cret-pass") -> tuple[int, str]:
 		("--port", "0", "--port: must be from 1 to 65535, not 0"),
 		("--spool", "{tmp}/empty", "--spool: cannot use {tmp}/empty as the spool directory"),
 		("--spool", "{tmp}/empty/spool", "--spool: cannot use {tmp}/empty/spool as the spool directory"),
+		(
+			"--tenant",
+			"Ta",
+			"--tenant: 'Ta' must be 1 to 12 lowercase letters or digits, starting with a letter",
+		),
 	],
 )
 def test_ami_tail_bad_input_is_named_without_a_traceback(tmp_path, option, value, message):

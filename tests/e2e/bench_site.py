@@ -40,10 +40,20 @@ def lab_user(username: str) -> str:
 	return f"{username}@{LAB_DOMAIN}"
 
 
-def setup(ami_port: int, ami_secret: str, accounts: list[dict], queues: list[dict]) -> dict:
+def setup(
+	ami_port: int,
+	ami_secret: str,
+	accounts: list[dict],
+	queues: list[dict],
+	tenant_prefix: str | None = None,
+	agi_port: int | None = None,
+	ami_username: str = "cc",
+) -> dict:
 	"""Point CC Settings at the lab PBX's AMI and make the lab's agents, SIP accounts and queues on the
 	site. ``accounts``: [{username, secret, extension, display_name}]; ``queues``: [{name, strategy,
 	members: [username, …]}] (in ring order). Idempotent: run it again and the site matches again.
+	``tenant_prefix``, ``agi_port`` (when given) and ``ami_username`` go into the same CC Settings save:
+	a site sharing the lab's PBX with another (``test_two_tenants.py``, one AMI user per site).
 
 	Every agent gets a User and an HD Agent logged in with a work mode that receives calls, and every
 	queue member row names its agent: the bridge reconciles Asterisk's queue members with the logged-in
@@ -120,14 +130,24 @@ def setup(ami_port: int, ami_secret: str, accounts: list[dict], queues: list[dic
 			"pbx_enabled": 1,
 			"ami_host": "127.0.0.1",
 			"ami_port": int(ami_port),
-			"ami_username": "cc",
+			"ami_username": ami_username,
 			"ami_secret": ami_secret,  # the same save as the host/port: the site refuses it otherwise
 		}
 	)
+	if tenant_prefix is not None:
+		settings.tenant_prefix = tenant_prefix
+	if agi_port is not None:
+		settings.agi_bind_address = "127.0.0.1"
+		settings.agi_port = int(agi_port)
 	settings.save(ignore_permissions=True)
 	frappe.db.commit()
 	return {
-		"settings": {k: settings.get(k) for k in ("pbx_enabled", "ami_host", "ami_port", "ami_username")},
+		"settings": {
+			k: settings.get(k)
+			for k in ("pbx_enabled", "ami_host", "ami_port", "ami_username")
+			+ (("tenant_prefix",) if tenant_prefix is not None else ())
+			+ (("agi_port",) if agi_port is not None else ())
+		},
 		"accounts": frappe.get_all(
 			"CC SIP Account",
 			filters={"name": ["in", [a["username"] for a in accounts]]},
@@ -187,3 +207,42 @@ def clear_registrations() -> int:
 	before = len(frappe.cache().hgetall(SIP_STATUS_KEY) or {})
 	frappe.cache().delete_value(SIP_STATUS_KEY)
 	return before
+
+
+def call_logs_since(since: str) -> list[dict]:
+	"""Every CC Call Log created at or after ``since`` (the site's time, ``YYYY-MM-DD HH:MM:SS``)."""
+	frappe.db.rollback()
+	rows = frappe.get_all(
+		"CC Call Log",
+		filters={"creation": [">=", since]},
+		fields=CALL_LOG_FIELDS,
+		order_by="creation",
+	)
+	return [
+		{k: (v if isinstance(v, (int, float, str)) or v is None else str(v)) for k, v in r.items()}
+		for r in rows
+	]
+
+
+def now() -> str:
+	"""The site's clock (``YYYY-MM-DD HH:MM:SS``): the start of a window for ``call_logs_since``."""
+	return str(frappe.utils.now_datetime().replace(microsecond=0))
+
+
+def presence(username: str, logged_in: bool) -> dict:
+	"""The desk's log in / log out of the lab agent ``username`` (``presence.service.set_presence``), committed:
+	Asterisk follows after the commit (QueueAdd / QueueRemove through the site's one-shot AMI session)."""
+	from callcenter_app.telephony.presence.service import set_presence
+
+	state = set_presence(
+		lab_user(username), bool(logged_in), WORK_MODE if logged_in else None, by="Administrator"
+	)
+	frappe.db.commit()
+	return {k: (v if isinstance(v, (int, float, str)) or v is None else str(v)) for k, v in state.items()}
+
+
+def sync_members() -> dict:
+	"""The site's queue-member reconcile over AMI (``presence.service.sync_queue_members``), all queues."""
+	from callcenter_app.telephony.presence.service import sync_queue_members
+
+	return sync_queue_members()
