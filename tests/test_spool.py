@@ -290,3 +290,30 @@ def test_a_failed_disk_write_leaves_no_half_line_and_is_tried_again_in_order(tmp
 	monkeypatch.undo()
 	with Spool(str(tmp_path)) as again:
 		assert len(again) == 0 and (tmp_path / "records.jsonl").read_text() == ""
+
+
+def test_a_writer_cancelled_mid_write_still_acks_and_the_drain_writes_nothing_twice(tmp_path):
+	"""Shutdown cancels the writer loop while its sink runs in a thread (which cancelling cannot stop); the
+	drain that follows must not write that batch again (a loaded CI run wrote the last two calls twice)."""
+	spool = Spool(str(tmp_path), fsync=False)
+	written, entered, release = [], threading.Event(), threading.Event()
+
+	def write(batch):
+		entered.set()
+		release.wait(5)
+		written.extend(r["linkedid"] for r in batch)
+
+	async def main():
+		writer = SpoolWriter(spool, write, retry_start=0.01)
+		writer.append([{"linkedid": "a"}, {"linkedid": "b"}])
+		await writer.flush()
+		loop_task = asyncio.create_task(writer.run())
+		await asyncio.get_running_loop().run_in_executor(None, entered.wait, 5)
+		loop_task.cancel()  # the bridge's shutdown: the sink thread is still writing
+		with pytest.raises(asyncio.CancelledError):
+			await loop_task
+		threading.Timer(0.1, release.set).start()
+		return await writer.drain(5.0), writer
+
+	drained, writer = asyncio.run(main())
+	assert drained and written == ["a", "b"] and writer.written == 2 and len(spool) == 0

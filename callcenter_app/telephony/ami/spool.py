@@ -371,6 +371,7 @@ class SpoolWriter:
 		self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cc-spool-fsync")
 		self._unsynced: list[dict] = []  # appended, not yet durable (in order)
 		self._flusher: asyncio.Task | None = None
+		self._writing: asyncio.Task | None = None  # the batch being written and acked
 
 	@staticmethod
 	async def _in_executor(func, *args):
@@ -428,7 +429,17 @@ class SpoolWriter:
 			await asyncio.shield(self._flusher)
 
 	async def write_once(self) -> bool:
-		"""One batch; True when it was settled whole (written or parked) or there was nothing to write."""
+		"""One batch; True when it was settled whole (written or parked) or there was nothing to write.
+
+		The batch is written and acked in a task of its own that a cancelled caller does not cut short: the
+		sink runs in a thread that cancelling cannot stop, so a batch whose ack were dropped would be written
+		a second time by the next call (the shutdown's drain, after the writer loop is cancelled mid-write:
+		seen as two calls written twice in a loaded CI run). A call while a batch is in flight waits for it."""
+		if self._writing is None or self._writing.done():
+			self._writing = asyncio.ensure_future(self._write_batch())
+		return await asyncio.shield(self._writing)
+
+	async def _write_batch(self) -> bool:
 		batch = self.spool.pending(self.batch)
 		if not batch:
 			return True
