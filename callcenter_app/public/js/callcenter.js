@@ -9,6 +9,64 @@ frappe.provide("callcenter");
 
 	callcenter.popups = {};
 
+	// The script reports' common filters (Queue QoS, Queue Performance, Agent Performance, Work Time,
+	// Campaign Results, SLA) and the call-detail export's download notice (reports and the CC Call Log list).
+	const REPORT_LINKS = {
+		queue: [__("Queue"), "CC Call Queue"],
+		team: [__("Team"), "HD Team"],
+		agent: [__("Agent"), "User"],
+		campaign: [__("Campaign"), "CC Campaign"],
+	};
+	callcenter.report = {
+		// From/To Date, required; the last ``days`` days up to today by default
+		period(days = 7) {
+			const today = frappe.datetime.get_today();
+			return [
+				{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", reqd: 1, default: frappe.datetime.add_days(today, 1 - days) },
+				{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", reqd: 1, default: today },
+			];
+		},
+		group_by() {
+			return {
+				fieldname: "group_by",
+				label: __("Group By"),
+				fieldtype: "Select",
+				options: ["Hour", "Day", "Week", "Month"],
+				default: "Day",
+				reqd: 1,
+			};
+		},
+		links(...names) {
+			return names.map((name) => ({
+				fieldname: name,
+				label: REPORT_LINKS[name][0],
+				fieldtype: "Link",
+				options: REPORT_LINKS[name][1],
+			}));
+		},
+		// total rows in bold
+		bold_totals(value, row, column, data, default_formatter) {
+			value = default_formatter(value, row, column, data);
+			return data && data.is_total ? `<b>${value}</b>` : value;
+		},
+	};
+
+	callcenter.listen_for_export = function () {
+		if (callcenter.export_listening) return;
+		callcenter.export_listening = true;
+		frappe.realtime.on("callcenter:export-ready", (d) => {
+			frappe.hide_progress();
+			frappe.msgprint({
+				title: __("Call export ready"),
+				indicator: "green",
+				message: __('{0} calls: <a href="{1}" target="_blank">download the file</a>', [
+					d.rows,
+					encodeURI(d.file_url),
+				]),
+			});
+		});
+	};
+
 	// A waiting or handling time for people: "2 d 3 h", "1 h 5 min", "4 min" (ticket form, list, team queue).
 	callcenter.duration = function (seconds) {
 		seconds = Math.max(0, Math.floor(seconds || 0));

@@ -6,22 +6,8 @@ frappe.listview_settings["CC Call Log"] = {
 		listview.page.add_inner_button(__("Export call details"), () => {
 			frappe.prompt(
 				[
-					{
-						fieldname: "from_date",
-						label: __("From Date"),
-						fieldtype: "Date",
-						reqd: 1,
-						default: frappe.datetime.add_days(frappe.datetime.get_today(), -6),
-					},
-					{
-						fieldname: "to_date",
-						label: __("To Date"),
-						fieldtype: "Date",
-						reqd: 1,
-						default: frappe.datetime.get_today(),
-					},
-					{ fieldname: "queue", label: __("Queue"), fieldtype: "Link", options: "CC Call Queue" },
-					{ fieldname: "campaign", label: __("Campaign"), fieldtype: "Link", options: "CC Campaign" },
+					...callcenter.report.period(),
+					...callcenter.report.links("queue", "campaign"),
 					{
 						fieldname: "file_format",
 						label: __("Format"),
@@ -31,20 +17,7 @@ frappe.listview_settings["CC Call Log"] = {
 					},
 				],
 				(v) => {
-					if (!window.callcenter_export_listening) {
-						window.callcenter_export_listening = true;
-						frappe.realtime.on("callcenter:export-ready", (d) => {
-							frappe.hide_progress();
-							frappe.msgprint({
-								title: __("Call export ready"),
-								indicator: "green",
-								message: __('{0} calls: <a href="{1}" target="_blank">download the file</a>', [
-									d.rows,
-									encodeURI(d.file_url),
-								]),
-							});
-						});
-					}
+					callcenter.listen_for_export();
 					frappe
 						.call("callcenter_app.api.exports.start_call_export", v)
 						.then((r) => frappe.show_alert({ message: r.message.message, indicator: "blue" }));

@@ -2,31 +2,9 @@
 // queue, with Erlang C staffing advice for each row's busiest interval.
 frappe.query_reports["Queue Performance"] = {
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			reqd: 1,
-			default: frappe.datetime.add_days(frappe.datetime.get_today(), -6),
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			reqd: 1,
-			default: frappe.datetime.get_today(),
-		},
-		{
-			fieldname: "group_by",
-			label: __("Group By"),
-			fieldtype: "Select",
-			options: ["Hour", "Day", "Week", "Month"],
-			default: "Day",
-			reqd: 1,
-		},
-		{ fieldname: "queue", label: __("Queue"), fieldtype: "Link", options: "CC Call Queue" },
-		{ fieldname: "team", label: __("Team"), fieldtype: "Link", options: "HD Team" },
-		{ fieldname: "campaign", label: __("Campaign"), fieldtype: "Link", options: "CC Campaign" },
+		...callcenter.report.period(),
+		callcenter.report.group_by(),
+		...callcenter.report.links("queue", "team", "campaign"),
 		{
 			fieldname: "target_sl",
 			label: __("Target Service Level %"),
@@ -42,10 +20,7 @@ frappe.query_reports["Queue Performance"] = {
 			default: "30",
 		},
 	],
-	formatter(value, row, column, data, default_formatter) {
-		value = default_formatter(value, row, column, data);
-		return data && data.is_total ? `<b>${value}</b>` : value;
-	},
+	formatter: callcenter.report.bold_totals,
 	onload(report) {
 		callcenter_export_button(report);
 	},
@@ -65,7 +40,7 @@ function callcenter_export_button(report) {
 				default: "xlsx",
 			},
 			(v) => {
-				callcenter_listen_for_export();
+				callcenter.listen_for_export();
 				frappe
 					.call("callcenter_app.api.exports.start_call_export", {
 						from_date: f.from_date,
@@ -78,18 +53,5 @@ function callcenter_export_button(report) {
 			},
 			__("Export call details")
 		);
-	});
-}
-
-function callcenter_listen_for_export() {
-	if (window.callcenter_export_listening) return;
-	window.callcenter_export_listening = true;
-	frappe.realtime.on("callcenter:export-ready", (d) => {
-		frappe.hide_progress();
-		frappe.msgprint({
-			title: __("Call export ready"),
-			indicator: "green",
-			message: __("{0} calls: <a href=\"{1}\" target=\"_blank\">download the file</a>", [d.rows, encodeURI(d.file_url)]),
-		});
 	});
 }
