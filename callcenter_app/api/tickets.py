@@ -442,14 +442,16 @@ def ticket_tools() -> dict:
 	teams = tasks.distributed_teams()
 	member_of = _member_of_manual(user, teams)
 	agent_tools = has_capability(roles.AGENT_TOOLS)
+	supervisor = has_capability(roles.SUPERVISE_TICKETS)
+	any_manual = distribution.MANUAL in teams.values()
+	snoozed = 0
+	if agent_tools:  # counted under the user's row rules, not capped
+		[row] = frappe.get_list("HD Ticket", filters={"cc_snoozed": 1}, fields=["count(name) as n"])
+		snoozed = row.n
 	return {
 		"pull_teams": member_of if agent_tools else [],
-		"team_queue": agent_tools and bool(_manual_teams(user, teams)),
+		"team_queue": agent_tools and bool(member_of or (supervisor and any_manual)),
 		"may_snooze": agent_tools,
-		"snoozed": len(
-			frappe.get_list("HD Ticket", filters={"cc_snoozed": 1}, pluck="name", limit_page_length=1000)
-		)
-		if agent_tools
-		else 0,
-		"may_distribute": has_capability(roles.SUPERVISE_TICKETS),
+		"snoozed": snoozed,
+		"may_distribute": supervisor,
 	}
