@@ -242,7 +242,7 @@ def site_export_case(site: str, file_format: str, days: int, reader: str, parts:
 	if reader == "pymysql":
 		tasks.client_binary = lambda: None  # the job's fallback: the rows through PyMySQL, as before
 	if parts:
-		tasks.client_parts = lambda total: parts  # CSV read by this many clients at once
+		tasks.client_parts = lambda multi_day: parts  # CSV read by this many clients at once
 	try:
 		before = maxrss_mb()
 		t, cpu = time.perf_counter(), cpu_now()

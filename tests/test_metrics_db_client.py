@@ -103,31 +103,53 @@ def test_decode_rows_refuses_a_cut_or_misshapen_output():
 		list(db_client.decode_rows(io.BytesIO(b"1\ta\tb\n"), [INT, TEXT]))
 
 
-class Trickle(io.RawIOBase):
-	"""A pipe that hands out a few bytes at a time (chunks end anywhere, even inside an escape)."""
-
-	def __init__(self, data: bytes, size: int):
-		self.data, self.size = data, size
-
-	def read(self, n=-1):
-		part, self.data = self.data[: self.size], self.data[self.size :]
-		return part
-
-
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 1 << 20])
-def test_copy_lines_makes_crlf_rows_and_unescapes_across_chunks(size, monkeypatch):
-	monkeypatch.setattr(db_client, "CHUNK", size)
-	output = b'"a\\\\b",1\n"two\\nlines",2\n"tab\\there",\n"nul\\0",x\n"\\\\n"\n'
-	out = io.BytesIO()
-	seen = []
-	assert db_client.copy_lines(Trickle(output, size), out, seen.append) == 5
-	assert out.getvalue() == b'"a\\b",1\r\n"two\nlines",2\r\n"tab\there",\r\n"nul\0",x\r\n"\\n"\r\n'
-	assert seen[-1] == 5 and seen == sorted(seen)
+def test_raw_lines_pass_on_whole_lines_only_and_read_the_count_off_the_end(size):
+	"""Chunks end anywhere (inside a CRLF too); a value's own CRLF, LF, tab, backslash and NUL stay as they are;
+	the count line is never passed on, even when a value ends in digits and a line feed."""
+	lines = [b'"a\\b",1', b'"two\r\nlines\nand lf",2', b'"tab\there",', b'"nul\0",x', b'"9\n"', b"12\n3"]
+	output = b"".join(line + b"\r\n" for line in lines) + b"6\n"
+	reader = db_client.RawLines()
+	passed = b"".join(reader.feed(output[i : i + size]) for i in range(0, len(output), size))
+	assert passed == b"".join(line + b"\r\n" for line in lines)
+	assert reader.finish() == 6
+	assert reader.passed == len(passed)
+	assert reader.sample_lines == 7  # progress only: the value's own CRLF counts too
+	assert reader.rows_in(reader.passed) == 7 and reader.rows_in(2 * reader.passed) == 14
+	end, rows = db_client.lines_end(output[-db_client.TAIL :], max(0, len(output) - db_client.TAIL))
+	assert (end, rows) == (len(passed), 6)
 
 
-def test_copy_lines_refuses_a_cut_output():
-	with pytest.raises(FieldError, match="middle of a row"):
-		db_client.copy_lines(io.BytesIO(b"a\nb"), io.BytesIO())
+def test_only_the_sample_s_lines_are_counted(monkeypatch):
+	monkeypatch.setattr(db_client, "SAMPLE", 10)
+	reader = db_client.RawLines()
+	reader.feed(b"1234\r\n")  # 6 bytes, 1 line
+	reader.feed(b"1234\r\n1234\r\n")  # the sample is full after this chunk
+	reader.feed(b"12\r\n" * 50)
+	assert (reader.sampled, reader.sample_lines, reader.passed) == (18, 3, 218)
+	assert reader.rows_in(218) == 36  # 218 bytes at 6 a line
+
+
+def test_raw_lines_with_no_row_and_a_cut_output():
+	empty = db_client.RawLines()
+	assert empty.feed(b"0\n") == b""
+	assert empty.finish() == 0 and empty.rows_in(100) == 0
+	assert db_client.lines_end(b"0\n", 0) == (0, 0)
+	with pytest.raises(FieldError, match="did not end with the row count"):
+		db_client.lines_end(b"no line end in the last bytes\n", 1000)
+	with pytest.raises(FieldError, match="did not end with the row count"):
+		db_client.lines_end(b'"a",1\r\n"b",', 0)
+	for cut in (b'"a",1\r\n"b",', b'"a",1\r\n', b"", b'"a",1\r\n12', b'"a",1\r\nx\n'):
+		reader = db_client.RawLines()
+		reader.feed(cut)
+		with pytest.raises(FieldError, match="did not end with the row count"):
+			reader.finish()
+
+
+def test_raw_output_is_asked_for_only_when_wanted():
+	assert "--raw" not in db_client.client_argv("/usr/bin/mariadb", "/tmp/x.cnf")
+	argv = db_client.client_argv("/usr/bin/mariadb", "/tmp/x.cnf", raw=True)
+	assert argv[1] == "--defaults-file=/tmp/x.cnf" and "--raw" in argv and "--sandbox" in argv
 
 
 def test_the_typed_export_columns_are_the_doctype_s_int_and_datetime_fields():

@@ -7,6 +7,7 @@ deleted after each test); its files equal those of the PyMySQL path byte for byt
 (XLSX), its credentials never reach its command line or environment and are gone afterwards."""
 
 import csv
+import hashlib
 import os
 import shutil
 import subprocess
@@ -201,6 +202,11 @@ class TestCallExport(FrappeTestCase):
 					client, pymysql = c.read(), p.read()
 				self.assertEqual(client, pymysql)
 				self.assertFalse([f for f in os.listdir(os.path.dirname(path_c)) if ".part" in f])
+				# the hash made on the way is the file's (Frappe deletes the file with its File by it)
+				self.assertEqual(
+					frappe.db.get_value("File", out_c["file"], ["content_hash", "file_size"]),
+					(hashlib.md5(client).hexdigest(), len(client)),
+				)
 				hours = [
 					r.split(",", 2)[0][11:13] for r in client.decode().split("\r\n")[1:] if "qt-ex-aw-" in r
 				]
@@ -216,6 +222,32 @@ class TestCallExport(FrappeTestCase):
 				self.assertEqual(by_id["qt-ex-aw-01"][5], "two\nlines\r\nand crlf")
 				if user == ANN:
 					self.assertTrue(all(r[9] == ANN for r in mine))
+
+	def test_a_csv_of_several_days_in_parts_with_progress_and_one_without_rows(self):
+		published = []
+		with mock.patch.object(
+			frappe, "publish_progress", side_effect=lambda p, **k: published.append((p, k))
+		):
+			out = tasks.export_calls(SUP, DAY, "2025-03-06", file_format="csv")
+		path = frappe.get_site_path("private", "files", out["file_url"].rsplit("/", 1)[1])
+		self.files.append(path)
+		with open(path, newline="", encoding="utf-8") as f:
+			ids = [r[1] for r in list(csv.reader(f))[1:]]
+		self.assertEqual(
+			[i for i in ids if i.startswith("qt-ex-")], ["qt-ex-1", "qt-ex-2", "qt-ex-3", "qt-ex-4"]
+		)
+		self.assertEqual(out["rows"], len(ids))
+		self.assertEqual(published[-1][0], 100)
+		self.assertIn(f"{out['rows']} of {out['rows']} calls", published[-1][1]["description"])
+		self.assertEqual([p for p, _k in published], sorted(p for p, _k in published))  # never backwards
+		# nothing in the range: every part prints only its count line
+		with mock.patch.object(tasks, "client_parts", return_value=3):
+			out = tasks.export_calls(SUP, "2024-01-01", "2024-01-09", file_format="csv")
+		path = frappe.get_site_path("private", "files", out["file_url"].rsplit("/", 1)[1])
+		self.files.append(path)
+		with open(path, "rb") as f:
+			self.assertEqual(f.read(), tasks.csv_header(list(CALL_COLUMNS.values())))
+		self.assertEqual((out["rows"], out["reader"]), (0, "client"))
 
 	def test_the_client_s_xlsx_equals_pymysql_s_cell_for_cell(self):
 		awkward = self.make_awkward_calls()

@@ -17,7 +17,12 @@ its bytes as they are; ``--sandbox`` refuses file access on top.
 **The output** (``--batch --skip-column-names``) is one line per row, the values separated by tabs; the
 client escapes a tab, a line feed, a backslash and a NUL inside a value as ``\\t``, ``\\n``, ``\\\\`` and
 ``\\0`` (:func:`unescape`), and writes NULL as ``NULL`` — the same as the text "NULL", so a query read this
-way selects text columns as ``coalesce(column, '')``.
+way selects text columns as ``coalesce(column, '')`` (the XLSX path, :func:`decode_rows`).
+
+**CSV** is read with ``--raw`` instead: the database makes each row's whole CSV line ending in ``\\r``, the
+client prints it as it is and adds ``\\n``, straight into the export's file, so no Python touches a row; the
+statement is followed by :data:`ROW_COUNT_SQL`, whose line :class:`RawLines` reads off the end (the exact number
+of rows, and the proof the output is whole).
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO
 
 from callcenter_app.common.errors import FieldError
 
@@ -52,12 +56,14 @@ OPTION_KEYS = (
 	"ssl-key",
 )
 CHUNK = 1 << 20
+SAMPLE = 1 << 20  # bytes of a CSV part whose lines are counted, for the progress
+TAIL = 64  # bytes read off a part's end: its count line is shorter
 
 _OPTION_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b"}
 _UNESCAPE = re.compile(r"\\[tn0\\]")
-_UNESCAPE_BYTES = re.compile(rb"\\[tn0\\]")
 _ESCAPED = {"\\t": "\t", "\\n": "\n", "\\0": "\0", "\\\\": "\\"}
-_ESCAPED_BYTES = {k.encode(): v.encode() for k, v in _ESCAPED.items()}
+ROW_COUNT_SQL = "select found_rows()"  # right after a select: the number of rows it returned
+_COUNT_LINE = re.compile(rb"[0-9]+\n")
 
 TEXT, INT, DATETIME = "text", "int", "datetime"
 
@@ -85,10 +91,17 @@ def option_file(settings: dict) -> str:
 	return "\n".join(lines) + "\n"
 
 
-def client_argv(binary: str, option_path: str, sandbox: bool = True) -> list[str]:
+def client_argv(binary: str, option_path: str, sandbox: bool = True, raw: bool = False) -> list[str]:
 	"""The client's command line: the option file first (the client requires it there), the output flags;
-	no credential, no query (the query goes to its standard input)."""
-	return [binary, f"--defaults-file={option_path}", *CLIENT_FLAGS, *(["--sandbox"] if sandbox else [])]
+	no credential, no query (the query goes to its standard input). ``raw``: values printed without the
+	client's escapes (:class:`RawLines`)."""
+	return [
+		binary,
+		f"--defaults-file={option_path}",
+		*CLIENT_FLAGS,
+		*(["--raw"] if raw else []),
+		*(["--sandbox"] if sandbox else []),
+	]
 
 
 def unescape(field: str) -> str:
@@ -129,32 +142,61 @@ def decode_rows(lines: Iterable[bytes], kinds: Sequence[str]) -> Iterator[list]:
 		yield fields
 
 
-def copy_lines(source: IO[bytes], out: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
-	"""Copy the client's output of one-value rows (ready CSV lines, ``export.csv_line_sql``) to ``out`` with
-	CSV's ``\\r\\n`` line ends and the client's escapes undone; returns the number of rows. Works on chunks of
-	whole lines (bytes operations in C; a regular expression only where a backslash occurs), so no Python
-	runs per row."""
-	count = 0
-	tail = b""
-	while True:
-		chunk = source.read(CHUNK)
-		if not chunk:
-			break
-		end = chunk.rfind(b"\n")
-		if end < 0:
-			tail += chunk
-			continue
-		piece, tail = tail + chunk[: end + 1], chunk[end + 1 :]
-		count += piece.count(b"\n")
-		piece = piece.replace(b"\n", b"\r\n")  # row ends: a line feed inside a value is still escaped here
-		if b"\\" in piece:
-			piece = _UNESCAPE_BYTES.sub(lambda m: _ESCAPED_BYTES[m.group()], piece)
-		out.write(piece)
-		if progress:
-			progress(count)
-	if tail:
-		raise FieldError("client output", "ended in the middle of a row")
-	return count
+class RawLines:
+	"""Follows a CSV part's ``--raw`` output: ready lines ending in ``\\r\\n`` (the statement ends each line with
+	``\\r``, the client adds ``\\n``; a value's own line breaks, tabs and backslashes are printed as they are),
+	then one last line, ``<rows>\\n``, the answer to :data:`ROW_COUNT_SQL` run right after the rows.
+
+	:meth:`feed` takes the bytes as they come (chunks end anywhere) and returns what may be passed on: up to
+	the last ``\\r\\n`` seen. That is always before the count line, which has none, so what is passed on is
+	exactly the lines; :meth:`finish` reads the count from what is left. For the progress it counts the lines
+	of the first :data:`SAMPLE` bytes only and estimates from their width (:meth:`rows_in`)."""
+
+	def __init__(self):
+		self.pending = b""
+		self.passed = 0  # bytes passed on
+		self.sampled = 0  # bytes of the sample, and its lines (a value's own CRLF counts too)
+		self.sample_lines = 0
+
+	def feed(self, data: bytes) -> bytes:
+		if self.pending:
+			data = self.pending + data
+		end = data.rfind(b"\r\n") + 2
+		if end < 2:
+			self.pending = data
+			return b""
+		self.pending, data = data[end:], data[:end]
+		if self.sampled < SAMPLE:
+			self.sampled += end
+			self.sample_lines += data.count(b"\r\n")
+		self.passed += end
+		return data
+
+	def rows_in(self, size: int) -> int:
+		"""About how many lines ``size`` bytes of such output hold (0 before the first line)."""
+		if not self.sample_lines:
+			return 0
+		return int(size * self.sample_lines / self.sampled)
+
+	def finish(self) -> int:
+		"""The part's number of rows (its count line); FieldError when the output does not end with it."""
+		return count_line(self.pending)
+
+
+def count_line(line: bytes) -> int:
+	if not _COUNT_LINE.fullmatch(line):
+		raise FieldError("client output", "did not end with the row count (cut short?)")
+	return int(line)
+
+
+def lines_end(tail: bytes, offset: int) -> tuple[int, int]:
+	"""(where the lines end, rows) of a whole part's raw output (see :class:`RawLines`) from its last bytes
+	``tail``, which start at ``offset`` in the output: the count line follows the last ``\\r\\n``."""
+	last = tail.rfind(b"\r\n")
+	if last < 0 and offset:
+		raise FieldError("client output", "did not end with the row count (cut short?)")
+	end = last + 2 if last >= 0 else 0
+	return offset + end, count_line(tail[end:])
 
 
 def split_range(values: dict, parts: int) -> list[dict]:

@@ -4,17 +4,19 @@
 CC Call Log, and enqueues :func:`export_calls` on the long queue. The job runs as that user, so CC Call
 Log's own ``permission_query_conditions`` decide the rows (managers, supervisors and accountants all;
 agents and operators their calls, their campaigns' and their queues' — the list view's rule). It counts the
-rows, then streams them into the pure writers (``metrics/export.py``) in the private files folder,
+rows (for the progress), streams them into the pure writers (``metrics/export.py``) in the private files folder,
 publishing progress, records a private File owned by the user (written straight to the table: Frappe's File
 insert would read the whole file back into memory to hash it, and refuse it above the upload size limit)
 and tells the user where it is (a realtime event and a Notification Log).
 
 **Reading the rows.** PyMySQL, pure Python, decoding every value of every row is what a large export spent
 its time on. The rows are therefore read by the database's own C client (``mariadb`` or ``mysql``, which
-Frappe's backups need too; :func:`run_client`, ``metrics/db_client.py``) running the very statement PyMySQL
-would (:func:`export_query`, values escaped by the driver): for CSV the database makes each line
-(``export.csv_line_sql``) and the client's output is copied to the file in chunks, no Python per row; for
-XLSX its tab-separated lines are typed and fed to the writer. Credentials go in a 0600 option file in a
+Frappe's backups need too; :class:`Client`, ``metrics/db_client.py``) running the very statement PyMySQL
+would (:func:`export_query`, values escaped by the driver). For CSV the database makes each line
+(``export.csv_line_sql``), and the range is read in parts by several clients at once, each printing its
+lines raw straight into a file (:func:`write_csv_with_client`): this process only hashes the bytes and
+joins the parts, no Python per row. For XLSX the client's tab-separated lines are typed and fed to the
+writer. Credentials go in a 0600 option file in a
 private temporary folder, never on the command line or in the environment, removed when the client exits.
 Without a client binary, or when it fails before the first row, the job reads with PyMySQL (and says so
 in its log).
@@ -30,6 +32,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import frappe
@@ -91,9 +95,11 @@ def start_call_export(**values) -> dict:
 	}
 
 
-def export_query(user: str, filters: RangeFilters, as_lines: bool) -> tuple[str, str, dict]:
+def export_query(
+	user: str, filters: RangeFilters, as_lines: bool, line_end: str = ""
+) -> tuple[str, str, dict]:
 	"""The rows' query, the count's query and their values; ``user``'s permission conditions applied.
-	``as_lines``: one value per row, its CSV line."""
+	``as_lines``: one value per row, its CSV line (ending in ``line_end``)."""
 	first, after, _system, _local = range_bounds(filters.from_date, filters.to_date)
 	values = {"first": first, "after": after}
 	conditions = ["`tabCC Call Log`.`start` >= %(first)s", "`tabCC Call Log`.`start` < %(after)s"]
@@ -110,7 +116,7 @@ def export_query(user: str, filters: RangeFilters, as_lines: bool) -> tuple[str,
 	if as_lines:  # the database makes each CSV line (metrics/export.csv_line_sql)
 		kinds = [(c, CALL_KINDS.get(f, TEXT)) for c, f in zip(columns, CALL_COLUMNS, strict=True)]
 		guarded = [c for c, f in zip(columns, CALL_COLUMNS, strict=True) if f in GUARDED]
-		fields = [csv_line_sql(kinds, guarded).replace("%", "%%")]
+		fields = [csv_line_sql(kinds, guarded, line_end).replace("%", "%%")]
 	else:
 		# text as '' rather than NULL: the same empty cell in the sheet, and what the database client
 		# (which prints NULL and the text "NULL" alike) can tell apart (metrics/db_client.py)
@@ -159,31 +165,31 @@ def export_calls(
 			"file_format": file_format,
 		}
 	)
-	query, count_query, values = export_query(user, filters, as_lines=file_format == "csv")
-	total = frappe.db.sql(count_query, values)[0][0]
-	title = _("Call export")
-	shown = {"percent": -1}
-
-	def progress(done: int) -> None:
-		percent = int(100 * done / total) if total else 100
-		if percent > shown["percent"]:
-			shown["percent"] = percent
-			frappe.publish_progress(
-				percent, title=title, description=_("{0} of {1} calls").format(done, total)
-			)
-
+	as_lines = file_format == "csv"
+	query, count_query, values = export_query(user, filters, as_lines)
+	# the client prints CSV raw: each line ends in CR, the client's LF completes it (metrics/db_client.py)
+	client_query = export_query(user, filters, as_lines, "\r")[0] if as_lines else query
+	progress = ExportProgress(lambda: frappe.db.sql(count_query, values)[0][0])
 	file_name = (
 		f"call-details-{filters.from_date}-{filters.to_date}-{frappe.generate_hash(length=8)}.{file_format}"
 	)
 	path = frappe.get_site_path("private", "files", file_name)
 	header = [_(label) for label in CALL_COLUMNS.values()]
 	try:
-		written, reader = write_export(query, values, file_format, path, header, progress, total)
+		written, reader, digest = write_export(
+			(query, client_query),
+			values,
+			file_format,
+			path,
+			header,
+			progress,
+			filters.to_date > filters.from_date,
+		)
 	except BaseException:
 		if os.path.exists(path):
 			os.remove(path)
 		raise
-	file_doc = record_file(path, file_name, user)
+	file_doc = record_file(path, file_name, user, digest)
 	link = file_doc.file_url
 	frappe.get_doc(
 		{
@@ -200,6 +206,31 @@ def export_calls(
 		READY_EVENT, {"file_url": link, "rows": written, "file": file_doc.name}, user=user, after_commit=True
 	)
 	return {"file": file_doc.name, "file_url": link, "rows": written, "reader": reader}
+
+
+class ExportProgress:
+	"""``frappe.publish_progress`` at most once a percent of the rows ``count()`` gives; silent until
+	:meth:`count` has run (the CSV path runs it while its clients already read)."""
+
+	def __init__(self, count: Callable[[], int]):
+		self._count = count
+		self.total: int | None = None
+		self.shown = -1
+
+	def count(self) -> None:
+		if self.total is None:
+			self.total = self._count()
+
+	def __call__(self, done: int) -> None:
+		if self.total is None:
+			return
+		done = min(done, self.total)  # counted by another statement: calls may have come meanwhile
+		percent = int(100 * done / self.total) if self.total else 100
+		if percent > self.shown:
+			self.shown = percent
+			frappe.publish_progress(
+				percent, title=_("Call export"), description=_("{0} of {1} calls").format(done, self.total)
+			)
 
 
 # --- reading the rows ---------------------------------------------------------------------------------
@@ -220,42 +251,52 @@ def export_log(message: str) -> None:
 
 
 def write_export(
-	query: str, values: dict, file_format: str, path: str, header: list[str], progress, total: int = 0
-) -> tuple[int, str]:
-	"""Write the rows of ``query`` to ``path``; returns (rows, reader): through the database's own client
-	when there is one (metrics/db_client.py), else — or when it fails before the first row — PyMySQL."""
+	queries: tuple[str, str],
+	values: dict,
+	file_format: str,
+	path: str,
+	header: list[str],
+	progress: ExportProgress,
+	multi_day: bool = False,
+) -> tuple[int, str, str | None]:
+	"""Write the rows to ``path``; returns (rows, reader, MD5 of the file when the writer made it on the way):
+	through the database's own client when there is one (metrics/db_client.py), else — or when it fails
+	before the first row — PyMySQL. ``queries``: PyMySQL's statement and the client's."""
+	query, client_query = queries
 	binary = client_binary()
 	if binary is None:
 		export_log("no mariadb or mysql client found on the PATH: reading the rows with PyMySQL (slower)")
 	else:
+		args = (binary, client_query, values, file_format, path, header, progress, multi_day)
 		try:
 			try:
-				return write_with_client(binary, query, values, file_format, path, header, progress, total)
+				return write_with_client(*args)
 			except ClientFailed as e:
 				if e.rows or "sandbox" not in str(e):
 					raise
 				# a client older than --sandbox (MariaDB 10.5.25, 10.6.18, 10.11.8; Oracle's mysql):
 				# --binary-mode alone still turns its commands off in the statement it reads
 				export_log(f"the database client refused --sandbox ({e}): running it without")
-				return write_with_client(
-					binary, query, values, file_format, path, header, progress, total, sandbox=False
-				)
+				return write_with_client(*args, sandbox=False)
 		except ClientFailed as e:
 			if e.rows:
 				raise
 			export_log(
 				f"the database client failed before the first row ({e}): reading the rows with PyMySQL"
 			)
-	return write_with_pymysql(query, values, file_format, path, header, progress), "pymysql"
+	progress.count()
+	return write_with_pymysql(query, values, file_format, path, header, progress), "pymysql", None
 
 
 def write_with_client(
-	binary: str, query, values, file_format, path, header, progress, total: int, sandbox: bool = True
-) -> tuple[int, str]:
+	binary: str, query, values, file_format, path, header, progress, multi_day: bool, sandbox: bool = True
+) -> tuple[int, str, str | None]:
 	if file_format == "csv":
-		parts = db_client.split_range(values, client_parts(total))
-		return write_csv_with_client(binary, query, parts, path, header, progress, sandbox), "client"
-	return write_xlsx_with_client(binary, query, values, path, header, progress, sandbox), "client"
+		parts = db_client.split_range(values, client_parts(multi_day))
+		rows, digest = write_csv_with_client(binary, query, parts, path, header, progress, sandbox)
+		return rows, "client", digest
+	progress.count()
+	return write_xlsx_with_client(binary, query, values, path, header, progress, sandbox), "client", None
 
 
 def client_binary() -> str | None:
@@ -276,15 +317,18 @@ def write_with_pymysql(query: str, values: dict, file_format: str, path: str, he
 
 
 CLIENT_KINDS = {TEXT: db_client.TEXT, NUMBER: db_client.INT, DATETIME: db_client.DATETIME}
-PARALLEL_FROM = 200_000  # rows from which a CSV export reads its range in parts, one client each
 
 
-def client_parts(total: int) -> int:
-	"""How many clients read a CSV export at once: one per core (at most 4) for a large one. MariaDB reads
-	a range on one thread per statement; its row lookups, not the copying, are what a large export waits for."""
-	if total < PARALLEL_FROM:
+def client_parts(multi_day: bool) -> int:
+	"""How many clients read a CSV export at once: two per core, at most 4, when it spans more than a day.
+	MariaDB reads a statement on one thread, and making a million lines costs it about 3.3 s of CPU; on the
+	2-core bench machine a million rows took 4.4 s in one part, 3.8–4.0 s in two, 3.5 s in three, 3.0–3.3 s in
+	four and 3.3 s in six (``benchmarks/RESULTS.md``): more statements than cores keep the cores busy while
+	each waits on its client. Not by the row count: that takes a statement of its own, which runs while the
+	clients read (:class:`ExportProgress`)."""
+	if not multi_day:
 		return 1
-	return max(1, min(4, os.cpu_count() or 1))
+	return max(1, min(4, 2 * (os.cpu_count() or 1)))
 
 
 def write_xlsx_with_client(
@@ -310,39 +354,122 @@ def write_xlsx_with_client(
 
 def write_csv_with_client(
 	binary: str, query: str, parts: list[dict], path: str, header, progress, sandbox: bool = True
-) -> int:
-	"""The lines of each part's client (all running at once: the first into a pipe copied to ``path``, the
-	others into files beside it, appended in order when the first is done), with CSV's line ends."""
+) -> tuple[int, str]:
+	"""Each part's client (all running at once) prints its raw lines straight into a file: the first into
+	``path`` after the header, the others into files beside it. Meanwhile this process counts the rows for the
+	progress and follows the first file as it grows, hashing it; then it appends the others in order, each
+	without its count line (``db_client.RawLines``), by the kernel's copy. Returns the rows and the file's MD5
+	(for the File record)."""
 	spill = [f"{path}.part{i}" for i in range(1, len(parts))]
+	head = csv_header(header)
+	digest = hashlib.md5(head, usedforsecurity=False)
 	clients: list[Client] = []
-	count = 0
+	rows = 0
 	try:
+		with open(path, "wb") as out:
+			out.write(head)
 		with client_options() as (folder, option_path):
 			for i, values in enumerate(parts):
-				sql = frappe.db.mogrify(query, values)  # the very statement PyMySQL would send
-				into = spill[i - 1] if i else None
-				clients.append(Client(binary, option_path, sql, folder, i, into, sandbox=sandbox))
-			with open(path, "wb") as out:
-				out.write(csv_header(header))
-				count = db_client.copy_lines(clients[0].proc.stdout, out, progress)
-				clients[0].finish(count)
+				# the very statement PyMySQL would send, then its row count
+				sql = f"{frappe.db.mogrify(query, values)};\n{db_client.ROW_COUNT_SQL}"
+				into = spill[i - 1] if i else path
+				clients.append(Client(binary, option_path, sql, folder, i, into, sandbox=sandbox, raw=True))
+			first = db_client.RawLines()
+			progress.count()  # while the clients read
+
+			def report():
+				written = sum(os.path.getsize(p) for p in spill if os.path.exists(p))
+				progress(first.rows_in(first.passed + written))
+
+			with open(path, "rb") as source:
+				source.seek(len(head))
+				follow(clients[0], source, first, digest.update, report)
+			clients[0].finish(first.rows_in(first.passed))
+			rows = first.finish()
+			end = len(head) + first.passed
+			os.truncate(path, end)  # the count line off
+			out = os.open(path, os.O_WRONLY)
+			try:
 				for client, part in zip(clients[1:], spill, strict=True):
-					client.finish(count)
-					done = count
-					with open(part, "rb") as source:
-						count += db_client.copy_lines(source, out, lambda n, done=done: progress(done + n))
+					client.finish(rows)
+					added, size = append_part(part, out, end, digest)
+					rows, end = rows + added, end + size
 					os.remove(part)
+					progress(rows)
+			finally:
+				os.close(out)
 	except BaseException as e:
 		for client in clients:
 			client.stop()
 		if isinstance(e, ClientFailed):
-			e.rows = max(e.rows, count)
+			e.rows = max(e.rows, rows)
 		raise
 	finally:
 		for part in spill:
 			if os.path.exists(part):
 				os.remove(part)
-	return count
+	progress(rows)
+	return rows, digest.hexdigest()
+
+
+FOLLOW_PAUSE = 0.05  # seconds between looks at a growing file
+
+
+def follow(client: Client, source, lines: db_client.RawLines, take, report) -> None:
+	"""Read ``source`` (the file ``client`` writes) as it grows until the client has exited and all it wrote
+	is read; each chunk goes through ``lines`` to ``take``; ``report()`` between pauses."""
+	while True:
+		running = client.proc.poll() is None  # asked before reading: nothing written after it is missed
+		chunk = source.read(db_client.CHUNK)
+		if chunk:
+			take(lines.feed(chunk))
+			continue
+		if not running:
+			return
+		report()
+		time.sleep(FOLLOW_PAUSE)
+
+
+def append_part(part: str, out: int, at: int, digest) -> tuple[int, int]:
+	"""Write a finished part's lines (without its count line) at ``at`` in the file ``out`` and add them to
+	``digest``; returns (rows, bytes)."""
+	with open(part, "rb") as source:
+		size = os.fstat(source.fileno()).st_size
+		offset = max(0, size - db_client.TAIL)
+		source.seek(offset)
+		end, rows = db_client.lines_end(source.read(), offset)
+		source.seek(0)
+		buffer = bytearray(db_client.CHUNK)
+		left = end
+		while left:
+			n = source.readinto(memoryview(buffer)[: min(left, len(buffer))])
+			if not n:
+				raise FieldError("client output", "a part file shrank while it was copied")
+			digest.update(memoryview(buffer)[:n])
+			left -= n
+		copy_range(source.fileno(), out, end, at)
+	return rows, end
+
+
+def copy_range(source_fd: int, out_fd: int, length: int, at: int) -> None:
+	"""The first ``length`` bytes of ``source_fd`` to ``at`` in ``out_fd``: in the kernel where it can
+	(``copy_file_range``; the page cache, no copy through this process), else through a buffer."""
+	offset = 0
+	if hasattr(os, "copy_file_range"):
+		try:
+			while offset < length:
+				n = os.copy_file_range(source_fd, out_fd, length - offset, offset, at + offset)
+				if not n:
+					break
+				offset += n
+		except OSError:
+			pass  # another file system, an old kernel: the rest through a buffer
+	while offset < length:
+		chunk = os.pread(source_fd, min(db_client.CHUNK, length - offset), offset)
+		if not chunk:
+			raise FieldError("client output", "a part file shrank while it was copied")
+		os.pwrite(out_fd, chunk, at + offset)
+		offset += len(chunk)
 
 
 def csv_header(header: list[str]) -> bytes:
@@ -399,12 +526,13 @@ class Client:
 		number: int,
 		into: str | None = None,
 		sandbox: bool = True,
+		raw: bool = False,
 	):
 		self.errors = open(os.path.join(folder, f"stderr-{number}"), "w+b")  # closed in finish/stop
-		out = open(into, "wb") if into else subprocess.PIPE  # the child keeps its own copy
+		out = open(into, "ab") if into else subprocess.PIPE  # the child keeps its own copy
 		try:
 			self.proc = subprocess.Popen(
-				db_client.client_argv(binary, option_path, sandbox=sandbox),
+				db_client.client_argv(binary, option_path, sandbox=sandbox, raw=raw),
 				stdin=subprocess.PIPE,
 				stdout=out,
 				stderr=self.errors,
@@ -446,12 +574,16 @@ class Client:
 		self.errors.close()
 
 
-def record_file(path: str, file_name: str, user: str):
-	"""A private File row for a file already written in the private files folder (hashed in chunks)."""
-	digest = hashlib.md5(usedforsecurity=False)
-	with open(path, "rb") as f:
-		for chunk in iter(lambda: f.read(1 << 20), b""):
-			digest.update(chunk)
+def record_file(path: str, file_name: str, user: str, content_hash: str | None = None):
+	"""A private File row for a file already written in the private files folder, with its MD5 (Frappe's
+	content hash; without it, deleting the File would leave the file on disk): ``content_hash`` when the
+	writer made it on the way, else read in chunks."""
+	if not content_hash:
+		digest = hashlib.md5(usedforsecurity=False)
+		with open(path, "rb") as f:
+			for chunk in iter(lambda: f.read(1 << 20), b""):
+				digest.update(chunk)
+		content_hash = digest.hexdigest()
 	doc = frappe.get_doc(
 		{
 			"doctype": "File",
@@ -460,7 +592,7 @@ def record_file(path: str, file_name: str, user: str):
 			"is_private": 1,
 			"folder": "Home",
 			"file_size": os.path.getsize(path),
-			"content_hash": digest.hexdigest(),
+			"content_hash": content_hash,
 			"owner": user,
 		}
 	)
