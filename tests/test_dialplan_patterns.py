@@ -141,3 +141,21 @@ def test_a_colleagues_extension_beats_the_outside_number_pattern_in_every_dialli
 		assert context_matching("1002", context, text) == ["1002", "_X."]
 		block = text.split(f"[{context}]")[1].split("\n[")[0]
 		assert "exten => 1002,1,Goto(cc-internal,nix.z,1)" in block
+
+
+def test_a_supervisor_joins_only_the_named_agent_s_channels():
+	"""ChanSpy's channel prefix PJSIP/ann- also matches PJSIP/ann-2-…: the spy group (g(), compared exactly
+	with the SPYGROUP each endpoint sets on its channels) must be the same filtered name, and every endpoint
+	must set its own."""
+	from callcenter_app.telephony.asterisk_config.render import render_pjsip
+
+	text = rendered()
+	spies = [line for line in text.splitlines() if "ChanSpy(" in line]
+	assert len(spies) == 3
+	for line in spies:
+		m = re.search(r"ChanSpy\(PJSIP/(\$\{FILTER\(.*?\)\})-,q[wB]?Eg\((.*)\)\)$", line)
+		assert m and m.group(1) == m.group(2), line
+	pjsip = render_pjsip([*ACCOUNTS, SipAccount("ann-2", "a-third-long-secret")])
+	for name in ("ann", "nix.z", "ann-2"):
+		endpoint = pjsip.split(f"\n[{name}]\ntype=endpoint\n")[1].split("\n[")[0]
+		assert f"set_var=SPYGROUP={name}\n" in endpoint + "\n"

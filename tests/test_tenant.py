@@ -203,7 +203,15 @@ def test_two_sites_render_into_one_folder_without_a_shared_name(tmp_path):
 		ext = (tmp_path / f"extensions_{prefix}.conf").read_text()
 		assert f"AGI(agi://127.0.0.1:{4573 if prefix == 'ta' else 4574}/route" in ext
 		assert f"Set(__CC_TENANT={prefix})" in ext and f"@{prefix}-trunk" in ext
+		# recordings in the site's own folder, on the caller's channel (app_queue reads it there), in both
+		# contexts whose calls reach a queue: inbound (the route server's Queue) and the dialer's
+		for context in (f"{prefix}-cc-inbound", f"{prefix}-cc-dialer"):
+			body = ext.split(f"[{context}]")[1].split("\n[")[0]
+			assert f"Set(MONITOR_FILENAME={prefix}/${{UNIQUEID}})" in body, context
 		assert f"ChanSpy(PJSIP/{prefix}-${{FILTER" in ext and f"Queue({prefix}-${{CC_QUEUE}}" in ext
+		assert f"qEg({prefix}-${{FILTER" in ext  # the spy group is the prefixed endpoint name too
+		pjsip = (tmp_path / f"pjsip_{prefix}.conf").read_text()
+		assert f"set_var=SPYGROUP={prefix}-ann\n" in pjsip
 		assert f"Playback(custom/{prefix}-cc-dialer-abandoned)" in ext
 		contexts = extensions(ext)
 		assert f"{prefix}-cc-inbound" in contexts and "_X." in contexts[f"{prefix}-cc-inbound"]

@@ -33,6 +33,7 @@ CALL_LOG_FIELDS = [
 	"complete",
 	"start",
 	"end",
+	"recording",
 ]
 
 
@@ -48,12 +49,14 @@ def setup(
 	tenant_prefix: str | None = None,
 	agi_port: int | None = None,
 	ami_username: str = "cc",
+	recordings_folder: str | None = None,
 ) -> dict:
 	"""Point CC Settings at the lab PBX's AMI and make the lab's agents, SIP accounts and queues on the
 	site. ``accounts``: [{username, secret, extension, display_name}]; ``queues``: [{name, strategy,
 	members: [username, …]}] (in ring order). Idempotent: run it again and the site matches again.
 	``tenant_prefix``, ``agi_port`` (when given) and ``ami_username`` go into the same CC Settings save:
-	a site sharing the lab's PBX with another (``test_two_tenants.py``, one AMI user per site).
+	a site sharing the lab's PBX with another (``test_two_tenants.py``, one AMI user per site), and so does
+	``recordings_folder``; a queue with ``record`` true records its calls.
 
 	Every agent gets a User and an HD Agent logged in with a work mode that receives calls, and every
 	queue member row names its agent: the bridge reconciles Asterisk's queue members with the logged-in
@@ -111,6 +114,7 @@ def setup(
 		if frappe.db.exists("CC Call Queue", q["name"]):
 			doc = frappe.get_doc("CC Call Queue", q["name"])
 			doc.strategy = q["strategy"]
+			doc.record_calls = int(bool(q.get("record")))
 			doc.set("members", members)
 			doc.save(ignore_permissions=True)
 		else:
@@ -121,6 +125,7 @@ def setup(
 					"strategy": q["strategy"],
 					"max_wait": 60,
 					"ring_timeout": 15,
+					"record_calls": int(bool(q.get("record"))),
 					"members": members,
 				}
 			).insert(ignore_permissions=True)
@@ -139,6 +144,8 @@ def setup(
 	if agi_port is not None:
 		settings.agi_bind_address = "127.0.0.1"
 		settings.agi_port = int(agi_port)
+	if recordings_folder is not None:
+		settings.recordings_folder = recordings_folder
 	settings.save(ignore_permissions=True)
 	frappe.db.commit()
 	return {
@@ -182,6 +189,18 @@ def call_log(
 	if found is None:
 		return None
 	return {k: (v if isinstance(v, (int, float, str)) or v is None else str(v)) for k, v in found.items()}
+
+
+def recording_of(call_log: str) -> dict:
+	"""Where the site's own recording door (``api.telephony.recording_path``, as Administrator) finds the
+	call's recording file, or why it refuses."""
+	from callcenter_app.api.telephony import recording_path
+
+	frappe.db.rollback()
+	try:
+		return {"path": recording_path(call_log)}
+	except frappe.ValidationError as e:
+		return {"error": f"{type(e).__name__}: {e}"}
 
 
 def pbx_agents(accounts: list[str] | None = None, timeout: float = 20) -> list[dict]:

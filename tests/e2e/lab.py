@@ -62,6 +62,11 @@ AGENTS = {
 	"bob": SipAccount("bob", "bob-lab-secret-0002", "Bob Agent", extension="1002"),
 	"dora": SipAccount("dora", "dora-lab-secret-0003", "Dora Operator", extension="1003"),
 }
+# A phone whose name is another's plus '-' and more (SIP usernames may hold '-'): listening to "ann" must
+# never reach its calls, though ChanSpy's channel prefix PJSIP/ann- matches PJSIP/ann-2-… too. In no queue
+# and not on the site: it only makes calls.
+NAMESAKE = SipAccount("ann-2", "ann-2-lab-secret-0005", "Ann Namesake", extension="1005")
+PHONES = {**AGENTS, NAMESAKE.username: NAMESAKE}
 QUEUES = (
 	CallQueue(
 		"support",
@@ -797,7 +802,7 @@ class Lab:
 		self.carrier_ami = AmiWatcher(self.ports.carrier_ami, "cc", self.secret, "carrier")
 		self.carrier_ami.start()
 		self.start_tail()
-		for account in AGENTS.values():
+		for account in PHONES.values():
 			phone = Phone(
 				account,
 				self.run / "phones" / account.username,
@@ -819,7 +824,7 @@ class Lab:
 		self.started_in = time.monotonic() - t0
 
 	def _write_pbx(self) -> None:
-		rendered = render_all(list(AGENTS.values()), list(QUEUES), AgiTarget(HOST, self.ports.agi))
+		rendered = render_all(list(PHONES.values()), list(QUEUES), AgiTarget(HOST, self.ports.agi))
 		self.rendered = dict(rendered.files)
 		files = {k: v.format(rtp_start=20000, rtp_end=24999, data=self.data) for k, v in COMMON_FILES.items()}
 		files.update(
@@ -889,7 +894,7 @@ class Lab:
 
 	def _all_registered(self) -> bool:
 		text = self.pbx.cli("pjsip show contacts", check=False)
-		return all(re.search(rf"Contact:\s+{name}/sip:", text) for name in AGENTS)
+		return all(re.search(rf"Contact:\s+{name}/sip:", text) for name in PHONES)
 
 	def stop(self) -> None:
 		for watcher in (self.pbx_ami, self.carrier_ami):

@@ -103,6 +103,37 @@ def test_supervisor_joins_a_connected_call(idle, mode):
 	lab.pbx_ami.wait(lambda e: e["Event"] == "ChanSpyStop", 10, "ChanSpyStop", mark)
 
 
+def test_listening_to_ann_never_reaches_her_namesake_s_call(idle):
+	"""ChanSpy(PJSIP/ann-) alone matches the channels of "ann-2" too (a SIP username may hold '-'): with ann
+	idle and ann-2 talking to bob, listening to ann must join nothing. Each endpoint's spy group (its own
+	name) and ChanSpy's g() keep the supervisor to ann's own calls."""
+	lab = idle
+	mark = lab.pbx_ami.mark()
+	lab.phones["ann-2"].dial("bob")
+	lab.pbx_ami.wait(
+		lambda e: e["Event"] == "BridgeEnter" and e.get("Channel", "").startswith("PJSIP/bob-"),
+		15,
+		"ann-2 talking to bob",
+		mark,
+	)
+	lab.desk(actions.spy("dora", "ann", "listen"))
+	lab.pbx_ami.wait(
+		lambda e: (
+			e["Event"] == "Newexten"
+			and e.get("Channel", "").startswith("PJSIP/dora-")
+			and e.get("Application") == "ChanSpy"
+		),
+		15,
+		"dora's phone in ChanSpy",
+		mark,
+	)
+	time.sleep(4)  # ChanSpy scans the channels about once a second
+	assert lab.pbx_ami.find(lambda e: e["Event"] == "ChanSpyStart", mark) == []
+	lab.phones["dora"].hangup()
+	lab.phones["ann-2"].hangup()
+	time.sleep(1)
+
+
 def test_attended_transfer_to_an_outside_number(idle):
 	"""Atxfer sends its target to the channel as DTMF, so only digits can be a target: an outside number
 	written as digits (no '+') reaches cc-transfer's _X. and the carrier."""

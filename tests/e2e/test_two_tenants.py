@@ -253,6 +253,11 @@ class TwoTenantLab(Lab):
 		self.members_at_connect: dict[str, list[tuple[str, str]]] = {}
 		self.queue_show_at_connect: dict[str, str] = {}
 
+	@property
+	def monitor(self) -> Path:
+		"""The PBX's monitor folder (astspooldir/monitor), where app_queue's MixMonitor records."""
+		return self.pbx.root / "spool" / "monitor"
+
 	def calls_of(self, prefix: str) -> Path:
 		return self.run / f"calls-{prefix or 'all'}.jsonl"
 
@@ -363,8 +368,10 @@ class TwoTenantLab(Lab):
 				}
 				for username, (extension, name) in AGENTS.items()
 			],
-			queues=[{"name": QUEUE, "strategy": "linear", "members": ["ann"]}],
+			queues=[{"name": QUEUE, "strategy": "linear", "members": ["ann"], "record": True}],
 			tenant_prefix=prefix,
+			# each site reads recordings from its own folder: app_queue writes <monitor>/<prefix>/<uid>.wav
+			recordings_folder=str(self.monitor / prefix),
 			agi_port=self.agi_ports[prefix],
 			ami_username=f"cc_{prefix}",  # one manager.conf user per site, as docs/multi-tenant.md advises
 		)
@@ -690,8 +697,20 @@ def test_each_did_reaches_its_own_site(tenants, report):
 			ROUTES[prefix],
 			DIDS[prefix],
 		), tail
+		recording = row.pop("recording")
 		for value in (*row.values(), *tail.values()):  # no PBX name of either site leaks into a record
 			assert not (isinstance(value, str) and re.search(r"\bt[ab]-", value)), (value, row, tail)
+		# the recording: in the site's own folder, named by the caller's channel, and found by the site's
+		# own recording door there (CC Settings' recordings folder is <monitor>/<prefix>)
+		uid = connects[prefix]["Uniqueid"]
+		assert recording == str(lab.monitor / prefix / f"{uid}.wav"), (recording, connects[prefix])
+		found = site_call(SITES[prefix], "recording_of", call_log=row["name"])
+		assert found == {"path": os.path.realpath(recording)}, found
+		assert os.path.getsize(recording) > 1000, recording
+	report["two_tenants_recordings"] = sorted(
+		str(p.relative_to(lab.monitor)) for p in lab.monitor.rglob("*.wav")
+	)
+	assert not list(lab.monitor.glob("*.wav")), "a recording outside the sites' folders"
 
 
 def test_site_a_presence_touches_only_its_members(tenants, report):

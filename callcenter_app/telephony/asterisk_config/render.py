@@ -356,6 +356,9 @@ def render_pjsip(accounts: Iterable[SipAccount], webrtc: WebRtc | None = None, t
 		out.append(f"\n[{u}]\ntype=endpoint\ncontext={t.name(AGENT_CONTEXT)}\ndisallow=all\n")
 		out.append(f"allow={','.join(a.codecs)}\nauth={u}\naors={u}\ncallerid={caller}\n")
 		out.append("direct_media=no\nrtp_symmetric=yes\nforce_rport=yes\nrewrite_contact=yes\n")
+		# every channel of this phone, ringing or calling, carries its name: the spy group ChanSpy matches
+		# exactly (cc-supervisor), where its channel-name prefix alone also matches "ann-2"'s for "ann"
+		out.append(f"set_var={SPY_GROUP}={u}\n")
 		if a.webrtc:
 			out.append("webrtc=yes\n" + "".join(f"{line}\n" for line in WEBRTC_MEDIA))
 			if webrtc is not None and webrtc.dtls_cert_file:
@@ -395,7 +398,8 @@ def render_queues(queues: Iterable[CallQueue], t: Tenant = ALONE) -> str:
 		out.append("setqueueentryvar=yes\nreportholdtime=no\n")
 		if q.record:
 			# app_queue records only with a monitor-format: MixMonitor from the answer, both sides mixed,
-			# file <uniqueid>.wav in Asterisk's monitor folder (CC Settings' recordings folder reads it)
+			# file <uniqueid>.wav in Asterisk's monitor folder, on a shared PBX in its <prefix>/ folder
+			# (CC Settings' recordings folder reads it)
 			out.append("monitor-format=wav\n")
 		# Members are dynamic: agents log in from the desk (QueueAdd, penalty = level) and the AMI
 		# bridge reconciles Asterisk with the logged-in agents after every (re)connect.
@@ -430,12 +434,21 @@ def _dial_out(exten: str, options: str, log: str, t: Tenant = ALONE) -> str:
 	)
 
 
+SPY_GROUP = "SPYGROUP"  # ChanSpy's g() option compares its groups with this channel variable, exactly
+
+
 def _spy(mode: str, options: str, t: Tenant = ALONE) -> str:
 	"""``<mode>-<agent>`` in cc-supervisor: the prefix written so its letters mean themselves (``n`` in
-	"listen" is a digit 2-9 in a pattern), the agent's name filtered before it reaches ChanSpy."""
+	"listen" is a digit 2-9 in a pattern), the agent's name filtered before it reaches ChanSpy. ChanSpy looks
+	at channels named ``PJSIP/<agent>-…`` and joins only one whose spy group (set on each endpoint,
+	:func:`render_pjsip`) is exactly the agent's endpoint: a name prefix alone lets "ann" match the channels of
+	"ann-2" (SIP usernames may hold '-')."""
 	prefix = f"{mode}-"
 	agent = f"${{FILTER({NAME_CHARS},${{EXTEN:{len(prefix)}}})}}"
-	return f"exten => _{literal(prefix)}.,1,ChanSpy(PJSIP/{t.sep}{agent}-,{options})\n same => n,Hangup()\n"
+	return (
+		f"exten => _{literal(prefix)}.,1,ChanSpy(PJSIP/{t.sep}{agent}-,{options}g({t.sep}{agent}))\n"
+		" same => n,Hangup()\n"
+	)
 
 
 def _extension_aliases(accounts: Iterable[SipAccount], t: Tenant = ALONE) -> str:
@@ -453,8 +466,14 @@ def render_extensions(agi: AgiTarget, accounts: Iterable[SipAccount] = (), t: Te
 	accounts = list(accounts)
 	aliases = _extension_aliases(accounts, t)
 	c = t.name  # every context, queue, endpoint and the trunk carry the site's prefix on a shared PBX
-	# the mark the AMI bridge of each site knows its calls by (telephony/tenant.py), inherited by every leg
-	mark = f" same => n,Set(__CC_TENANT={t.prefix})\n" if t.prefix else ""
+	# the mark the AMI bridge of each site knows its calls by (telephony/tenant.py), inherited by every leg;
+	# and the site's own recordings folder: a queue that records (app_queue's MixMonitor) writes
+	# <monitor folder>/<prefix>/<uniqueid>.wav, MixMonitor making the folder (docs/multi-tenant.md)
+	mark = (
+		f" same => n,Set(__CC_TENANT={t.prefix})\n same => n,Set(MONITOR_FILENAME={t.prefix}/${{UNIQUEID}})\n"
+		if t.prefix
+		else ""
+	)
 	host = f"[{agi.host}]" if ":" in agi.host else agi.host
 	agi_url = f"agi://{host}:{agi.port}/route"
 	inbound = (
@@ -485,7 +504,7 @@ include => {c("cc-internal")}
 {aliases}{_dial_out("_X.", "", "", t)}{_dial_out("_+X.", "", "", t)}
 ; Supervisors listen (q), whisper (w) or barge (B) on an agent's channel; the desk originates here only
 ; for users with a supervisor role. The trailing '-' keeps agent "ann" from matching "anna"'s channels
-; (PJSIP/ann-00000012).
+; (PJSIP/ann-00000012), the spy group g() from matching "ann-2"'s (PJSIP/ann-2-00000013).
 [{c(SPY_CONTEXT)}]
 {_spy("listen", "qE", t)}{_spy("whisper", "qwE", t)}{_spy("barge", "qBE", t)}
 ; Operators on progressive and predictive campaigns take calls without ringing: Queue's b() option runs

@@ -16,7 +16,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from lab import AGENTS, HOST, QUEUES, Lab, free_port, manager_conf, modules_conf, pjsip_lab_part
+from lab import AGENTS, HOST, PHONES, QUEUES, Lab, free_port, manager_conf, modules_conf, pjsip_lab_part
 
 from callcenter_app.telephony import actions
 from callcenter_app.telephony.asterisk_config.render import AgiTarget, SipAccount, WebRtc, render_all
@@ -110,7 +110,7 @@ class WebRtcLab(Lab):
 		self.browser: Browser | None = None
 
 	def _write_pbx(self) -> None:
-		accounts = [*AGENTS.values(), WEB]
+		accounts = [*PHONES.values(), WEB]
 		webrtc = WebRtc(HOST, self.http_port)
 		if self.tls:
 			keys = self.pbx.root / "keys"
