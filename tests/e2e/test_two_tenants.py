@@ -916,3 +916,40 @@ def test_site_a_blind_transfer_reaches_its_own_bob(tenants, report):
 	transfers = json.loads(row["transfers"] or "[]")
 	assert [(t["kind"], t["to"]) for t in transfers] == [("blind", "bob")], transfers
 	assert (row["status"], row["queue"], row["agent_interface"]) == ("answered", QUEUE, "PJSIP/ann"), row
+
+
+def test_each_site_s_supervisor_listens_to_its_own_ann(tenants, report):
+	"""Both sites' ann on a call at once; each site's desk asks its bob to listen to ``ann`` (the spy Originate
+	through the site's one-shot session): ta-bob joins ta-ann's call and tb-bob joins tb-ann's, never the other
+	site's, though both agents are called "ann" (ChanSpy's PJSIP/<p>-ann- prefix and the spy group <p>-ann)."""
+	lab = tenants
+	lab.reset()
+	run = f"{os.getpid() % 100000:05d}"
+	callers = {"ta": f"+37064{run}1", "tb": f"+37064{run}2"}
+	mark = lab.pbx_ami.mark()
+	for prefix in SITES:
+		lab.call_in_tenant(prefix, callers[prefix], hold=40)
+	agents = {}
+	for prefix in SITES:
+		agents[prefix] = lab.pbx_ami.wait(
+			lambda e, prefix=prefix: e["Event"] == "AgentConnect" and e.get("CallerIDNum") == callers[prefix],
+			25,
+			f"site {prefix}'s call connected to its ann",
+			mark,
+		)["DestChannel"]
+	spies = {}
+	for prefix in SITES:
+		spy_mark = lab.pbx_ami.mark()
+		with lab.tenant_session(prefix) as s:
+			s.action(*_fields(actions.spy("bob", "ann", "listen")))
+		spies[prefix] = lab.pbx_ami.wait(
+			lambda e: e["Event"] == "ChanSpyStart", 15, f"site {prefix}'s bob listening", spy_mark
+		)
+	report["two_tenants_spy"] = {
+		p: {k: spies[p].get(k) for k in ("SpyerChannel", "SpyeeChannel")} | {"ann": agents[p]} for p in SITES
+	}
+	lab.reset()
+	for prefix in SITES:
+		assert agents[prefix].startswith(f"PJSIP/{prefix}-ann-"), agents
+		assert spies[prefix]["SpyerChannel"].startswith(f"PJSIP/{prefix}-bob-"), spies[prefix]
+		assert spies[prefix]["SpyeeChannel"] == agents[prefix], (spies[prefix], agents)
