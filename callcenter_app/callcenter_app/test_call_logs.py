@@ -6,7 +6,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from callcenter_app.telephony.call_logs.service import upsert_call_logs
-from callcenter_app.test_utils import recorded_call
+from callcenter_app.test_utils import make_call_queue, recorded_call
 
 
 class TestCallLogUpsert(FrappeTestCase):
@@ -52,6 +52,39 @@ class TestCallLogUpsert(FrappeTestCase):
 		start = frappe.db.get_value("CC Call Log", record["linkedid"], "start")
 		# the recording started at 09:17:19 UTC on 2026-11-22, 11:17:19 in Vilnius
 		self.assertEqual(start.strftime("%Y-%m-%d %H:%M:%S"), "2026-11-22 11:17:19")
+
+	def test_a_recovered_call_of_a_recording_queue_finds_its_file(self):
+		"""A record recovered from the PBX's logs names no recording; the file app_queue wrote is
+		<linkedid>.wav in the recordings folder: the log points at it, when the queue records and the file
+		is there (a live two-tenant run showed a recovered call without it)."""
+		import os
+		import tempfile
+
+		make_call_queue("qt-rec", [])
+		frappe.db.set_value("CC Call Queue", "qt-rec", "record_calls", 1)
+		make_call_queue("qt-norec", [])
+		with tempfile.TemporaryDirectory() as folder:
+			frappe.db.set_single_value("CC Settings", "recordings_folder", folder)
+			base = {**recorded_call(), "recording": "", "complete": False}
+			cases = {
+				"rec.1": ("qt-rec", True),  # found
+				"rec.2": ("qt-rec", False),  # the file is not there
+				"rec.3": ("qt-norec", True),  # the queue does not record
+			}
+			for linkedid, (queue, with_file) in cases.items():
+				if with_file:
+					with open(os.path.join(folder, f"{linkedid}.wav"), "wb") as f:
+						f.write(b"RIFF")
+				upsert_call_logs([{**base, "linkedid": linkedid, "queue": queue}])
+			got = {k: frappe.db.get_value("CC Call Log", k, "recording") for k in cases}
+			self.assertEqual(
+				got, {"rec.1": os.path.join(os.path.realpath(folder), "rec.1.wav"), "rec.2": "", "rec.3": ""}
+			)
+			# a live record's own file name is kept; writing the recovered one again changes nothing
+			upsert_call_logs([{**base, "linkedid": "rec.4", "queue": "qt-rec", "recording": "/pbx/x.wav"}])
+			self.assertEqual(frappe.db.get_value("CC Call Log", "rec.4", "recording"), "/pbx/x.wav")
+			again = upsert_call_logs([{**base, "linkedid": "rec.1", "queue": "qt-rec"}])
+			self.assertEqual(again["unchanged"], 1)
 
 	def test_bad_record_is_refused_alone(self):
 		good = recorded_call()

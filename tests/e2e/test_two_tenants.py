@@ -854,6 +854,9 @@ def test_site_b_recovers_only_its_own_call_from_the_shared_logs(tenants, report)
 	recovered = logs["tb"][0]
 	assert recovered["complete"] == 0, recovered  # from the logs, not from live events
 	assert (recovered["status"], recovered["queue"]) == ("answered", QUEUE), recovered
+	# the logs name no recording: the site finds the file its queue wrote, in its own folder
+	recording = recovered.pop("recording")
+	assert recording == os.path.realpath(lab.monitor / "tb" / f"{recovered['name']}.wav"), recording
 	for value in recovered.values():
 		assert not (isinstance(value, str) and re.search(r"\bt[ab]-", value)), recovered
 

@@ -5,6 +5,7 @@ tickets; and which calls are written already (for recovery)."""
 from __future__ import annotations
 
 import logging
+import os
 
 import frappe
 
@@ -107,6 +108,8 @@ def _upsert_call_log(record: dict, timezone: str, agents: dict[str, str]) -> str
 
 	values = call_log_values(record, timezone)
 	values["agent"] = agents.get(values["agent_interface"])
+	if not values.get("recording"):
+		values["recording"] = queue_recording(values) or values.get("recording")
 	for key in INT_FIELDS:  # Frappe's Int columns are NOT NULL: an unknown time is stored as 0
 		values[key] = values[key] or 0
 	name = values["linkedid"]
@@ -122,6 +125,22 @@ def _upsert_call_log(record: dict, timezone: str, agents: dict[str, str]) -> str
 		frappe.db.set_value("CC Call Log", name, changed)
 		return "updated"
 	return "unchanged"
+
+
+def queue_recording(values: dict) -> str | None:
+	"""The file a recording queue wrote for an answered call whose record does not name it: a call recovered
+	from the PBX's logs after a bridge outage (queue_log and the CDRs carry no ``MIXMONITOR_FILENAME``).
+	app_queue names it after the caller's channel, the call's first, whose uniqueid is the Linkedid:
+	``<uniqueid>.wav`` in the recordings folder (on a shared PBX the site's own ``<prefix>/`` folder, which is
+	then the site's recordings folder). Only when that file is there; None otherwise."""
+	if values.get("status") != "answered" or not values.get("queue"):
+		return None
+	if not frappe.db.get_value("CC Call Queue", values["queue"], "record_calls"):
+		return None
+	from callcenter_app.ops.personal_data.service import recording_file
+
+	path = recording_file(f"{values['linkedid']}.wav")
+	return path if path and os.path.isfile(path) else None
 
 
 def _differs(old, new) -> bool:
