@@ -84,3 +84,16 @@ def test_form_script_defines_setup_form_with_the_actions():
 	bundle = FORM_SCRIPT.with_name("ticket.js").read_text()
 	for action in ("call", "sms", "snooze", "reactivate", "clock", "transfer"):
 		assert re.search(rf"^\t(async )?{action}\(", bundle, re.M), action
+
+
+def test_header_rules_keep_helpdesks_header_on_one_line():
+	"""The bundle's style holds the header rules (buttons keep their labels, a long subject gives way), scoped
+	to Helpdesk's page header; the layout itself is checked in Chromium (tests/e2e/helpdesk/run.cjs)."""
+	style = FORM_SCRIPT.with_name("style.js").read_text()
+	header = style.split("export const HEADER_CSS = `", 1)[1].split("`;", 1)[0]
+	css = style.split("export const CSS = `", 1)[1]
+	assert "${HEADER_CSS}" in css
+	rules = [r.strip() for r in header.split("}") if r.strip()]
+	assert rules and all(r.startswith("#app-header") for r in rules), rules
+	assert re.search(r"div:last-child button \{ white-space: nowrap; \}", header)
+	assert re.search(r"div:first-child,[^{]*\{ min-width: 0; \}", header)

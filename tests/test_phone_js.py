@@ -1,5 +1,6 @@
-"""The phone bar's JavaScript core (public/js/phone/) under ``node --test tests/js/``: the state machine
-against a fake JsSIP, the one-tab lease. Skipped where node (18 or newer) is missing, so CI without node
+"""The app's JavaScript under ``node --test tests/js/``: the phone bar's core (public/js/phone/), its state
+machine against a fake JsSIP and the one-tab lease; the /helpdesk ticket actions (the HD Form Script run
+and sorted the way Helpdesk does). Skipped where node (18 or newer) is missing, so CI without node
 still runs the pure suite."""
 
 import re

@@ -48,6 +48,8 @@ class TestFormScript(FrappeTestCase):
 		self.assertEqual((rows[0].dt, rows[0].apply_to, rows[0].enabled), ("HD Ticket", "Form", 1))
 		self.assertFalse(rows[0].apply_to_customer_portal)
 		self.assertIn("function setupForm", rows[0].script)
+		# Call contact a button, the other tools in Helpdesk's grouped dropdown (docs/helpdesk-ui.md)
+		self.assertIn('buttonLabel: "Call center"', rows[0].script)
 
 		# an older text (an earlier version of the app) is replaced on migrate; the admin's switch stays off
 		frappe.db.set_value("HD Form Script", service.FORM_SCRIPT, {"script": "old", "enabled": 0})

@@ -4,6 +4,7 @@ the bench's sites folder (PYTHONPATH = this repository):
 	cd frappe-bench/sites && PYTHONPATH=/path/to/repo ../env/bin/python /path/to/repo/tests/e2e/helpdesk/fixtures.py \
 		hd.localhost setup --ami-port 15038 --sms-url http://127.0.0.1:18025/send
 	... fixtures.py hd.localhost state TICKET          # the ticket's snooze, assignees, SMS messages (JSON)
+	... fixtures.py hd.localhost subject TICKET TEXT   # the ticket's subject (the header check's long title)
 	... fixtures.py hd.localhost ring                  # the AMI bridge's ringing notice for the agent
 	... fixtures.py hd.localhost queue                 # a new ticket waiting in the manual team
 
@@ -126,7 +127,16 @@ def state(ticket: str) -> dict:
 	row = frappe.db.get_value(
 		"HD Ticket",
 		ticket,
-		["name", "status", "cc_snoozed", "cc_snoozed_until", "cc_snooze_reason", "cc_snoozed_by", "_assign"],
+		[
+			"name",
+			"subject",
+			"status",
+			"cc_snoozed",
+			"cc_snoozed_until",
+			"cc_snooze_reason",
+			"cc_snoozed_by",
+			"_assign",
+		],
 		as_dict=True,
 	)
 	sms = frappe.get_all(
@@ -136,6 +146,13 @@ def state(ticket: str) -> dict:
 		order_by="creation",
 	)
 	return {"ticket": row, "assignees": json.loads(row._assign or "[]"), "sms": sms}
+
+
+def subject(ticket: str, text: str) -> dict:
+	"""A ticket's subject (the header check's long title), as Helpdesk's subject dialog sets it."""
+	frappe.db.set_value("HD Ticket", ticket, "subject", text)
+	frappe.db.commit()
+	return {"ticket": ticket, "subject": text}
 
 
 def ring() -> dict:
@@ -157,8 +174,9 @@ def ring() -> dict:
 def main() -> None:
 	parser = argparse.ArgumentParser()
 	parser.add_argument("site")
-	parser.add_argument("what", choices=("setup", "state", "ring", "queue"))
+	parser.add_argument("what", choices=("setup", "state", "subject", "ring", "queue"))
 	parser.add_argument("ticket", nargs="?")
+	parser.add_argument("text", nargs="?")
 	parser.add_argument("--ami-port", type=int, default=15038)
 	parser.add_argument("--sms-url", default="http://127.0.0.1:18025/send")
 	args = parser.parse_args()
@@ -170,6 +188,8 @@ def main() -> None:
 			out = setup(args.ami_port, args.sms_url)
 		elif args.what == "state":
 			out = state(args.ticket)
+		elif args.what == "subject":
+			out = subject(args.ticket, args.text)
 		elif args.what == "ring":
 			out = ring()
 		else:

@@ -12,6 +12,7 @@ import json
 import pathlib
 import sys
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -26,7 +27,8 @@ def sms_gateway(port: int, log: pathlib.Path) -> ThreadingHTTPServer:
 			form = {k: v[0] for k, v in parse_qs(body).items()}
 			with log.open("a") as f:
 				f.write(json.dumps({"path": self.path, "form": form}) + "\n")
-			answer = json.dumps({"id": f"gw-{sum(1 for _ in log.open())}"}).encode()
+			# a message id unique across lab runs: the site keeps (provider, id) unique (CC SMS Message.dedupe_key)
+			answer = json.dumps({"id": f"gw-{uuid.uuid4().hex[:12]}"}).encode()
 			self.send_response(200)
 			self.send_header("Content-Type", "application/json")
 			self.send_header("Content-Length", str(len(answer)))

@@ -1,3 +1,15 @@
+// Helpdesk's page header (its LayoutHeader: #app-header > header, the title left, the buttons right) on
+// one line however long the ticket's subject: the buttons keep their labels whole and a long subject ends
+// in "…" (click it for the whole subject, as before) instead of running under them. Styles only, no DOM
+// change; where a Helpdesk version has no such header the rules match nothing.
+export const HEADER_CSS = `
+#app-header > header { gap: 8px; }
+#app-header > header > div:first-child, #app-header .breadcrumbs button,
+	#app-header .breadcrumbs button > span { min-width: 0; }
+#app-header .breadcrumbs button > span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+#app-header > header > div:last-child button { white-space: nowrap; }
+`;
+
 // The dock, dialogs, toasts and popup in /helpdesk: our own class names, Helpdesk's look (frappe-ui grays).
 export const CSS = `
 .cc-hd-dock { position: fixed; right: 16px; bottom: 16px; z-index: 40; display: flex; flex-direction: column;
@@ -48,7 +60,7 @@ export const CSS = `
 .cc-hd-popup-who { font-size: 15px; font-weight: 600; margin-top: 8px; }
 .cc-hd-popup-who a, .cc-hd-popup-tickets a { color: inherit; text-decoration: underline; }
 .cc-hd-popup-tickets ul { padding-left: 18px; margin: 4px 0 0; list-style: disc; }
-`;
+${HEADER_CSS}`;
 
 export function addStyle(doc = document) {
 	if (doc.getElementById("cc-hd-style")) return;
