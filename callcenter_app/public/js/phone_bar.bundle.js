@@ -22,30 +22,28 @@ function browserLease() {
 
 function mountInDesk() {
 	if (window.callcenter_phone.bar || !(frappe.boot && frappe.boot.callcenter_phone_bar)) return;
-	const lease = browserLease();
-	const bar = mountPhoneBar(document.body, {
-		JsSIP,
+	window.callcenter_phone.bar = mount(document.body, {
 		api: fetchApi(() => frappe.csrf_token),
-		lease,
-		floating: true,
 		links: {
 			contact: (name) => `/app/contact/${encodeURIComponent(name)}`,
 			ticket: (name) => `/app/hd-ticket/${encodeURIComponent(name)}`,
 		},
 	});
-	window.callcenter_phone.bar = bar;
-	window.addEventListener("pagehide", () => bar.phone.stop());
 }
 
-// For /helpdesk's dock (and tests): mount(container, {api, links, floating}) with this bundle's JsSIP and
-// the browser's one-tab lease filled in.
+// For the desk, /helpdesk's dock (and tests): mount(container, {api, links, where}) with this bundle's JsSIP
+// and the browser's one-tab lease filled in. Leaving the page (a reload too) stops the phone and gives the
+// lease back at once: else the reloaded page found its own old lease still running and waited, saying
+// "Phone active in another tab", until it ran out (/helpdesk's dock did not stop it).
 function mount(container, options = {}) {
-	return mountPhoneBar(container, {
+	const bar = mountPhoneBar(container, {
 		JsSIP,
 		lease: browserLease(),
 		floating: options.where !== "helpdesk",
 		...options,
 	});
+	window.addEventListener("pagehide", () => bar.phone.stop());
+	return bar;
 }
 
 window.callcenter_phone = { JsSIP, createPhone, createLease, fetchApi, mountPhoneBar: mount, mount, bar: null };

@@ -213,6 +213,13 @@ async function checkHeader(what, width, height, shot, p = page) {
 	await snoozeDialog.getByRole("button", { name: "Snooze" }).click();
 	await reloaded;
 	await callButton.waitFor({ timeout: 20000 });
+	// the reloaded page has the phone at once: the page it replaced gave its lease back when it went
+	// (before, /helpdesk's dock kept it, and the new page said "Phone active in another tab" for up to 8 s)
+	const phoneNow = page.getByTestId("cc-phone");
+	await phoneNow.locator(".cc-phone-status").waitFor({ timeout: 5000 }).catch(() => {});
+	await page.waitForTimeout(500);
+	const afterReload = (await phoneNow.innerText()).replace(/\s+/g, " ");
+	check("after a reload the phone is this page's at once", !/another tab/i.test(afterReload), afterReload.slice(0, 120));
 	const snoozed = fixtures("state", String(data.ticket)).ticket;
 	check("HD Ticket snoozed by the agent", snoozed.cc_snoozed === 1 && snoozed.cc_snoozed_by === data.agent,
 		`until ${snoozed.cc_snoozed_until}, reason "${snoozed.cc_snooze_reason}"`);
