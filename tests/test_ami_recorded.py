@@ -568,3 +568,33 @@ def test_an_attended_transfer_to_an_extension_names_the_colleague_it_reached():
 	assert _named_target(call, info) == {**info, "to": "bob", "extension": "1002"}
 	assert _named_target(call, {**info, "to": "37060000001"})["to"] == "37060000001"  # an outside number
 	assert _named_target(call, {**info, "kind": "blind"})["to"] == "1002"
+
+
+def test_a_supervisor_listening_is_no_call_of_its_own():
+	"""A live lab capture (tests/data/asterisk/supervisor_listens.events.json: the PBX's AMI events of a queue
+	call answered by ann, dora listening through the desk's spy Originate into cc-supervisor): the spy session
+	is a call of its own (its Linkedid), which became an inbound "missed" CC Call Log from "listen" — in the
+	missed-call lists and the call-to-ticket rules. Now only the customer's call is recorded, as before."""
+	data = json.loads((RECORDINGS / "supervisor_listens.events.json").read_text())
+	events = data["events"]
+	assert {e.get("Linkedid") for e in events if e.get("Linkedid")} == {"1796422676.0", "1796422676.2"}
+	assert any(e["Event"] == "ChanSpyStart" for e in events)
+	tracker = CallTracker()
+	out = tracker.feed_all(events) + tracker.finish_all()
+	assert [(r.linkedid, r.caller, r.status, r.direction) for r in out] == [
+		("1796422676.0", data["caller"], "answered", "inbound")
+	]
+	assert out[0].agent_interface == "PJSIP/ann" and tracker.supervision == 1
+	# the same session recovered from Asterisk's CDRs after a bridge outage: not a call either
+	spy = (
+		'"","listen","listen-ann","cc-supervisor","""Listen ann"" <listen>","PJSIP/dora-00000002","",'
+		'"ChanSpy","PJSIP/ann-,qEg(ann)","2026-12-04 22:17:58","2026-12-04 22:17:58","2026-12-04 22:18:01",'
+		'3,3,"ANSWERED","DOCUMENTATION","1796422678.2","","","1796422678.2",3'
+	)
+	rows = recovery.read_cdr_csv([spy], "UTC")
+	assert len(rows) == 1
+	assert recovery.recover([], rows) == []
+	dialled = recovery.read_cdr_csv(
+		[spy.replace('"ChanSpy","PJSIP/ann-,qEg(ann)"', '"Dial","PJSIP/bob,30"')], "UTC"
+	)
+	assert len(recovery.recover([], dialled)) == 1  # the control: the same row as a call is recorded

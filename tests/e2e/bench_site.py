@@ -34,6 +34,7 @@ CALL_LOG_FIELDS = [
 	"start",
 	"end",
 	"recording",
+	"campaign",
 ]
 
 

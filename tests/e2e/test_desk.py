@@ -93,7 +93,7 @@ def test_attended_transfer_records_the_target(idle):
 @pytest.mark.parametrize("mode", ["listen", "whisper", "barge"])
 def test_supervisor_joins_a_connected_call(idle, mode):
 	lab = idle
-	_caller, call = _connected_inbound(lab)
+	caller, call = _connected_inbound(lab)
 	mark = lab.pbx_ami.mark()
 	lab.desk(actions.spy("dora", "ann", mode))
 	start = lab.pbx_ami.wait(lambda e: e["Event"] == "ChanSpyStart", 15, f"ChanSpyStart ({mode})", mark)
@@ -101,6 +101,12 @@ def test_supervisor_joins_a_connected_call(idle, mode):
 	assert start["SpyeeChannel"] == call.agent_channel
 	lab.phones["dora"].hangup()
 	lab.pbx_ami.wait(lambda e: e["Event"] == "ChanSpyStop", 10, "ChanSpyStop", mark)
+	# the listening is no call of its own: only the customer's call is recorded (it was an inbound
+	# "missed" call from "listen" too)
+	lab.hangup_carrier()
+	lab.wait_record(lambda r: r["caller"] == caller, 25)
+	time.sleep(2)
+	assert [r for r in lab.records() if r["caller"] == mode] == []
 
 
 def test_listening_to_ann_never_reaches_her_namesake_s_call(idle):

@@ -39,6 +39,7 @@ import pytest
 from lab import (
 	COMMON_FILES,
 	HOST,
+	PERSON,
 	ROOT,
 	SYSTEM_DOCS,
 	AmiWatcher,
@@ -46,6 +47,7 @@ from lab import (
 	Phone,
 	Proc,
 	app_env,
+	callee,
 	free_sip_port,
 	make_sounds,
 	manager_conf,
@@ -927,6 +929,7 @@ def test_each_site_s_supervisor_listens_to_its_own_ann(tenants, report):
 	site's, though both agents are called "ann" (ChanSpy's PJSIP/<p>-ann- prefix and the spy group <p>-ann)."""
 	lab = tenants
 	lab.reset()
+	since = {p: site_call(SITES[p], "now") for p in SITES}
 	run = f"{os.getpid() % 100000:05d}"
 	callers = {"ta": f"+37064{run}1", "tb": f"+37064{run}2"}
 	mark = lab.pbx_ami.mark()
@@ -956,3 +959,125 @@ def test_each_site_s_supervisor_listens_to_its_own_ann(tenants, report):
 		assert agents[prefix].startswith(f"PJSIP/{prefix}-ann-"), agents
 		assert spies[prefix]["SpyerChannel"].startswith(f"PJSIP/{prefix}-bob-"), spies[prefix]
 		assert spies[prefix]["SpyeeChannel"] == agents[prefix], (spies[prefix], agents)
+	# each site logs its customer's call and nothing of the listening (it was an inbound "missed" call
+	# from "listen"), and the next test starts with these logs written
+	for prefix in SITES:
+		assert site_call(SITES[prefix], "call_log", caller=callers[prefix], complete=True), prefix
+	time.sleep(3)
+	logs = {p: [r["caller"] for r in call_logs(SITES[p], since[p])] for p in SITES}
+	report["two_tenants_spy"]["call_logs"] = logs
+	assert logs == {p: [callers[p]] for p in SITES}, logs
+
+
+def _anns_call(lab, prefix: str):
+	"""ann's connected call as the site sees it (its one-shot session: names without the prefix)."""
+
+	def connected():
+		with contextlib.suppress(Exception), lab.tenant_session(prefix) as s:
+			call = actions.agent_call(s.action_list("CoreShowChannels"), "ann")
+			return call if call.peer_channel else None
+		return None
+
+	return wait_until(connected, 20, f"ann's call as site {prefix} sees it", every=0.3)
+
+
+def test_site_a_attended_transfer_reaches_its_own_bob(tenants, report):
+	"""Site A's ann consults bob by his extension (Atxfer dials it as key presses into site A's cc-transfer,
+	where 1002 is site A's bob), then hangs up: the caller is with ta-bob; tb-bob never rings; the transfer is
+	on site A's CC Call Log only."""
+	lab = tenants
+	lab.reset()
+	since = {p: site_call(SITES[p], "now") for p in SITES}
+	run = f"{os.getpid() % 100000:05d}"
+	caller = f"+37065{run}1"
+	mark = lab.pbx_ami.mark()
+	lab.call_in_tenant("ta", caller, hold=40)
+	call = _anns_call(lab, "ta")
+	time.sleep(2)
+	with lab.tenant_session("ta") as s:
+		s.action(*_fields(actions.attended_transfer(call, AGENTS["bob"][0])))
+	bob_leg = lab.pbx_ami.wait(
+		lambda e: e["Event"] == "Newchannel" and "bob-" in e.get("Channel", ""),
+		15,
+		"a bob's phone rung",
+		mark,
+	)
+	lab.pbx_ami.wait(
+		lambda e: e["Event"] == "BridgeEnter" and e.get("Channel") == bob_leg["Channel"],
+		15,
+		"bob talking to ann",
+		mark,
+	)
+	time.sleep(2)
+	lab.phones["ta-ann"].hangup()  # ann hangs up: the caller goes to bob
+	done = lab.pbx_ami.wait(lambda e: e["Event"] == "AttendedTransfer", 10, "AttendedTransfer", mark)
+	time.sleep(2)
+	lab.hangup_carrier()
+	lab.wait_idle(30)
+	wait_until(lambda: call_logs(SITES["ta"], since["ta"]) or None, 25, "site A's CC Call Log", every=1)
+	time.sleep(2)
+	logs = {p: call_logs(SITES[p], since[p]) for p in SITES}
+	channels = [e.get("Channel") for e in lab.pbx_ami.find(lambda e: e["Event"] == "Newchannel", mark)]
+	report["two_tenants_attended_transfer"] = {
+		"result": done.get("Result"),
+		"channels": channels,
+		"site A": logs["ta"],
+		"site B": logs["tb"],
+	}
+	assert done.get("Result") == "Success", done
+	assert bob_leg["Channel"].startswith("PJSIP/ta-bob-"), bob_leg
+	assert not any(c.startswith("PJSIP/tb-") for c in channels), channels
+	assert logs["tb"] == [], logs["tb"]
+	assert [r["caller"] for r in logs["ta"]] == [caller], logs["ta"]
+	transfers = json.loads(logs["ta"][0]["transfers"] or "[]")
+	assert [(t["kind"], t["to"]) for t in transfers] == [("attended", "bob")], transfers
+
+
+def test_site_a_campaign_call_reaches_its_own_operator(tenants, report):
+	"""Site A's dialer places a campaign call (originate_campaign_call through site A's session, as the dialer
+	process does): out through ta-trunk, answered, into ta-cc-dialer and site A's queue ``support``, where
+	ta-ann takes it; site A's CC Call Log is an outbound call of the campaign; site B sees nothing."""
+	lab = tenants
+	lab.reset()
+	since = {p: site_call(SITES[p], "now") for p in SITES}
+	number = callee(PERSON, 3)  # the carrier's person stays 12 s
+	run = f"{os.getpid() % 100000:05d}"
+	attempt = f"LAB-{run}"
+	mark = lab.pbx_ami.mark()
+	with lab.tenant_session("ta") as s:
+		s.action(
+			*_fields(
+				actions.originate_campaign_call(
+					number, QUEUE, "Lab campaign", f"C-{run}", attempt, caller_id="+37052000011"
+				)
+			)
+		)
+	connect = lab.pbx_ami.wait(
+		lambda e: e["Event"] == "AgentConnect" and e.get("Queue", "").endswith(QUEUE),
+		30,
+		"the campaign call connected to an operator",
+		mark,
+	)
+	lab.hangup_carrier()
+	lab.wait_idle(30)
+	row = wait_until(
+		lambda: next(iter(call_logs(SITES["ta"], since["ta"])), None), 25, "site A's log", every=1
+	)
+	time.sleep(2)
+	logs = {p: call_logs(SITES[p], since[p]) for p in SITES}
+	channels = [e.get("Channel") for e in lab.pbx_ami.find(lambda e: e["Event"] == "Newchannel", mark)]
+	report["two_tenants_campaign_call"] = {
+		"agent_connect": {k: connect.get(k) for k in ("Queue", "Interface", "Channel", "DestChannel")},
+		"channels": channels,
+		"site A": logs["ta"],
+		"site B": logs["tb"],
+	}
+	assert (connect["Queue"], connect["Interface"]) == (f"ta-{QUEUE}", "PJSIP/ta-ann"), connect
+	assert connect["Channel"].startswith("PJSIP/ta-trunk-"), connect
+	assert not any(c.startswith("PJSIP/tb-") for c in channels), channels
+	assert logs["tb"] == [], logs["tb"]
+	assert len(logs["ta"]) == 1, logs["ta"]
+	row = logs["ta"][0]
+	assert (row["direction"], row["status"], row["queue"]) == ("outbound", "answered", QUEUE), row
+	assert row["agent_interface"] == "PJSIP/ann", row
+	assert row["campaign"] == "Lab campaign", row

@@ -94,7 +94,10 @@ QUEUE_EVENTS = frozenset(
 		"AgentDump",
 	}
 )
-APPS = frozenset({"VoiceMail", "Queue", "Dial", "AGI", "MixMonitor"})
+APPS = frozenset({"VoiceMail", "Queue", "Dial", "AGI", "MixMonitor", "ChanSpy"})
+# a call whose channel ran ChanSpy is a supervisor listening, whispering or barging in (the desk's spy
+# Originate into cc-supervisor, a call of its own): no customer call, so no record (the spied call has its own)
+SUPERVISION_APP = "ChanSpy"
 _APP_NAMES = {app.lower(): app for app in APPS}
 STATUSES = ("answered", "missed", "abandoned", "voicemail", "failed")
 LEG_OUTCOMES = (
@@ -252,6 +255,7 @@ class CallTracker:
 		self.members: dict[str, tuple[str, str]] = {}
 		self.events = 0
 		self.ignored = 0
+		self.supervision = 0  # spy sessions finished without a record
 		self.rejected = 0  # events skipped for an impossible Timestamp
 
 	# --- input ------------------------------------------------------------------------------------------
@@ -304,7 +308,7 @@ class CallTracker:
 				continue
 			taken.add(linkedid)  # a call can be in the heap twice: finish it once
 			done.append(call)
-		return [self._finish(c) for c in done]
+		return [r for r in map(self._finish, done) if r is not None]
 
 	def flush(self, now: float | None = None) -> list[CallRecord]:
 		"""On an idle line the event clock stops: move it on by the wall-clock time since the last event
@@ -316,7 +320,8 @@ class CallTracker:
 
 	def finish_all(self) -> list[CallRecord]:
 		"""Every call whose channels all hung up, whatever the grace (end of a replay, shutdown)."""
-		return [self._finish(c) for c in list(self.calls.values()) if c.over()]
+		done = [c for c in list(self.calls.values()) if c.over()]
+		return [r for r in map(self._finish, done) if r is not None]
 
 	def resync(
 		self,
@@ -403,7 +408,7 @@ class CallTracker:
 				if ch.hung_up is None and ch.uniqueid not in live_uids:
 					ch.hung_up = min(now, ended_at.get(linkedid, now))
 					call.resynced = True
-		return [self._finish(c) for c in list(self.calls.values()) if c.over()]
+		return self.finish_all()
 
 	def _apply_history(
 		self, history: Iterable[dict], live_uids: set[str], recorded: Callable[[str], bool] | None
@@ -525,8 +530,13 @@ class CallTracker:
 		if key and name and (len(self.members) < MEMBERS_KEPT or key in self.members):
 			self.members[key] = (interface, name)
 
-	def _finish(self, call: _Call) -> CallRecord:
-		record = derive(call, self.members)
+	def _finish(self, call: _Call) -> CallRecord | None:
+		"""The call's record (None for a supervisor's spy session: :data:`SUPERVISION_APP`), and the call
+		forgotten."""
+		supervision = any(app == SUPERVISION_APP for _t, _u, app, _d in call.apps)
+		record = None if supervision else derive(call, self.members)
+		if supervision:
+			self.supervision += 1
 		del self.calls[call.linkedid]
 		for uid in call.channels:
 			self.linked.pop(uid, None)

@@ -81,7 +81,7 @@ MASTER_CSV_COLUMNS = (
 	"sequence",
 )
 _MAX_ID = 140
-_APPS = {"voicemail": "VoiceMail", "queue": "Queue", "dial": "Dial"}
+_APPS = {"voicemail": "VoiceMail", "queue": "Queue", "dial": "Dial", "chanspy": "ChanSpy"}
 
 
 @dataclass(frozen=True)
