@@ -598,3 +598,37 @@ def test_a_supervisor_listening_is_no_call_of_its_own():
 		[spy.replace('"ChanSpy","PJSIP/ann-,qEg(ann)"', '"Dial","PJSIP/bob,30"')], "UTC"
 	)
 	assert len(recovery.recover([], dialled)) == 1  # the control: the same row as a call is recorded
+
+
+def test_an_outbound_call_s_caller_is_the_number_it_dialled():
+	"""``caller`` is the customer's number in both directions: an outbound call's is CC_NUMBER (the agents'
+	dialplan sets it before dialling out; the dialer's Originate sends it), its first value, not one a later
+	transfer dialled; ``did`` the caller ID it presented. An inbound call keeps its caller and DID whatever
+	CC_NUMBER a transfer to an outside number set. (The live lab found outbound records whose caller was
+	the agent's account or the presented caller ID: billing rated that, the contact history missed them.)"""
+
+	def with_numbers(name: str, numbers: list[str]) -> dict[str, CallRecord]:
+		"""The recording with CC_NUMBER set to each of ``numbers`` in turn on its first call, 1 s apart."""
+		frames = recorded_frames(name)
+		first = next(m for m in frames if m.get("Event") == "Newexten" and m.get("Linkedid"))
+		extra = [
+			{
+				**first,
+				"Event": "VarSet",
+				"Variable": "CC_NUMBER",
+				"Value": n,
+				"Timestamp": f"{float(first['Timestamp']) + i:.6f}",
+			}
+			for i, n in enumerate(numbers)
+		]
+		return records_of(sorted([*frames, *extra], key=lambda m: float(m.get("Timestamp", 0))))
+
+	outbound = with_numbers("inherited_vars", ["+37060000001", "+37060000002"])  # then a transfer dialled
+	first = min(outbound.values(), key=lambda r: r.start)
+	before = min(records_of(recorded_frames("inherited_vars")).values(), key=lambda r: r.start)
+	assert first.direction == "outbound" and first.caller == "+37060000001", first
+	assert first.did == before.caller == "5550100"  # the caller ID the call presented
+	(inbound,) = with_numbers("answered", ["+37069999999"]).values()
+	(plain,) = records_of(recorded_frames("answered")).values()
+	assert inbound.direction == "inbound" and (inbound.caller, inbound.did) == (plain.caller, plain.did)
+	assert "+37069999999" not in (inbound.caller, inbound.did)

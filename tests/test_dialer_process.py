@@ -415,6 +415,7 @@ def test_originate_campaign_call_carries_the_records_and_refuses_injection():
 		"CallerID": f"<{CALLER_ID}>",
 	}
 	assert action.variables == {
+		"CC_NUMBER": "+37060000001",  # the record's did: the number dialled
 		"CC_CAMPAIGN": "Spring 2026",
 		"CC_CONTACT": "c1x9",
 		"CC_ATTEMPT": "a7k2",

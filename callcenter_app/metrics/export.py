@@ -40,7 +40,7 @@ CALL_COLUMNS: dict[str, str] = {  # field → column heading
 	"status": "Status",
 	"caller": "Caller",
 	"caller_name": "Caller Name",
-	"did": "Dialled Number",
+	"did": "Call Center Number",
 	"queue": "Queue",
 	"campaign": "Campaign",
 	"agent": "Agent",

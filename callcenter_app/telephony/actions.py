@@ -125,6 +125,7 @@ def originate_campaign_call(
 			raise FieldError("caller_id", f"{caller_id!r} is not a phone number")
 		fields["CallerID"] = f"<{caller}>"
 	variables = {
+		"CC_NUMBER": number,  # the number dialled: the call record's "did" for an outbound call
 		"CC_CAMPAIGN": campaign,
 		"CC_CONTACT": contact,
 		"CC_ATTEMPT": attempt,

@@ -809,7 +809,10 @@ def test_site_a_click_to_call_rings_only_its_ann(tenants, report):
 	row = logs["ta"][0]
 	assert row["direction"] == "outbound", row
 	assert row["status"] == "answered", row
-	assert row["caller"] == "ann", row  # the agent's phone, named as site A knows it
+	# the customer's number is the record's caller (the number dialled), the agent's phone its interface,
+	# named as site A knows it; no caller ID was presented, so no call center number
+	assert (row["caller"], row["did"]) == (number, ""), row
+	assert (row["agent_interface"], row["agent"]) == ("PJSIP/ann", "ann@cc-lab.example"), row
 
 
 def _fields(action: actions.Action) -> tuple:
@@ -1081,3 +1084,4 @@ def test_site_a_campaign_call_reaches_its_own_operator(tenants, report):
 	assert (row["direction"], row["status"], row["queue"]) == ("outbound", "answered", QUEUE), row
 	assert row["agent_interface"] == "PJSIP/ann", row
 	assert row["campaign"] == "Lab campaign", row
+	assert (row["caller"], row["did"]) == (number, "+37052000011"), row  # the customer; the ID shown

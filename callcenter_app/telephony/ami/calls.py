@@ -34,6 +34,13 @@ The record, field by field where it is not obvious:
   complete (``{"kind": "blind", "by": agent channel, "to": extension, "result": "Success"}``).
 - ``direction``: ``outbound`` when CC_DIRECTION says so, or when the call carries CC_CAMPAIGN without a
   CC_DIRECTION (a dialer call that was never answered never reaches the dialplan that sets it).
+- ``caller`` is the customer's number, ``did`` the call center's: inbound, the caller's number and CC_DID (the
+  route server's), else the caller's extension. Outbound, the first CC_NUMBER (the agents' dialplan sets it
+  before it dials a number; the dialer's Originate sends it: not a number a later transfer dialled) and the
+  caller ID the call presented when it is a number, else nothing. (Without CC_NUMBER an outbound record had
+  the agent's account or the presented caller ID as ``caller``: billing rated that, and the contact history
+  never found the call.) An agent's own outbound call has their phone as ``agent_interface``, so the
+  record names its agent.
 - ``status`` ``voicemail``: the VoiceMail application ran (dialplan Newexten, or ``EXEC VoiceMail`` from the
   route server, seen as AGIExecStart) and VMSTATUS is not FAILED.
 
@@ -76,6 +83,7 @@ TRACKED_VARS = frozenset(
 		"CC_FORWARD",
 		"CC_CAMPAIGN",
 		"CC_TICKET",
+		"CC_NUMBER",
 		"QUEUESTATUS",
 		"DIALSTATUS",
 		"VMSTATUS",
@@ -549,6 +557,11 @@ class CallTracker:
 		return record
 
 
+_PHONE_NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
+_PJSIP_PHONE = re.compile(r"^PJSIP/(.+)-[0-9a-f]{8}$")  # PJSIP/<endpoint>-<8 hex digits>
+TRUNK_ENDPOINT = "trunk"  # the provider trunk's endpoint (render-asterisk; a site's prefix is gone by here)
+
+
 def _num(value: str | None) -> str:
 	return "" if not value or value in ("<unknown>", "unknown") else value
 
@@ -811,6 +824,13 @@ _HANDLERS: dict[str, Callable[[CallTracker, dict, float], None]] = {
 
 
 # --- facts → record ------------------------------------------------------------------------------------
+def _first_var(call: _Call, name: str) -> str:
+	"""The oldest non-empty value of a tracked variable on any channel of the call: for CC_NUMBER, the
+	number the call was placed to, not one a later transfer dialled."""
+	values = [v for slot in call.vars.values() for v in slot.get(name, ()) if v[1]]
+	return min(values)[1] if values else ""
+
+
 def _var(call: _Call, name: str, uid: str | None = None) -> str:
 	"""The newest non-empty value of a tracked variable on any channel of the call (or on ``uid``)."""
 	best: tuple[float, str] | None = None
@@ -1043,6 +1063,10 @@ def derive(call: _Call, members: dict[str, tuple[str, str]] | None = None) -> Ca
 	declared = _var(call, "CC_DIRECTION")
 	outbound = declared == "outbound" or (not declared and bool(_var(call, "CC_CAMPAIGN")))
 	direction = "outbound" if outbound else "inbound"
+	did = _var(call, "CC_DID") or caller_ch.exten
+	dialled = _first_var(call, "CC_NUMBER") if outbound else ""
+	if dialled:  # the customer is the number dialled; the line it was placed from, the caller ID shown
+		caller, did = dialled, caller if _PHONE_NUMBER.match(caller) else ""
 
 	rung = []
 	for _ts, name, ev in queue:
@@ -1132,6 +1156,12 @@ def derive(call: _Call, members: dict[str, tuple[str, str]] | None = None) -> Ca
 		answered_by, interface = view["agent"], view["agent_interface"]
 		ring_s, talk_s = view["ring_s"], view["talk_s"]
 		answered_at = leg.connect[0]
+	if not interface and outbound and dialled:
+		# an agent's own call out (click-to-call, the softphone): their phone is the call's first channel;
+		# the dialer's first channel is the trunk's, and its operator comes from the queue leg above
+		phone = _PJSIP_PHONE.match(caller_ch.name or "")
+		if phone and phone.group(1) != TRUNK_ENDPOINT:
+			interface = f"PJSIP/{phone.group(1)}"
 	if leg_views:
 		queue_result = leg_views[answering if answering is not None else -1]["outcome"]
 	queue_name = (
@@ -1182,7 +1212,7 @@ def derive(call: _Call, members: dict[str, tuple[str, str]] | None = None) -> Ca
 		status=status,
 		caller=caller,
 		caller_name=caller_ch.caller_name,
-		did=_var(call, "CC_DID") or caller_ch.exten,
+		did=did,
 		route=_var(call, "CC_ROUTE"),
 		queue=queue_name,
 		answered_by=answered_by,

@@ -338,8 +338,9 @@ def mirror_to_telephony_app(call: dict, ticket: str) -> None:
 	inbound = call.get("direction") == "inbound"
 	values = {
 		"id": call["linkedid"],
-		"from": call.get("caller") or "anonymous",  # as the call record has them (required by newer versions)
-		"to": call.get("did"),
+		# the record's caller is the customer in both directions, its did the call center's number
+		"from": (call.get("caller") if inbound else call.get("did") or call.get("agent")) or "anonymous",
+		"to": call.get("did") if inbound else call.get("caller"),
 		"type": "Incoming" if inbound else "Outgoing",
 		"status": TP_STATUS.get(call.get("status")),
 		"duration": call.get("talk_s") or 0,
