@@ -611,25 +611,33 @@ def test_each_bridge_adds_only_its_own_member(tenants, report):
 	assert after_b == _of(after_b, "ta") | _of(after_b, "tb")
 
 
+def _call_both_sites(lab, series: str, hold: int) -> tuple[dict, dict, dict]:
+	"""From an idle lab, a call to each site's DID at once (callers ``+370<series><run><1|2>``: this run's
+	only, the sites keep earlier runs' logs): (each site's time before, the callers, each call's AgentConnect)."""
+	lab.reset()
+	since = {p: site_call(SITES[p], "now") for p in SITES}
+	mark = lab.pbx_ami.mark()
+	run = f"{os.getpid() % 100000:05d}"
+	callers = {"ta": f"+370{series}{run}1", "tb": f"+370{series}{run}2"}
+	for prefix in SITES:
+		lab.call_in_tenant(prefix, callers[prefix], hold=hold)
+	connects = {
+		p: lab.pbx_ami.wait(
+			lambda e, p=p: e["Event"] == "AgentConnect" and e.get("CallerIDNum") == callers[p],
+			25,
+			f"the call to {DIDS[p]} connected to an agent",
+			mark,
+		)
+		for p in SITES
+	}
+	return since, callers, connects
+
+
 def test_each_did_reaches_its_own_site(tenants, report):
 	"""Both sites called at once: each DID's call is answered by that site's ann through that site's queue;
 	each site's CC Call Log and each ami-tail hold exactly their own call, named without the prefix."""
 	lab = tenants
-	lab.reset()
-	since = {p: site_call(SITES[p], "now") for p in SITES}
-	mark = lab.pbx_ami.mark()
-	run = f"{os.getpid() % 100000:05d}"  # callers of this run only: the sites keep earlier runs' logs
-	callers = {"ta": f"+37061{run}1", "tb": f"+37061{run}2"}
-	for prefix in SITES:
-		lab.call_in_tenant(prefix, callers[prefix], hold=6)
-	connects = {}
-	for prefix in SITES:
-		connects[prefix] = lab.pbx_ami.wait(
-			lambda e, prefix=prefix: e["Event"] == "AgentConnect" and e.get("CallerIDNum") == callers[prefix],
-			25,
-			f"the call to {DIDS[prefix]} connected to an agent",
-			mark,
-		)
+	since, callers, connects = _call_both_sites(lab, "61", hold=6)
 	lab.wait_idle(30)
 	rows = {}
 	for prefix in SITES:
@@ -871,44 +879,11 @@ def test_site_a_blind_transfer_reaches_its_own_bob(tenants, report):
 	A's one-shot session: CoreShowChannels seen as site A sees it, BlindTransfer into its cc-transfer):
 	ta-bob answers, tb-bob never rings, the transfer is on site A's CC Call Log and site B has nothing."""
 	lab = tenants
-	lab.reset()
-	since = {p: site_call(SITES[p], "now") for p in SITES}
-	run = f"{os.getpid() % 100000:05d}"
-	caller = f"+37063{run}1"
-	mark = lab.pbx_ami.mark()
-	lab.call_in_tenant("ta", caller, hold=40)
-
-	def anns_call():
-		with contextlib.suppress(Exception), lab.tenant_session("ta") as s:
-			call = actions.agent_call(s.action_list("CoreShowChannels"), "ann")
-			return call if call.peer_channel else None
-		return None
-
-	call = wait_until(anns_call, 20, "ann's call as site A sees it", every=0.3)
-	time.sleep(2)
-	with lab.tenant_session("ta") as s:
-		s.action(*_fields(actions.blind_transfer(call, "bob")))
-	bob_leg = lab.pbx_ami.wait(
-		lambda e: e["Event"] == "Newchannel" and "bob-" in e.get("Channel", ""),
-		15,
-		"a bob's phone rung",
-		mark,
-	)
-	lab.pbx_ami.wait(
-		lambda e: e["Event"] == "BridgeEnter" and e.get("Channel") == bob_leg["Channel"],
-		15,
-		"bob connected",
-		mark,
+	since, caller, call, bob_leg, mark = _site_a_call_to_bob(
+		lab, "63", lambda c: actions.blind_transfer(c, "bob")
 	)
 	time.sleep(2)
-	lab.hangup_carrier()
-	lab.wait_idle(30)
-	row = wait_until(
-		lambda: next(iter(call_logs(SITES["ta"], since["ta"])), None), 25, "site A's CC Call Log", every=1
-	)
-	time.sleep(2)
-	logs = {p: call_logs(SITES[p], since[p]) for p in SITES}
-	channels = [e.get("Channel") for e in lab.pbx_ami.find(lambda e: e["Event"] == "Newchannel", mark)]
+	logs, channels = _after_site_a_s_call(lab, since, mark)
 	report["two_tenants_blind_transfer"] = {
 		"site A saw": {"agent_channel": call.agent_channel, "peer_channel": call.peer_channel},
 		"channels": channels,
@@ -931,21 +906,8 @@ def test_each_site_s_supervisor_listens_to_its_own_ann(tenants, report):
 	through the site's one-shot session): ta-bob joins ta-ann's call and tb-bob joins tb-ann's, never the other
 	site's, though both agents are called "ann" (ChanSpy's PJSIP/<p>-ann- prefix and the spy group <p>-ann)."""
 	lab = tenants
-	lab.reset()
-	since = {p: site_call(SITES[p], "now") for p in SITES}
-	run = f"{os.getpid() % 100000:05d}"
-	callers = {"ta": f"+37064{run}1", "tb": f"+37064{run}2"}
-	mark = lab.pbx_ami.mark()
-	for prefix in SITES:
-		lab.call_in_tenant(prefix, callers[prefix], hold=40)
-	agents = {}
-	for prefix in SITES:
-		agents[prefix] = lab.pbx_ami.wait(
-			lambda e, prefix=prefix: e["Event"] == "AgentConnect" and e.get("CallerIDNum") == callers[prefix],
-			25,
-			f"site {prefix}'s call connected to its ann",
-			mark,
-		)["DestChannel"]
+	since, callers, connects = _call_both_sites(lab, "64", hold=40)
+	agents = {p: connects[p]["DestChannel"] for p in SITES}
 	spies = {}
 	for prefix in SITES:
 		spy_mark = lab.pbx_ami.mark()
@@ -984,21 +946,30 @@ def _anns_call(lab, prefix: str):
 	return wait_until(connected, 20, f"ann's call as site {prefix} sees it", every=0.3)
 
 
-def test_site_a_attended_transfer_reaches_its_own_bob(tenants, report):
-	"""Site A's ann consults bob by his extension (Atxfer dials it as key presses into site A's cc-transfer,
-	where 1002 is site A's bob), then hangs up: the caller is with ta-bob; tb-bob never rings; the transfer is
-	on site A's CC Call Log only."""
-	lab = tenants
+def _after_site_a_s_call(lab, since: dict, mark: int) -> tuple[dict, list]:
+	"""The carrier hangs up; once site A has logged the call (and the other bridge has had its time too):
+	each site's CC Call Logs since ``since``, and every channel the PBX made since ``mark``."""
+	lab.hangup_carrier()
+	lab.wait_idle(30)
+	wait_until(lambda: call_logs(SITES["ta"], since["ta"]) or None, 25, "site A's CC Call Log", every=1)
+	time.sleep(2)
+	logs = {p: call_logs(SITES[p], since[p]) for p in SITES}
+	return logs, [e.get("Channel") for e in lab.pbx_ami.find(lambda e: e["Event"] == "Newchannel", mark)]
+
+
+def _site_a_call_to_bob(lab, series: str, transfer) -> tuple[dict, str, actions.LiveCall, dict, int]:
+	"""From an idle lab, a call from site A's DID answered by its ann, who hands it to bob with
+	``transfer(call)`` (the action the desk sends through site A's one-shot session), until a bob talks:
+	(each site's time before, the caller, ann's call as site A saw it, the bob leg's Newchannel, the mark)."""
 	lab.reset()
 	since = {p: site_call(SITES[p], "now") for p in SITES}
-	run = f"{os.getpid() % 100000:05d}"
-	caller = f"+37065{run}1"
+	caller = f"+370{series}{os.getpid() % 100000:05d}1"
 	mark = lab.pbx_ami.mark()
 	lab.call_in_tenant("ta", caller, hold=40)
 	call = _anns_call(lab, "ta")
 	time.sleep(2)
 	with lab.tenant_session("ta") as s:
-		s.action(*_fields(actions.attended_transfer(call, AGENTS["bob"][0])))
+		s.action(*_fields(transfer(call)))
 	bob_leg = lab.pbx_ami.wait(
 		lambda e: e["Event"] == "Newchannel" and "bob-" in e.get("Channel", ""),
 		15,
@@ -1011,16 +982,22 @@ def test_site_a_attended_transfer_reaches_its_own_bob(tenants, report):
 		"bob talking to ann",
 		mark,
 	)
+	return since, caller, call, bob_leg, mark
+
+
+def test_site_a_attended_transfer_reaches_its_own_bob(tenants, report):
+	"""Site A's ann consults bob by his extension (Atxfer dials it as key presses into site A's cc-transfer,
+	where 1002 is site A's bob), then hangs up: the caller is with ta-bob; tb-bob never rings; the transfer is
+	on site A's CC Call Log only."""
+	lab = tenants
+	since, caller, _call, bob_leg, mark = _site_a_call_to_bob(
+		lab, "65", lambda c: actions.attended_transfer(c, AGENTS["bob"][0])
+	)
 	time.sleep(2)
 	lab.phones["ta-ann"].hangup()  # ann hangs up: the caller goes to bob
 	done = lab.pbx_ami.wait(lambda e: e["Event"] == "AttendedTransfer", 10, "AttendedTransfer", mark)
 	time.sleep(2)
-	lab.hangup_carrier()
-	lab.wait_idle(30)
-	wait_until(lambda: call_logs(SITES["ta"], since["ta"]) or None, 25, "site A's CC Call Log", every=1)
-	time.sleep(2)
-	logs = {p: call_logs(SITES[p], since[p]) for p in SITES}
-	channels = [e.get("Channel") for e in lab.pbx_ami.find(lambda e: e["Event"] == "Newchannel", mark)]
+	logs, channels = _after_site_a_s_call(lab, since, mark)
 	report["two_tenants_attended_transfer"] = {
 		"result": done.get("Result"),
 		"channels": channels,
@@ -1061,14 +1038,7 @@ def test_site_a_campaign_call_reaches_its_own_operator(tenants, report):
 		"the campaign call connected to an operator",
 		mark,
 	)
-	lab.hangup_carrier()
-	lab.wait_idle(30)
-	row = wait_until(
-		lambda: next(iter(call_logs(SITES["ta"], since["ta"])), None), 25, "site A's log", every=1
-	)
-	time.sleep(2)
-	logs = {p: call_logs(SITES[p], since[p]) for p in SITES}
-	channels = [e.get("Channel") for e in lab.pbx_ami.find(lambda e: e["Event"] == "Newchannel", mark)]
+	logs, channels = _after_site_a_s_call(lab, since, mark)
 	report["two_tenants_campaign_call"] = {
 		"agent_connect": {k: connect.get(k) for k in ("Queue", "Interface", "Channel", "DestChannel")},
 		"channels": channels,
