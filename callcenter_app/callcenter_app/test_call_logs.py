@@ -86,6 +86,32 @@ class TestCallLogUpsert(FrappeTestCase):
 			again = upsert_call_logs([{**base, "linkedid": "rec.1", "queue": "qt-rec"}])
 			self.assertEqual(again["unchanged"], 1)
 
+	def test_the_patch_removes_the_listening_sessions_logged_as_missed_calls(self):
+		from callcenter_app.patches.v1_0.remove_spy_session_call_logs import execute
+
+		base = {
+			**recorded_call(),
+			"status": "missed",
+			"direction": "inbound",
+			"queue": "",
+			"agent_interface": "",
+		}
+		base.update(answered_by="", talk_s=None, answered_at=None)
+		logs = {
+			"1796422676.2": ("listen", "Listen ann", ""),  # a spy session: goes
+			"1796422676.3": ("barge", "Barge bob", ""),  # goes
+			"1796422676.4": ("listen", "Listen ann", "support"),  # in a queue: a real call, stays
+			"1796422676.5": ("+37060000001", "Listen ann", ""),  # a real caller: stays
+		}
+		for linkedid, (caller, name, queue) in logs.items():
+			upsert_call_logs(
+				[{**base, "linkedid": linkedid, "caller": caller, "caller_name": name, "queue": queue}]
+			)
+		self.assertEqual(len([n for n in logs if frappe.db.exists("CC Call Log", n)]), 4)
+		execute()
+		left = sorted(n for n in logs if frappe.db.exists("CC Call Log", n))
+		self.assertEqual(left, ["1796422676.4", "1796422676.5"])
+
 	def test_bad_record_is_refused_alone(self):
 		good = recorded_call()
 		bad = {**good, "linkedid": "", "status": "answered"}
