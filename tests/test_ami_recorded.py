@@ -632,3 +632,18 @@ def test_an_outbound_call_s_caller_is_the_number_it_dialled():
 	(plain,) = records_of(recorded_frames("answered")).values()
 	assert inbound.direction == "inbound" and (inbound.caller, inbound.did) == (plain.caller, plain.did)
 	assert "+37069999999" not in (inbound.caller, inbound.did)
+
+
+def test_a_call_between_colleagues_is_internal():
+	"""A live lab capture (tests/data/asterisk/internal_calls.events.json): ann-2 calls bob by name, then ann
+	calls bob's extension 1002; each answered. They were logged as answered *inbound* calls (and tickets
+	for answered calls would have opened "Call from ann2"); now internal, with the calling agent's phone."""
+	events = json.loads((RECORDINGS / "internal_calls.events.json").read_text())["events"]
+	tracker = CallTracker()
+	out = tracker.feed_all(events) + tracker.finish_all()
+	assert sorted((r.direction, r.status, r.did, r.agent_interface) for r in out) == [
+		("internal", "answered", "1002", "PJSIP/ann"),
+		("internal", "answered", "bob", "PJSIP/ann-2"),
+	]
+	for r in out:
+		call_log_values(r.as_dict(), "UTC")  # the call log takes it

@@ -18,6 +18,7 @@ def test_calls_per_hour_counts_each_direction_in_its_hour_of_the_day():
 		{"start": at(9, 5), "direction": "inbound"},
 		{"start": at(9, 59), "direction": "inbound"},
 		{"start": at(10), "direction": "outbound"},
+		{"start": at(10, 5), "direction": "internal"},  # between colleagues: neither
 		{"start": at(23, 59), "direction": "inbound"},
 		{"start": at(9, day=DAY - dt.timedelta(days=1)), "direction": "inbound"},  # yesterday
 		{"start": None, "direction": "inbound"},

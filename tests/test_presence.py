@@ -149,6 +149,8 @@ CALL = {
 		({"direction": "outbound"}, TicketRules(), None, "none", False),
 		({"direction": "outbound"}, TicketRules(), "T-1", "join", False),
 		({"direction": "outbound", "status": "missed"}, TicketRules(), "T-1", "none", False),
+		({"direction": "internal"}, TicketRules(), None, "none", False),  # a colleague's call
+		({"direction": "internal", "status": "missed"}, TicketRules(), "T-1", "none", False),
 	],
 )
 def test_ticket_rules(change, rules, open_ticket, kind, callback):

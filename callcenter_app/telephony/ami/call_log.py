@@ -83,8 +83,8 @@ def call_log_values(record: dict, timezone: str) -> dict:
 		raise FieldError("linkedid", f"{linkedid!r} is not an Asterisk Linkedid")
 	if record.get("status") not in STATUSES:
 		raise FieldError("status", f"{record.get('status')!r} is not one of {', '.join(STATUSES)}")
-	if record.get("direction") not in ("inbound", "outbound"):
-		raise FieldError("direction", f"{record.get('direction')!r} is not inbound or outbound")
+	if record.get("direction") not in ("inbound", "outbound", "internal"):
+		raise FieldError("direction", f"{record.get('direction')!r} is not inbound, outbound or internal")
 	values = {
 		"linkedid": linkedid,
 		"status": record["status"],

@@ -33,7 +33,10 @@ The record, field by field where it is not obvious:
   caller leaves the agent's bridge and runs the dialplan at another extension before the queue call is
   complete (``{"kind": "blind", "by": agent channel, "to": extension, "result": "Success"}``).
 - ``direction``: ``outbound`` when CC_DIRECTION says so, or when the call carries CC_CAMPAIGN without a
-  CC_DIRECTION (a dialer call that was never answered never reaches the dialplan that sets it).
+  CC_DIRECTION (a dialer call that was never answered never reaches the dialplan that sets it);
+  ``internal`` when an agent's phone (a PJSIP channel not the trunk's) called and the call met no route,
+  DID or number out (a colleague by name or extension: the lab found these logged as answered inbound
+  calls, which tickets for answered calls would turn into tickets); else ``inbound``.
 - ``caller`` is the customer's number, ``did`` the call center's: inbound, the caller's number and CC_DID (the
   route server's), else the caller's extension. Outbound, the first CC_NUMBER (the agents' dialplan sets it
   before it dials a number; the dialer's Originate sends it: not a number a later transfer dialled) and the
@@ -128,7 +131,7 @@ MEMBERS_KEPT = 10_000
 @dataclass(frozen=True)
 class CallRecord:
 	linkedid: str
-	direction: str  # inbound | outbound
+	direction: str  # inbound | outbound | internal (an agent's phone calling a colleague's)
 	status: str  # one of STATUSES
 	caller: str
 	caller_name: str
@@ -560,6 +563,12 @@ class CallTracker:
 _PHONE_NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
 _PJSIP_PHONE = re.compile(r"^PJSIP/(.+)-[0-9a-f]{8}$")  # PJSIP/<endpoint>-<8 hex digits>
 TRUNK_ENDPOINT = "trunk"  # the provider trunk's endpoint (render-asterisk; a site's prefix is gone by here)
+
+
+def _agent_phone(channel: str | None) -> str:
+	"""The endpoint of a PJSIP channel that is not the provider trunk's (an agent's phone), else ""."""
+	m = _PJSIP_PHONE.match(channel or "")
+	return m.group(1) if m and m.group(1) != TRUNK_ENDPOINT else ""
 
 
 def _num(value: str | None) -> str:
@@ -1062,7 +1071,12 @@ def derive(call: _Call, members: dict[str, tuple[str, str]] | None = None) -> Ca
 	end = max((c.hung_up for c in chans if c.hung_up is not None), default=start)
 	declared = _var(call, "CC_DIRECTION")
 	outbound = declared == "outbound" or (not declared and bool(_var(call, "CC_CAMPAIGN")))
-	direction = "outbound" if outbound else "inbound"
+	phone = _agent_phone(caller_ch.name)
+	# a colleague's phone dialled from an agent's: no trunk, no route, no number out
+	internal = (
+		not outbound and not declared and phone and not (_var(call, "CC_DID") or _var(call, "CC_ROUTE"))
+	)
+	direction = "outbound" if outbound else "internal" if internal else "inbound"
 	did = _var(call, "CC_DID") or caller_ch.exten
 	dialled = _first_var(call, "CC_NUMBER") if outbound else ""
 	if dialled:  # the customer is the number dialled; the line it was placed from, the caller ID shown
@@ -1156,12 +1170,10 @@ def derive(call: _Call, members: dict[str, tuple[str, str]] | None = None) -> Ca
 		answered_by, interface = view["agent"], view["agent_interface"]
 		ring_s, talk_s = view["ring_s"], view["talk_s"]
 		answered_at = leg.connect[0]
-	if not interface and outbound and dialled:
-		# an agent's own call out (click-to-call, the softphone): their phone is the call's first channel;
-		# the dialer's first channel is the trunk's, and its operator comes from the queue leg above
-		phone = _PJSIP_PHONE.match(caller_ch.name or "")
-		if phone and phone.group(1) != TRUNK_ENDPOINT:
-			interface = f"PJSIP/{phone.group(1)}"
+	if not interface and phone and (internal or (outbound and dialled)):
+		# an agent's own call (click-to-call, the softphone, a colleague's extension): their phone is the
+		# call's first channel; the dialer's first channel is the trunk's, its operator from the queue leg
+		interface = f"PJSIP/{phone}"
 	if leg_views:
 		queue_result = leg_views[answering if answering is not None else -1]["outcome"]
 	queue_name = (

@@ -46,6 +46,8 @@ def ticket_action(call: dict, rules: TicketRules, open_ticket: str | None = None
 		return TicketAction("none", reason="failed calls make no ticket")
 	if caller.lower() in WITHHELD:
 		return TicketAction("none", reason="the number is withheld")
+	if direction == "internal":
+		return TicketAction("none", reason="calls between colleagues make no ticket")
 	if direction == "outbound":
 		if status == "answered" and open_ticket:
 			return TicketAction("join", reason="outbound call to a contact with an open ticket")
