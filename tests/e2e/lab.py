@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -52,6 +53,7 @@ from callcenter_app.telephony.asterisk_config.render import (
 from callcenter_app.telephony.pbx.check import MANAGER_READ, MANAGER_WRITE
 
 HOST = "127.0.0.1"
+_CALLERS = itertools.count(1)  # caller numbers, unique in the process (Lab.next_caller)
 MODULES_DIR = "/usr/lib/asterisk/modules"
 SYSTEM_DOCS = "/var/lib/asterisk/documentation"  # XML docs, linked so Asterisk does not complain
 
@@ -751,7 +753,6 @@ class Lab:
 		self.routes_file = self.run / "routes.json"
 		self.startup_log: list[str] = []  # the PBX's WARNING/ERROR lines once everything was up
 		self.rendered: dict[str, str] = {}
-		self._caller = 0
 
 	# --- start / stop -----------------------------------------------------------------------------------
 	def start(self) -> Lab:
@@ -938,8 +939,9 @@ class Lab:
 		return wait_until(find, timeout, f"{agent} connected to someone")
 
 	def next_caller(self) -> str:
-		self._caller += 1
-		return f"+3706111{os.getpid() % 1000:03d}{self._caller:02d}"
+		"""A caller number of this process's own: the one-site, bench-bridge and WebRTC labs of one pytest run
+		share the bench site, and a number two labs both used found the other lab's call log there."""
+		return f"+3706111{os.getpid() % 1000:03d}{next(_CALLERS):02d}"
 
 	def call_in(self, did: str, caller: str | None = None, hold: int = 60, dtmf: str = "") -> str:
 		"""The carrier calls ``did`` from ``caller``; returns the caller number (find the record by it)."""
