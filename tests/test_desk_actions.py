@@ -107,7 +107,7 @@ def test_click_to_call_rings_the_agent_first_and_carries_the_reference():
 		"+37060000001",
 	)
 	assert a.fields["Async"] == "true" and a.fields["CallerID"] == "<+37052000000>"
-	assert a.variables == {"__CC_DIRECTION": "outbound", "__CC_TICKET": "42"}
+	assert a.variables == {"__CC_DIRECTION": "outbound", "CC_NUMBER": "+37060000001", "__CC_TICKET": "42"}
 	frame = encode_action(a.name, a.fields, a.variables).decode()
 	assert "Variable: __CC_TICKET=42\r\n" in frame
 	with pytest.raises(FieldError) as e:

@@ -52,7 +52,10 @@ def click_to_call(agent: str, number: str, caller_id: str | None = None, ticket:
 	"""Ring the agent's own phone first; when they answer, Asterisk dials ``number`` from cc-agents (the
 	same rules as dialling it from the softphone). ``ticket`` travels as the inherited channel variable
 	CC_TICKET, so the call record joins the ticket it was started from."""
-	variables = {"__CC_DIRECTION": "outbound"}
+	number = dial_target(number)
+	# CC_NUMBER: the record's caller (the customer) even when the agent never picks up and the dialplan that
+	# also sets it never runs
+	variables = {"__CC_DIRECTION": "outbound", "CC_NUMBER": number}
 	if ticket:
 		if not re.match(r"^[A-Za-z0-9_.-]{1,140}$", str(ticket)):
 			raise FieldError("ticket", f"{ticket!r} is not a ticket name")
@@ -60,7 +63,7 @@ def click_to_call(agent: str, number: str, caller_id: str | None = None, ticket:
 	fields = {
 		"Channel": f"PJSIP/{endpoint(agent)}",
 		"Context": AGENT_CONTEXT,
-		"Exten": dial_target(number),
+		"Exten": number,
 		"Priority": 1,
 		"Timeout": ORIGINATE_TIMEOUT_MS,
 		"Async": "true",

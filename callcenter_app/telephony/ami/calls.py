@@ -1170,9 +1170,9 @@ def derive(call: _Call, members: dict[str, tuple[str, str]] | None = None) -> Ca
 		answered_by, interface = view["agent"], view["agent_interface"]
 		ring_s, talk_s = view["ring_s"], view["talk_s"]
 		answered_at = leg.connect[0]
-	if not interface and phone and (internal or (outbound and dialled)):
-		# an agent's own call (click-to-call, the softphone, a colleague's extension): their phone is the
-		# call's first channel; the dialer's first channel is the trunk's, its operator from the queue leg
+	if not interface and phone and (internal or outbound):
+		# an agent's own call (click-to-call, the softphone, a colleague's extension), answered or not: their
+		# phone is the call's first channel; the dialer's is the trunk's, its operator from the queue leg
 		interface = f"PJSIP/{phone}"
 	if leg_views:
 		queue_result = leg_views[answering if answering is not None else -1]["outcome"]
