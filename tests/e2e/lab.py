@@ -725,6 +725,51 @@ def app_env() -> dict:
 	return env
 
 
+# --- the bench (bench mode, two tenants, the WebRTC lab's site) -----------------------------------------
+BENCH_DIR = Path(os.environ.get("CC_LAB_BENCH", "/root/frappe-bench"))
+
+
+def bench_env(*paths: Path) -> dict:
+	"""The environment of a ``bench`` command: ``paths`` alone on PYTHONPATH (this tree before the bench's own
+	app), output unbuffered."""
+	env = dict(os.environ)
+	env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
+	env["PYTHONUNBUFFERED"] = "1"
+	return env
+
+
+def bench_execute(site: str, target: str, kwargs: dict, env: dict, timeout: float = 60):
+	"""``bench --site SITE execute <target> --kwargs …``; the JSON on its last line (None if it printed none).
+
+	``bench execute`` resolves a dotted path only inside an installed app; anything else it evaluates as
+	Python, so ``__import__('bench_site').<function>`` reaches a module on PYTHONPATH."""
+	done = subprocess.run(
+		["bench", "--site", site, "execute", target, "--kwargs", repr(kwargs)],
+		cwd=BENCH_DIR,
+		env=env,
+		capture_output=True,
+		text=True,
+		timeout=timeout,
+	)
+	if done.returncode != 0:
+		raise RuntimeError(
+			f"bench execute {target} on {site} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+		)
+	lines = [line for line in done.stdout.splitlines() if line.strip()]
+	return json.loads(lines[-1]) if lines else None
+
+
+def local_timezone() -> str:
+	"""This machine's time zone (the lab's Asterisk writes Master.csv in it)."""
+	if os.environ.get("TZ"):
+		return os.environ["TZ"].lstrip(":")
+	with contextlib.suppress(OSError):
+		return Path("/etc/timezone").read_text().strip() or "UTC"
+	with contextlib.suppress(OSError):
+		return str(Path("/etc/localtime").resolve()).split("/zoneinfo/", 1)[1]
+	return "UTC"
+
+
 @dataclass
 class Ports:
 	pbx_sip: int = field(default_factory=free_sip_port)
@@ -777,24 +822,7 @@ class Lab:
 		(self.run / "ami-secret").write_text(self.secret)
 		os.chmod(self.run / "ami-secret", 0o600)
 
-		self.agi = Proc(
-			"agi-serve",
-			[
-				self.python,
-				"-m",
-				"callcenter_app.cli",
-				"-v",
-				"agi-serve",
-				"--routes",
-				str(self.routes_file),
-				"--host",
-				HOST,
-				"--port",
-				str(self.ports.agi),
-			],
-			self.run / "agi-serve.log",
-			env=app_env(),
-		)
+		self.agi = self.agi_serve("agi-serve", self.routes_file, self.ports.agi)
 		self.agi.start()
 		self.carrier.start()
 		self.pbx.start()
@@ -866,32 +894,27 @@ class Lab:
 			if option in usage:
 				path.touch()  # Asterisk appends; ami-tail refuses a file it cannot read
 				extra += [option, str(path)]
-		self.tail = Proc(
-			"ami-tail",
-			[
-				self.python,
-				"-m",
-				"callcenter_app.cli",
-				"-v",
-				"ami-tail",
-				"--host",
-				HOST,
-				"--port",
-				str(self.ports.pbx_ami),
-				"--username",
-				"cc",
-				"--secret-file",
-				str(self.run / "ami-secret"),
-				"--spool",
-				str(self.spool),
-				"--out",
-				str(self.calls_file),
-				*extra,
-			],
-			self.run / "ami-tail.log",
-			env=env,
-		)
+		self.tail = self.ami_tail("ami-tail", self.spool, self.calls_file, extra, env)
 		self.tail.start()
+
+	def cli(self, name: str, args: list[str], env: dict | None = None) -> Proc:
+		"""``python -m callcenter_app.cli -v <args>`` as a lab process, logging to ``<run>/<name>.log``."""
+		command = [self.python, "-m", "callcenter_app.cli", "-v", *args]
+		return Proc(name, command, self.run / f"{name}.log", env=env or app_env())
+
+	def agi_serve(self, name: str, routes: Path, port: int, extra: list[str] = ()) -> Proc:
+		"""The pure route server on ``port`` with the routes JSON ``routes``."""
+		return self.cli(
+			name, ["agi-serve", "--routes", str(routes), "--host", HOST, "--port", str(port), *extra]
+		)
+
+	def ami_tail(
+		self, name: str, spool: Path, out: Path, extra: list[str] = (), env: dict | None = None
+	) -> Proc:
+		"""The pure AMI bridge on the PBX's AMI, writing JSON records to ``out``."""
+		connect = ["--host", HOST, "--port", str(self.ports.pbx_ami), "--username", "cc"]
+		files = ["--secret-file", str(self.run / "ami-secret"), "--spool", str(spool), "--out", str(out)]
+		return self.cli(name, ["ami-tail", *connect, *files, *extra], env)
 
 	def _all_registered(self) -> bool:
 		text = self.pbx.cli("pjsip show contacts", check=False)

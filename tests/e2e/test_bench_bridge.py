@@ -10,23 +10,33 @@ bench directory (default /root/frappe-bench); ``bench`` must be on PATH. See tes
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from lab import AGENTS, DID_SUPPORT, HOST, MEMBERS, ROOT, Proc, wait_until
+from lab import (
+	AGENTS,
+	BENCH_DIR,
+	DID_SUPPORT,
+	HOST,
+	MEMBERS,
+	ROOT,
+	Proc,
+	bench_env,
+	bench_execute,
+	local_timezone,
+	wait_until,
+)
 
 from callcenter_app.telephony import actions
 
 HERE = Path(__file__).resolve().parent
 SITE = os.environ.get("CC_LAB_SITE", "")
-BENCH = Path(os.environ.get("CC_LAB_BENCH", "/root/frappe-bench"))
+BENCH = BENCH_DIR
 
 
 def _why_skip() -> str | None:
@@ -43,51 +53,9 @@ if (reason := _why_skip()) is not None:
 	pytestmark = pytest.mark.skip(reason=reason)
 
 
-def local_timezone() -> str:
-	"""This machine's time zone (the lab's Asterisk writes Master.csv in it)."""
-	if os.environ.get("TZ"):
-		return os.environ["TZ"].lstrip(":")
-	with contextlib.suppress(OSError):
-		return Path("/etc/timezone").read_text().strip() or "UTC"
-	with contextlib.suppress(OSError):
-		return str(Path("/etc/localtime").resolve()).split("/zoneinfo/", 1)[1]
-	return "UTC"
-
-
-def _env(*paths: Path) -> dict:
-	env = dict(os.environ)
-	env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)  # this tree before the bench's own app
-	env["PYTHONUNBUFFERED"] = "1"
-	return env
-
-
 def site(function: str, **kwargs):
-	"""``bench --site SITE execute bench_site.<function>`` with ``kwargs``; its JSON result (None if none).
-
-	``bench execute`` resolves a dotted path only inside an installed app; anything else it evaluates as
-	Python, so ``__import__('bench_site').<function>`` reaches this directory's module (on PYTHONPATH)."""
-	done = subprocess.run(
-		[
-			"bench",
-			"--site",
-			SITE,
-			"execute",
-			f"__import__('bench_site').{function}",
-			"--kwargs",
-			repr(kwargs),
-		],
-		cwd=BENCH,
-		env=_env(ROOT, HERE),
-		capture_output=True,
-		text=True,
-		timeout=60,  # bench's own start (~2 s) plus a wait inside of at most 30 s
-	)
-	if done.returncode != 0:
-		raise RuntimeError(
-			f"bench execute bench_site.{function} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
-		)
-	lines = [line for line in done.stdout.splitlines() if line.strip()]
-	return json.loads(lines[-1]) if lines else None
+	"""``bench_site.<function>(**kwargs)`` inside SITE; its JSON result (None if none)."""
+	return bench_execute(SITE, f"__import__('bench_site').{function}", kwargs, bench_env(ROOT, HERE))
 
 
 class BenchBridge:
@@ -119,7 +87,7 @@ class BenchBridge:
 
 	def start(self) -> None:
 		self.starts += 1
-		self.proc = Proc("bench-bridge", self.argv, self.log, env=_env(ROOT), cwd=BENCH)
+		self.proc = Proc("bench-bridge", self.argv, self.log, env=bench_env(ROOT), cwd=BENCH)
 		self.proc.start()
 
 		def resynced():

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pytest
 from lab import (
+	BENCH_DIR,
 	COMMON_FILES,
 	HOST,
 	PERSON,
@@ -46,9 +47,11 @@ from lab import (
 	Lab,
 	Phone,
 	Proc,
-	app_env,
+	bench_env,
+	bench_execute,
 	callee,
 	free_sip_port,
+	local_timezone,
 	make_sounds,
 	manager_conf,
 	wait_until,
@@ -60,7 +63,7 @@ from callcenter_app.telephony.ami.oneshot import AmiSession
 from callcenter_app.telephony.asterisk_config.render import SipAccount
 
 HERE = Path(__file__).resolve().parent
-BENCH = Path(os.environ.get("CC_LAB_BENCH", "/root/frappe-bench"))
+BENCH = BENCH_DIR
 SITES = {
 	"ta": os.environ.get("CC_LAB_SITE_A", "tenant-a.localhost"),
 	"tb": os.environ.get("CC_LAB_SITE_B", "tenant-b.localhost"),
@@ -99,10 +102,7 @@ if (reason := _why_skip()) is not None:
 
 # --- the bench ------------------------------------------------------------------------------------------
 def _env() -> dict:
-	env = dict(os.environ)
-	env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(HERE)])  # this tree before the bench's own app
-	env["PYTHONUNBUFFERED"] = "1"
-	return env
+	return bench_env(ROOT, HERE)
 
 
 def bench(site: str, *args: str, timeout: float = 120) -> str:
@@ -122,21 +122,13 @@ def bench(site: str, *args: str, timeout: float = 120) -> str:
 
 
 def site_call(site: str, function: str, **kwargs):
-	"""``bench_site.<function>(**kwargs)`` inside ``site`` (see test_bench_bridge.site); its JSON result."""
-	out = bench(site, "execute", f"__import__('bench_site').{function}", "--kwargs", repr(kwargs), timeout=60)
-	lines = [line for line in out.splitlines() if line.strip()]
-	return json.loads(lines[-1]) if lines else None
+	"""``bench_site.<function>(**kwargs)`` inside ``site``; its JSON result."""
+	return bench_execute(site, f"__import__('bench_site').{function}", kwargs, _env())
 
 
 def call_logs(site: str, since: str) -> list[dict]:
 	"""The site's CC Call Logs created since ``since`` (``bench execute`` prints nothing for an empty list)."""
 	return site_call(site, "call_logs_since", since=since) or []
-
-
-def local_timezone() -> str:
-	with contextlib.suppress(OSError):
-		return Path("/etc/timezone").read_text().strip() or "UTC"
-	return "UTC"
 
 
 # --- the lab --------------------------------------------------------------------------------------------
@@ -282,27 +274,11 @@ class TwoTenantLab(Lab):
 		self._write_carrier_tenants()
 		for prefix in SITES:
 			(self.run / f"routes-{prefix}.json").write_text(json.dumps(routes(prefix)))
-			self.agis[prefix] = Proc(
+			self.agis[prefix] = self.agi_serve(
 				f"agi-serve-{prefix}",
-				[
-					self.python,
-					"-m",
-					"callcenter_app.cli",
-					"-v",
-					"agi-serve",
-					"--routes",
-					str(self.run / f"routes-{prefix}.json"),
-					"--host",
-					HOST,
-					"--port",
-					str(self.agi_ports[prefix]),
-					"--workers",
-					"1",
-					"--tenant",
-					prefix,
-				],
-				self.run / f"agi-serve-{prefix}.log",
-				env=app_env(),
+				self.run / f"routes-{prefix}.json",
+				self.agi_ports[prefix],
+				["--workers", "1", "--tenant", prefix],
 			)
 			self.agis[prefix].start()
 		self.carrier.start()
@@ -447,34 +423,15 @@ class TwoTenantLab(Lab):
 		for path in (log_dir / "queue_log", log_dir / "cdr-csv" / "Master.csv"):
 			path.touch()
 		name = prefix or "all"
-		self.tails[name] = Proc(
-			f"ami-tail-{name}",
-			[
-				self.python,
-				"-m",
-				"callcenter_app.cli",
-				"-v",
-				"ami-tail",
-				"--host",
-				HOST,
-				"--port",
-				str(self.ports.pbx_ami),
-				"--username",
-				"cc",
-				"--secret-file",
-				str(self.run / "ami-secret"),
-				"--spool",
-				str(self.run / f"ami-spool-{name}"),
-				"--out",
-				str(self.calls_of(prefix)),
-				"--queue-log",
-				str(log_dir / "queue_log"),
-				"--cdr-csv",
-				str(log_dir / "cdr-csv" / "Master.csv"),
-				*(("--tenant", prefix) if prefix else ()),
-			],
-			self.run / f"ami-tail-{name}.log",
-			env=app_env(),
+		history = [
+			"--queue-log",
+			str(log_dir / "queue_log"),
+			"--cdr-csv",
+			str(log_dir / "cdr-csv" / "Master.csv"),
+		]
+		tenant = ["--tenant", prefix] if prefix else []
+		self.tails[name] = self.ami_tail(
+			f"ami-tail-{name}", self.run / f"ami-spool-{name}", self.calls_of(prefix), history + tenant
 		)
 		self.tails[name].start()
 

@@ -297,13 +297,29 @@ def test_dialer_call_is_answered_without_ringing(registered, report):
 		assert (row["status"], row["agent"]) == ("answered", WEB_USER), row
 
 
-def test_blind_transfer_to_a_baresip_phone(registered):
-	lab = registered
+def answer_on_the_bar(lab) -> str:
+	"""A queued call answered on tab a's phone bar; its caller number."""
 	idle(lab)
 	caller = lab.call_in(DID_SUPPORT, hold=40)
 	wait_status(lab, "ringing", timeout=20)
 	click(lab, "[data-cc=answer]", page="a")
 	wait_status(lab, "incall", timeout=10)
+	return caller
+
+
+def transferred_to_bob(lab, caller: str, kind: str) -> dict:
+	"""The caller's record (and, in bench mode, the site's CC Call Log) name the one transfer, to bob."""
+	record = lab.wait_record(lambda r: r["caller"] == caller, 25)
+	assert [(t["kind"], t["to"]) for t in record["transfers"]] == [(kind, "bob")], record["transfers"]
+	row = site_log(lab, caller=caller)
+	if row is not None:
+		assert (row["agent"], row["transfers"]) == (WEB_USER, [(kind, "bob")]), row
+	return record
+
+
+def test_blind_transfer_to_a_baresip_phone(registered):
+	lab = registered
+	caller = answer_on_the_bar(lab)
 	time.sleep(2)
 	click(lab, "[data-cc=transfer]", page="a")
 	lab.browser("fill", page="a", selector="[data-cc=transfer-target]", value="bob")
@@ -312,21 +328,13 @@ def test_blind_transfer_to_a_baresip_phone(registered):
 	wait_status(lab, "registered", timeout=10)  # the bar is free again
 	time.sleep(1)
 	lab.hangup_carrier()
-	record = lab.wait_record(lambda r: r["caller"] == caller, 25)
+	record = transferred_to_bob(lab, caller, "blind")
 	assert record["agent_interface"] == "PJSIP/web", record
-	assert [(t["kind"], t["to"]) for t in record["transfers"]] == [("blind", "bob")], record["transfers"]
-	row = site_log(lab, caller=caller)
-	if row is not None:
-		assert (row["agent"], row["transfers"]) == (WEB_USER, [("blind", "bob")]), row
 
 
 def test_attended_transfer_to_a_baresip_phone(registered):
 	lab = registered
-	idle(lab)
-	caller = lab.call_in(DID_SUPPORT, hold=40)
-	wait_status(lab, "ringing", timeout=20)
-	click(lab, "[data-cc=answer]", page="a")
-	wait_status(lab, "incall", timeout=10)
+	caller = answer_on_the_bar(lab)
 	time.sleep(1)
 	mark = lab.pbx_ami.mark()
 	click(lab, "[data-cc=transfer]", page="a")
@@ -344,11 +352,7 @@ def test_attended_transfer_to_a_baresip_phone(registered):
 	wait_status(lab, "registered", timeout=10)
 	lab.live_call("bob", 15)
 	lab.hangup_carrier()
-	record = lab.wait_record(lambda r: r["caller"] == caller, 25)
-	assert [(t["kind"], t["to"]) for t in record["transfers"]] == [("attended", "bob")], record["transfers"]
-	row = site_log(lab, caller=caller)
-	if row is not None:
-		assert (row["agent"], row["transfers"]) == (WEB_USER, [("attended", "bob")]), row
+	transferred_to_bob(lab, caller, "attended")
 
 
 def test_second_tab_waits_and_can_take_over(registered):

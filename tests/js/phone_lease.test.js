@@ -61,16 +61,19 @@ test("the first tab holds the phone; a second waits; a dead tab's lease runs out
 	assert.equal(b.acquire(), true, "a tab that stopped renewing (closed, crashed) loses the phone");
 });
 
-test("two tabs: the second shows standby, Use here takes the phone over, the first goes standby", async () => {
+// two tabs of one browser: one storage, one broadcast channel, a phone each
+function twoTabs() {
 	const storage = memoryStorage();
 	const channel = bus();
-	const tabs = ["a", "b"].map((id) => {
+	return ["a", "b"].map((id) => {
 		const JsSIP = makeJsSIP();
 		const lease = createLease({ storage, channel: channel(), ...noTimers, id });
-		const phone = createPhone({ JsSIP, api, getUserMedia: micOk, lease });
-		return { JsSIP, phone };
+		return { JsSIP, phone: createPhone({ JsSIP, api, getUserMedia: micOk, lease }) };
 	});
-	const [a, b] = tabs;
+}
+
+test("two tabs: the second shows standby, Use here takes the phone over, the first goes standby", async () => {
+	const [a, b] = twoTabs();
 	await a.phone.start();
 	a.JsSIP.made.uas[0].register();
 	await b.phone.start();
@@ -88,13 +91,7 @@ test("two tabs: the second shows standby, Use here takes the phone over, the fir
 });
 
 test("a tab on a call refuses to be taken over; the other tab says why", async () => {
-	const storage = memoryStorage();
-	const channel = bus();
-	const [a, b] = ["a", "b"].map((id) => {
-		const JsSIP = makeJsSIP();
-		const lease = createLease({ storage, channel: channel(), ...noTimers, id });
-		return { JsSIP, phone: createPhone({ JsSIP, api, getUserMedia: micOk, lease }) };
-	});
+	const [a, b] = twoTabs();
 	await a.phone.start();
 	a.JsSIP.made.uas[0].register();
 	a.JsSIP.made.uas[0].incoming("100");
@@ -106,13 +103,7 @@ test("a tab on a call refuses to be taken over; the other tab says why", async (
 });
 
 test("when the holding tab stops, a waiting tab takes the phone by itself", async () => {
-	const storage = memoryStorage();
-	const channel = bus();
-	const [a, b] = ["a", "b"].map((id) => {
-		const JsSIP = makeJsSIP();
-		const lease = createLease({ storage, channel: channel(), ...noTimers, id });
-		return { JsSIP, phone: createPhone({ JsSIP, api, getUserMedia: micOk, lease }) };
-	});
+	const [a, b] = twoTabs();
 	await a.phone.start();
 	await b.phone.start();
 	assert.equal(b.phone.state.status, "standby");

@@ -16,7 +16,18 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from lab import AGENTS, HOST, PHONES, QUEUES, Lab, free_port, manager_conf, modules_conf, pjsip_lab_part
+from lab import (
+	AGENTS,
+	HOST,
+	PHONES,
+	QUEUES,
+	Lab,
+	bench_execute,
+	free_port,
+	manager_conf,
+	modules_conf,
+	pjsip_lab_part,
+)
 
 from callcenter_app.telephony import actions
 from callcenter_app.telephony.asterisk_config.render import AgiTarget, SipAccount, WebRtc, render_all
@@ -287,28 +298,13 @@ class Browser:
 		self.log.close()
 
 
-def site_call(site: str, module: str, function: str, bench_dir: str | None = None, **kwargs):
+def site_call(site: str, module: str, function: str, **kwargs):
 	"""``bench --site SITE execute`` of ``module.function`` (a file in tests/e2e or this directory) with
 	``kwargs``; the function's JSON result. Those directories are appended to sys.path (after the bench's
 	own packages), so nothing in them can stand in for an app's module."""
-	bench_dir = bench_dir or os.environ.get("CC_LAB_BENCH", "/root/frappe-bench")
-	env = dict(os.environ, PYTHONPATH=str(ROOT))
 	paths = f"__import__('sys').path.extend([{str(HERE.parent)!r}, {str(HERE)!r}])"
 	target = f"({paths}, __import__({module!r}).{function})[1]"
-	done = subprocess.run(
-		["bench", "--site", site, "execute", target, "--kwargs", repr(kwargs)],
-		cwd=bench_dir,
-		env=env,
-		capture_output=True,
-		text=True,
-		timeout=90,
-	)
-	if done.returncode != 0:
-		raise RuntimeError(
-			f"bench execute {module}.{function} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
-		)
-	lines = [line for line in done.stdout.splitlines() if line.strip()]
-	return json.loads(lines[-1]) if lines else None
+	return bench_execute(site, target, kwargs, dict(os.environ, PYTHONPATH=str(ROOT)), timeout=90)
 
 
 def site_setup(lab: WebRtcLab, site: str) -> dict:
