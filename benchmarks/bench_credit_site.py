@@ -181,17 +181,8 @@ def statement(
 			"is_private": 1,
 		}
 	).insert(ignore_permissions=True)
-	mapping = {
-		"csv_delimiter": ";",
-		"csv_decimal": ",",
-		"csv_date_format": "%d.%m.%Y",
-		"col_date": "Buchungstag",
-		"col_amount": "Betrag",
-		"col_currency": "Waehrung",
-		"col_text": "Verwendungszweck",
-		"col_counterparty": "Auftraggeber",
-		"col_line_id": "Id",
-	}
+	from callcenter_app.test_utils import BANK_CSV_MAPPING as mapping
+
 	doc = frappe.get_doc(
 		{
 			"doctype": "CC Bank Statement Import",

@@ -285,6 +285,19 @@ def recorded_call() -> dict:
 
 # Prepaid credit -------------------------------------------------------------------------------------
 
+# the CC Bank Statement Import mapping of the German-style test statements (";" and "," decimals)
+BANK_CSV_MAPPING = {
+	"csv_delimiter": ";",
+	"csv_decimal": ",",
+	"csv_date_format": "%d.%m.%Y",
+	"col_date": "Buchungstag",
+	"col_amount": "Betrag",
+	"col_currency": "Waehrung",
+	"col_text": "Verwendungszweck",
+	"col_counterparty": "Auftraggeber",
+	"col_line_id": "Id",
+}
+
 
 def make_customer(name: str) -> str:
 	if not frappe.db.exists("HD Customer", name):

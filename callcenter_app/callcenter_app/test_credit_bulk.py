@@ -15,20 +15,10 @@ from frappe.tests.utils import FrappeTestCase
 from callcenter_app.credit import bulk, references
 from callcenter_app.credit import service as credit
 from callcenter_app.credit.bank import service as bank
-from callcenter_app.test_utils import make_credit_account, purge_credit
+from callcenter_app.test_utils import BANK_CSV_MAPPING, make_credit_account, purge_credit
 
 CUSTOMERS = ("CC Test Bulk P1", "CC Test Bulk P2", "CC Test Bulk B1", "CC Test Bulk B2")
-MAPPING = {
-	"csv_delimiter": ";",
-	"csv_decimal": ",",
-	"csv_date_format": "%d.%m.%Y",
-	"col_date": "Buchungstag",
-	"col_amount": "Betrag",
-	"col_currency": "Waehrung",
-	"col_text": "Verwendungszweck",
-	"col_counterparty": "Auftraggeber",
-	"col_line_id": "Id",
-}
+MAPPING = BANK_CSV_MAPPING
 THRESHOLD = 2500
 
 

@@ -13,7 +13,7 @@ from frappe.tests.utils import FrappeTestCase
 from callcenter_app.credit import references
 from callcenter_app.credit import service as credit
 from callcenter_app.credit.bank import service as bank
-from callcenter_app.test_utils import make_credit_account, make_user, purge_credit
+from callcenter_app.test_utils import BANK_CSV_MAPPING, make_credit_account, make_user, purge_credit
 
 CUSTOMER = "CC Test Bank Customer"
 REF_A = "RF18539007547034"  # the references in tests/data/credit/camt053_v02.xml
@@ -22,18 +22,7 @@ REF_C = references.make_reference("CCBANK3")
 IBAN = "DE89370400440532013000"
 DATA = pathlib.Path(frappe.get_app_path("callcenter_app")).parent / "tests" / "data" / "credit"
 
-CSV_MAPPING = {
-	"csv_delimiter": ";",
-	"csv_decimal": ",",
-	"csv_thousands": ".",
-	"csv_date_format": "%d.%m.%Y",
-	"col_date": "Buchungstag",
-	"col_amount": "Betrag",
-	"col_currency": "Waehrung",
-	"col_text": "Verwendungszweck",
-	"col_counterparty": "Auftraggeber",
-	"col_line_id": "Id",
-}
+CSV_MAPPING = {**BANK_CSV_MAPPING, "csv_thousands": "."}
 CSV = (
 	"Buchungstag;Betrag;Waehrung;Verwendungszweck;Auftraggeber;Id\n"
 	f"04.12.2026;100,00;EUR;Guthaben {references.format_reference(REF_A).lower()};Muster GmbH;B-1\n"
